@@ -1,0 +1,1 @@
+//! Seeded, deterministic demo data: catalogue, customers and taste-driven interactions.

@@ -1,0 +1,341 @@
+//! Shoppers: demographics, face and colouring, declared tastes and an optional prescription.
+//! The prescription is health data: its `Debug` output is redacted so it never reaches a log.
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::{
+    check_id, Category, ColourFamily, Material, RimType, Shape,
+};
+use crate::error::{FieldError, ValidationErrors};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AgeBand {
+    #[serde(rename = "0-12")]
+    Child,
+    #[serde(rename = "13-17")]
+    Teen,
+    #[serde(rename = "18-29")]
+    Age18To29,
+    #[serde(rename = "30-39")]
+    Age30To39,
+    #[serde(rename = "40-44")]
+    Age40To44,
+    #[serde(rename = "45-49")]
+    Age45To49,
+    #[serde(rename = "50-54")]
+    Age50To54,
+    #[serde(rename = "55-59")]
+    Age55To59,
+    #[serde(rename = "60-64")]
+    Age60To64,
+    #[serde(rename = "65+")]
+    Age65Plus,
+}
+
+impl AgeBand {
+    pub fn is_child(self) -> bool {
+        matches!(self, Self::Child | Self::Teen)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceShape {
+    Oval,
+    Round,
+    Square,
+    Oblong,
+    Heart,
+    Diamond,
+    Triangle,
+}
+
+/// Face measurements in millimetres, as a client-side landmark detector would report them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaceMeasurements {
+    pub face_width: f32,
+    pub face_length: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forehead_width: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cheekbone_width: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jaw_width: Option<f32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Undertone {
+    Warm,
+    Cool,
+    Neutral,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColourSeason {
+    Spring,
+    Summer,
+    Autumn,
+    Winter,
+}
+
+/// What a shopper told us they like; every list is optional and empty means "no preference".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StylePreferences {
+    pub shapes: Vec<Shape>,
+    pub materials: Vec<Material>,
+    pub colour_families: Vec<ColourFamily>,
+    pub rims: Vec<RimType>,
+    pub brands: Vec<String>,
+    pub categories: Vec<Category>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_price_cents: Option<u32>,
+}
+
+impl StylePreferences {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum PrismBase {
+    In,
+    Out,
+    Up,
+    Down,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Prism {
+    pub amount: f32,
+    pub base: PrismBase,
+}
+
+/// One eye of a prescription, as written (either cylinder sign is accepted).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct EyeRx {
+    pub sph: f32,
+    #[serde(default)]
+    pub cyl: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axis: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prism: Option<Prism>,
+}
+
+/// Binocular PD (`63`) or monocular PDs (`{"od": 31.5, "os": 31.5}`).
+#[derive(Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PupillaryDistance {
+    Binocular(f32),
+    Monocular { od: f32, os: f32 },
+}
+
+impl PupillaryDistance {
+    pub fn binocular(self) -> f32 {
+        match self {
+            Self::Binocular(pd) => pd,
+            Self::Monocular { od, os } => od + os,
+        }
+    }
+}
+
+/// A spectacle prescription. Health data: `Debug` is redacted and stores keep it behind the
+/// profile port (encryption at rest arrives with the optics work).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prescription {
+    pub od: EyeRx,
+    pub os: EyeRx,
+    pub pd: PupillaryDistance,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitting_height: Option<f32>,
+}
+
+impl std::fmt::Debug for Prescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prescription(<redacted>)")
+    }
+}
+
+impl std::fmt::Debug for EyeRx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EyeRx(<redacted>)")
+    }
+}
+
+impl std::fmt::Debug for PupillaryDistance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PupillaryDistance(<redacted>)")
+    }
+}
+
+impl Prescription {
+    /// Largest absolute power over both eyes and both principal meridians.
+    pub fn max_meridian_power(&self) -> f32 {
+        [&self.od, &self.os]
+            .iter()
+            .map(|e| e.sph.abs().max((e.sph + e.cyl).abs()))
+            .fold(0.0, f32::max)
+    }
+
+    pub fn has_add(&self) -> bool {
+        [&self.od, &self.os]
+            .iter()
+            .any(|e| e.add.is_some_and(|a| a > 0.0))
+    }
+
+    /// Basic range and step checks; the optics work extends these (transposition, notation).
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = Vec::new();
+        for (name, eye) in [("od", &self.od), ("os", &self.os)] {
+            validate_eye(&mut errors, name, eye);
+        }
+        let pd_ok = match self.pd {
+            PupillaryDistance::Binocular(pd) => (40.0..=80.0).contains(&pd),
+            PupillaryDistance::Monocular { od, os } => {
+                (20.0..=40.0).contains(&od) && (20.0..=40.0).contains(&os)
+            }
+        };
+        if !pd_ok {
+            errors.push(FieldError::new(
+                "pd",
+                "binocular PD must be 40-80 mm, monocular 20-40 mm per eye",
+            ));
+        }
+        if let Some(fh) = self.fitting_height {
+            if !(10.0..=40.0).contains(&fh) {
+                errors.push(FieldError::new("fitting_height", "must be 10-40 mm"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors(errors))
+        }
+    }
+}
+
+fn is_quarter_step(v: f32) -> bool {
+    v.is_finite() && ((v * 4.0).round() - v * 4.0).abs() < 1e-3
+}
+
+fn validate_eye(errors: &mut Vec<FieldError>, name: &str, eye: &EyeRx) {
+    if !is_quarter_step(eye.sph) || eye.sph.abs() > 20.0 {
+        errors.push(FieldError::new(
+            format!("{name}.sph"),
+            "must be within +/-20.00 in 0.25 steps",
+        ));
+    }
+    if !is_quarter_step(eye.cyl) || eye.cyl.abs() > 6.0 {
+        errors.push(FieldError::new(
+            format!("{name}.cyl"),
+            "must be within +/-6.00 in 0.25 steps",
+        ));
+    }
+    match (eye.cyl != 0.0, eye.axis) {
+        (true, None) => errors.push(FieldError::new(
+            format!("{name}.axis"),
+            "required when cyl is not zero",
+        )),
+        (false, Some(_)) => errors.push(FieldError::new(
+            format!("{name}.axis"),
+            "must be absent when cyl is zero",
+        )),
+        (true, Some(axis)) if axis > 180 => errors.push(FieldError::new(
+            format!("{name}.axis"),
+            "must be 0-180 degrees",
+        )),
+        _ => {}
+    }
+    if let Some(add) = eye.add {
+        if !is_quarter_step(add) || !(0.75..=3.5).contains(&add) {
+            errors.push(FieldError::new(
+                format!("{name}.add"),
+                "must be +0.75 to +3.50 in 0.25 steps",
+            ));
+        }
+    }
+    if let Some(prism) = eye.prism {
+        if !prism.amount.is_finite() || prism.amount <= 0.0 || prism.amount > 10.0 {
+            errors.push(FieldError::new(
+                format!("{name}.prism.amount"),
+                "must be above 0 and at most 10 prism dioptres",
+            ));
+        }
+    }
+}
+
+/// A shopper's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_band: Option<AgeBand>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_shape: Option<FaceShape>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_measurements: Option<FaceMeasurements>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undertone: Option<Undertone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour_season: Option<ColourSeason>,
+    #[serde(default, skip_serializing_if = "StylePreferences::is_empty")]
+    pub preferences: StylePreferences,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<Prescription>,
+}
+
+impl Customer {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            age_band: None,
+            face_shape: None,
+            face_measurements: None,
+            undertone: None,
+            colour_season: None,
+            preferences: StylePreferences::default(),
+            prescription: None,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = Vec::new();
+        check_id(&mut errors, "id", &self.id);
+        if let Some(m) = &self.face_measurements {
+            let fields = [
+                ("face_width", Some(m.face_width), 90.0, 180.0),
+                ("face_length", Some(m.face_length), 120.0, 260.0),
+                ("forehead_width", m.forehead_width, 70.0, 180.0),
+                ("cheekbone_width", m.cheekbone_width, 80.0, 180.0),
+                ("jaw_width", m.jaw_width, 60.0, 170.0),
+            ];
+            for (name, value, min, max) in fields {
+                if let Some(v) = value {
+                    if !v.is_finite() || v < min || v > max {
+                        errors.push(FieldError::new(
+                            format!("face_measurements.{name}"),
+                            format!("must be between {min} and {max} mm"),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(rx) = &self.prescription {
+            if let Err(e) = rx.validate() {
+                errors.extend(e.0.into_iter().map(|f| f.under("prescription")));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors(errors))
+        }
+    }
+}

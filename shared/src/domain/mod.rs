@@ -1,0 +1,11 @@
+//! Domain types and their validation rules. No I/O here.
+
+pub mod catalog;
+pub mod customer;
+pub mod recommendation;
+pub mod signal;
+
+pub use catalog::*;
+pub use customer::*;
+pub use recommendation::*;
+pub use signal::*;

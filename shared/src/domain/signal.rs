@@ -1,0 +1,189 @@
+//! Interaction signals posted by web and mobile clients.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::catalog::check_id;
+use crate::error::{FieldError, ValidationErrors};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    Impression,
+    View,
+    Click,
+    TryOn,
+    Favorite,
+    AddToCart,
+    Purchase,
+    Return,
+    Dismiss,
+}
+
+impl SignalKind {
+    pub const ALL: [SignalKind; 9] = [
+        Self::Impression,
+        Self::View,
+        Self::Click,
+        Self::TryOn,
+        Self::Favorite,
+        Self::AddToCart,
+        Self::Purchase,
+        Self::Return,
+        Self::Dismiss,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Impression => "impression",
+            Self::View => "view",
+            Self::Click => "click",
+            Self::TryOn => "try_on",
+            Self::Favorite => "favorite",
+            Self::AddToCart => "add_to_cart",
+            Self::Purchase => "purchase",
+            Self::Return => "return",
+            Self::Dismiss => "dismiss",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Signals that show deliberate interest in a style; these feed co-occurrence.
+    pub fn is_engagement(self) -> bool {
+        matches!(
+            self,
+            Self::Click | Self::TryOn | Self::Favorite | Self::AddToCart | Self::Purchase
+        )
+    }
+
+    /// Signals that show interest in a style (everything but impressions and negatives).
+    pub fn is_positive(self) -> bool {
+        matches!(
+            self,
+            Self::View | Self::Click | Self::TryOn | Self::Favorite | Self::AddToCart | Self::Purchase
+        )
+    }
+}
+
+/// Who a signal belongs to: a known customer or an anonymous browsing session.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Subject {
+    Customer(String),
+    Session(String),
+}
+
+impl Subject {
+    /// A single string key for storage (`c:<id>` or `s:<id>`).
+    pub fn key(&self) -> String {
+        match self {
+            Self::Customer(id) => format!("c:{id}"),
+            Self::Session(id) => format!("s:{id}"),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        if let Some(id) = key.strip_prefix("c:") {
+            Some(Self::Customer(id.to_string()))
+        } else {
+            key.strip_prefix("s:").map(|id| Self::Session(id.to_string()))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalContext {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// One interaction. `event_id` is the client's idempotency key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    pub event_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    pub kind: SignalKind,
+    pub style_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub timestamp: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<SignalContext>,
+}
+
+/// How far in the future a client clock may be before a timestamp is rejected.
+const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
+
+impl Signal {
+    /// The customer if known, else the session.
+    pub fn subject(&self) -> Option<Subject> {
+        match (&self.customer_id, &self.session_id) {
+            (Some(c), _) => Some(Subject::Customer(c.clone())),
+            (None, Some(s)) => Some(Subject::Session(s.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// Checks one signal; `now` bounds the timestamp (no events from the future).
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), ValidationErrors> {
+        let mut errors = Vec::new();
+        check_id(&mut errors, "event_id", &self.event_id);
+        match (&self.customer_id, &self.session_id) {
+            (None, None) => errors.push(FieldError::new(
+                "customer_id",
+                "either customer_id or session_id is required",
+            )),
+            (customer, session) => {
+                if let Some(c) = customer {
+                    check_id(&mut errors, "customer_id", c);
+                }
+                if let Some(s) = session {
+                    check_id(&mut errors, "session_id", s);
+                }
+            }
+        }
+        check_id(&mut errors, "style_id", &self.style_id);
+        if let Some(sku) = &self.sku {
+            check_id(&mut errors, "sku", sku);
+        }
+        if let Some(r) = &self.recommendation_id {
+            check_id(&mut errors, "recommendation_id", r);
+        }
+        if let Some(p) = &self.placement {
+            check_id(&mut errors, "placement", p);
+        }
+        if let Some(ctx) = &self.context {
+            for (name, value) in [("device", &ctx.device), ("locale", &ctx.locale)] {
+                if value.as_ref().is_some_and(|v| v.len() > 64) {
+                    errors.push(FieldError::new(
+                        format!("context.{name}"),
+                        "must be at most 64 characters",
+                    ));
+                }
+            }
+        }
+        if self.timestamp > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
+            errors.push(FieldError::new(
+                "timestamp",
+                "must not be in the future",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors(errors))
+        }
+    }
+}

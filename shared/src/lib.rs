@@ -1,0 +1,16 @@
+//! Framewise: personalized eyewear recommendations.
+//!
+//! - [`domain`]: catalogue, customers, signals and lists, with validation.
+//! - [`engine`]: candidate generation, scoring, filters, diversity and reasons.
+//! - [`ports`]: the storage and messaging traits; [`adapters`] implement them.
+//! - [`service`]: the use cases (serve, ingest, process, regenerate) over the ports.
+//! - [`api`]: the HTTP router, served locally by the CLI and on AWS by Lambda.
+
+pub mod adapters;
+pub mod api;
+pub mod demo;
+pub mod domain;
+pub mod engine;
+pub mod error;
+pub mod ports;
+pub mod service;

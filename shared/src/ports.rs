@@ -1,0 +1,144 @@
+//! Ports: the small storage and messaging traits the service depends on.
+//! The embedded default (redb on one machine) and the AWS adapters (DynamoDB, SQS, S3)
+//! implement the same traits, so the engine and handlers never know which one runs.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Customer, Signal, SignalKind, StoredList, Style, Subject};
+use crate::error::StoreResult;
+
+/// Frames and their stock; written by imports and catalogue sync, read by everything.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Inserts or replaces styles by id (an import or a catalogue feed).
+    async fn put_styles(&self, styles: &[Style]) -> StoreResult<()>;
+    async fn get_style(&self, id: &str) -> StoreResult<Option<Style>>;
+    /// Every style, active or not, ordered by id. Used to build models, never per request.
+    async fn list_styles(&self) -> StoreResult<Vec<Style>>;
+}
+
+/// Shopper profiles (prescription included: implementations keep it behind this port).
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    async fn put_customers(&self, customers: &[Customer]) -> StoreResult<()>;
+    async fn get_customer(&self, id: &str) -> StoreResult<Option<Customer>>;
+    /// Deletes the profile and everything personal in it. Returns whether it existed.
+    async fn delete_customer(&self, id: &str) -> StoreResult<bool>;
+    /// Ids of every stored customer, ordered. Used by the scheduled regeneration.
+    async fn list_customer_ids(&self) -> StoreResult<Vec<String>>;
+}
+
+/// Precomputed recommendation lists, one per customer.
+#[async_trait]
+pub trait RecommendationStore: Send + Sync {
+    async fn get_list(&self, customer_id: &str) -> StoreResult<Option<StoredList>>;
+    /// Inserts or replaces lists by customer id.
+    async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()>;
+}
+
+/// Counts of one style's signals on one UTC day; the engine derives popularity and
+/// trending (with its own decay) from these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyStyleCounts {
+    pub style_id: String,
+    pub day: NaiveDate,
+    /// Indexed like `SignalKind::ALL`.
+    pub counts: [u32; 9],
+}
+
+impl DailyStyleCounts {
+    pub fn count(&self, kind: SignalKind) -> u32 {
+        self.counts[kind_index(kind)]
+    }
+}
+
+/// Position of a kind in `SignalKind::ALL` (and in `DailyStyleCounts::counts`).
+pub fn kind_index(kind: SignalKind) -> usize {
+    SignalKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or_default()
+}
+
+/// How many distinct subjects engaged with both styles of a pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoOccurrence {
+    pub style_a: String,
+    pub style_b: String,
+    pub subjects: u32,
+}
+
+/// Interaction history and the aggregates derived from it.
+#[async_trait]
+pub trait SignalStore: Send + Sync {
+    /// Applies signals idempotently by `event_id`, atomically per call: appends each new
+    /// signal to its subject's history, adds it to the daily counts of its style, and for
+    /// engagement kinds (`SignalKind::is_engagement`) counts the subject once for every pair
+    /// of distinct styles it engaged with. Returns the signals that were new.
+    async fn apply(&self, signals: &[Signal]) -> StoreResult<Vec<Signal>>;
+    /// The subject's most recent signals, newest first, at most `limit`.
+    async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>>;
+    /// Daily counts of every style on or after `since`.
+    async fn daily_counts(&self, since: NaiveDate) -> StoreResult<Vec<DailyStyleCounts>>;
+    /// Every co-occurring pair, each unordered pair once (`style_a < style_b`).
+    async fn co_occurrences(&self) -> StoreResult<Vec<CoOccurrence>>;
+    /// Every subject with at least one signal.
+    async fn subjects(&self) -> StoreResult<Vec<Subject>>;
+}
+
+/// A signal taken from the queue, to be acknowledged once processed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedSignal {
+    /// Opaque handle for `ack`.
+    pub receipt: String,
+    pub signal: Signal,
+    /// How many times this message has been received, this time included.
+    pub receive_count: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnqueueOutcome {
+    pub accepted: usize,
+    pub duplicates: usize,
+}
+
+/// The durable hand-off between accepting a signal (202) and processing it.
+#[async_trait]
+pub trait SignalQueue: Send + Sync {
+    /// All or nothing: when this returns Ok every new signal is durably queued; on Err none
+    /// is. A signal whose `event_id` was accepted before counts as a duplicate and is not
+    /// queued again (where the backend can tell; the worker is idempotent regardless).
+    async fn enqueue(&self, signals: &[Signal]) -> StoreResult<EnqueueOutcome>;
+    /// Up to `max` of the oldest unacknowledged signals. A message not acknowledged is
+    /// delivered again later; one received `max_receives` times goes to the dead-letter store.
+    async fn receive(&self, max: usize) -> StoreResult<Vec<QueuedSignal>>;
+    /// Removes processed messages.
+    async fn ack(&self, receipts: &[String]) -> StoreResult<()>;
+    /// Messages waiting (not counting dead letters).
+    async fn depth(&self) -> StoreResult<u64>;
+}
+
+/// Versioned model artifacts, with a `current` pointer written last so readers switch
+/// atomically from one complete version to the next.
+#[async_trait]
+pub trait ModelArtifactStore: Send + Sync {
+    async fn put(&self, version: &str, name: &str, bytes: &[u8]) -> StoreResult<()>;
+    async fn get(&self, version: &str, name: &str) -> StoreResult<Option<Vec<u8>>>;
+    async fn set_current(&self, version: &str) -> StoreResult<()>;
+    async fn current(&self) -> StoreResult<Option<String>>;
+}
+
+/// Every port the service needs, as shared trait objects.
+#[derive(Clone)]
+pub struct Stores {
+    pub catalog: Arc<dyn CatalogStore>,
+    pub profiles: Arc<dyn ProfileStore>,
+    pub lists: Arc<dyn RecommendationStore>,
+    pub signals: Arc<dyn SignalStore>,
+    pub queue: Arc<dyn SignalQueue>,
+    pub artifacts: Arc<dyn ModelArtifactStore>,
+}
