@@ -1,1 +1,240 @@
-fn main() {}
+//! `framewise`: the whole recommendation service on one machine (API, worker, scheduler)
+//! over the embedded store, plus demo data, imports and regeneration.
+
+mod serve;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use framewise::adapters::embedded_stores;
+use framewise::demo::{self, DemoConfig};
+use framewise::import;
+use framewise::service::{Framewise, ServiceConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "framewise",
+    version,
+    about = "Personalized eyewear recommendations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API, the signal worker and the regeneration scheduler in one process.
+    Serve(serve::ServeArgs),
+    /// Write seeded demo data: catalog.jsonl, customers.jsonl, interactions.csv, tastes.jsonl.
+    DemoData {
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        size: DemoSize,
+    },
+    /// Import a catalogue, customers or interactions file into the data directory.
+    Import {
+        /// What the file holds.
+        what: ImportKind,
+        /// catalog/customers: JSON Lines; interactions: CSV with header customer_id,style_id,kind,timestamp.
+        file: PathBuf,
+        #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+    },
+    /// Rebuild the model and recompute every customer's list now.
+    Regenerate {
+        #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+    },
+}
+
+/// Size and seed of generated demo data.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DemoSize {
+    /// Number of frame styles.
+    #[arg(long, default_value_t = 1000)]
+    pub styles: usize,
+    /// Number of customers.
+    #[arg(long, default_value_t = 5000)]
+    pub customers: usize,
+    /// Days of interaction history, ending now.
+    #[arg(long, default_value_t = 180)]
+    pub days: u32,
+    /// Random seed; the same seed and end date give the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+impl DemoSize {
+    pub fn config(&self) -> DemoConfig {
+        DemoConfig {
+            styles: self.styles,
+            customers: self.customers,
+            days: self.days,
+            seed: self.seed,
+            end: Utc::now(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportKind {
+    Catalog,
+    Customers,
+    Interactions,
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FRAMEWISE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Serve(args) => serve::serve(args).await,
+        Command::DemoData { out, size } => {
+            let bar = spinner("generating demo data");
+            let data = demo::generate(&size.config());
+            bar.set_message("writing files");
+            let files = demo::write_dir(&data, &out)?;
+            bar.finish_and_clear();
+            println!(
+                "wrote {} styles, {} customers, {} interactions to {}",
+                data.styles.len(),
+                data.customers.len(),
+                data.interactions.len(),
+                out.display()
+            );
+            println!("{files:#?}");
+            Ok(())
+        }
+        Command::Import {
+            what,
+            file,
+            data_dir,
+        } => {
+            let service = open_service(&data_dir).await?;
+            match what {
+                ImportKind::Catalog => {
+                    let styles = import::read_catalog_jsonl(&file)?;
+                    service.import_styles(&styles).await?;
+                    println!("imported {} styles", styles.len());
+                }
+                ImportKind::Customers => {
+                    let customers = import::read_customers_jsonl(&file)?;
+                    service.import_customers(&customers).await?;
+                    println!("imported {} customers", customers.len());
+                }
+                ImportKind::Interactions => {
+                    let signals = import::read_interactions_csv(&file)?;
+                    let applied = import_history(&service, &signals).await?;
+                    println!(
+                        "imported {applied} new of {} interactions; run `framewise regenerate` to refresh lists",
+                        signals.len()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Regenerate { data_dir } => {
+            let service = open_service(&data_dir).await?;
+            let report = regenerate_with_progress(&service).await?;
+            println!(
+                "model {}: {} styles, {} lists in {:.1} s",
+                report.model_version, report.styles, report.lists, report.seconds
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open_service(data_dir: &Path) -> Result<Arc<Framewise>, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(data_dir)?;
+    let stores = embedded_stores(data_dir)?;
+    Ok(Arc::new(
+        Framewise::open(stores, ServiceConfig::default()).await?,
+    ))
+}
+
+/// Bulk-loads historical signals straight into the signal store (not through the queue).
+pub async fn import_history(
+    service: &Framewise,
+    signals: &[framewise::domain::Signal],
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let bar = bar(signals.len() as u64, "importing interactions");
+    let mut applied = 0;
+    for chunk in signals.chunks(5000) {
+        applied += service.stores().signals.apply(chunk).await?.len();
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(applied)
+}
+
+pub async fn regenerate_with_progress(
+    service: &Framewise,
+) -> Result<framewise::service::RegenerateReport, Box<dyn std::error::Error>> {
+    let bar = bar(0, "recomputing lists");
+    let progress = {
+        let bar = bar.clone();
+        move |done: usize, total: usize| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let report = service.regenerate(Utc::now(), &progress).await?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+pub fn bar(len: u64, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg:24} [{bar:40}] {pos}/{len} ({elapsed}, eta {eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    bar
+}
+
+pub fn spinner(message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

@@ -12,5 +12,6 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod import;
 pub mod ports;
 pub mod service;

@@ -1,1 +1,734 @@
-//! Use cases over the ports.
+//! Use cases over the ports: serve lists, accept signals, process the queue, regenerate.
+//! The HTTP router, the local CLI and the Lambda functions all call this one service.
+
+use std::sync::{Arc, RwLock};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::domain::{
+    validate_id, Category, Customer, ListSource, RecommendationPage, RecommendedItem, ScoredItem,
+    Signal, StoredList, Style, Subject,
+};
+use crate::engine::{Engine, EngineConfig, Model, RecommendRequest};
+use crate::error::{FieldError, ServiceError, StoreError, ValidationErrors};
+use crate::ports::{EnqueueOutcome, Stores};
+
+/// Name of the engine model inside a model version's artifacts.
+pub const MODEL_ARTIFACT: &str = "engine-model.bin";
+/// Most signals one request may carry.
+pub const MAX_SIGNALS_PER_REQUEST: usize = 100;
+/// Largest accepted request body for signals.
+pub const MAX_SIGNAL_BODY_BYTES: usize = 256 * 1024;
+
+/// Tunables of the service (the engine has its own).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceConfig {
+    /// A precomputed list older than this is recomputed on read.
+    pub list_max_age_secs: i64,
+    pub default_limit: usize,
+    pub max_limit: usize,
+    /// How many of a shopper's most recent signals feed their list.
+    pub history_limit: usize,
+    /// How many days of daily counts feed popularity and trending.
+    pub aggregate_window_days: i64,
+    /// Lists written per store call during regeneration.
+    pub write_chunk: usize,
+    pub engine: EngineConfig,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            list_max_age_secs: 24 * 3600,
+            default_limit: 12,
+            max_limit: 100,
+            history_limit: 500,
+            aggregate_window_days: 365,
+            write_chunk: 100,
+            engine: EngineConfig::default(),
+        }
+    }
+}
+
+/// Query of `GET /v1/customers/{id}/recommendations`.
+#[derive(Debug, Clone, Default)]
+pub struct RecommendationQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub placement: Option<String>,
+    /// An anonymous session whose signals seed the list of an unknown customer.
+    pub session_id: Option<String>,
+}
+
+/// What one worker pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProcessReport {
+    pub received: usize,
+    pub applied: usize,
+    pub lists_recomputed: usize,
+}
+
+/// What one regeneration did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RegenerateReport {
+    pub model_version: String,
+    pub styles: usize,
+    pub lists: usize,
+    pub seconds: f64,
+}
+
+/// The Framewise service: stores behind ports plus the current engine snapshot.
+pub struct Framewise {
+    stores: Stores,
+    config: ServiceConfig,
+    /// Swapped whole when the catalogue or the model changes; readers clone the Arc.
+    engine: RwLock<Arc<Engine>>,
+    /// Woken when signals are queued, so an in-process worker need not poll.
+    signals_queued: Arc<Notify>,
+}
+
+impl Framewise {
+    /// Loads the catalogue and the current model artifact (building a first model if there
+    /// is none yet).
+    pub async fn open(stores: Stores, config: ServiceConfig) -> Result<Self, ServiceError> {
+        let styles = stores.catalog.list_styles().await?;
+        let model = match load_current_model(&stores).await? {
+            Some(model) => model,
+            None => build_model(&stores, &config, &styles, Utc::now()).await?,
+        };
+        let engine = Engine::new(styles, model, config.engine.clone());
+        Ok(Self {
+            stores,
+            config,
+            engine: RwLock::new(Arc::new(engine)),
+            signals_queued: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// Notified after every accepted signal batch.
+    pub fn signals_queued(&self) -> Arc<Notify> {
+        self.signals_queued.clone()
+    }
+
+    /// The engine snapshot serving requests right now.
+    pub fn engine(&self) -> Arc<Engine> {
+        match self.engine.read() {
+            Ok(guard) => guard.clone(),
+            // A panic while holding the lock cannot leave an Arc half-written.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn swap_engine(&self, engine: Engine) {
+        let engine = Arc::new(engine);
+        match self.engine.write() {
+            Ok(mut guard) => *guard = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+    }
+
+    // ---- reads -------------------------------------------------------------------------
+
+    /// A page of the customer's list: the precomputed one when fresh, else computed now.
+    pub async fn recommendations(
+        &self,
+        customer_id: &str,
+        query: RecommendationQuery,
+        now: DateTime<Utc>,
+    ) -> Result<RecommendationPage, ServiceError> {
+        validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
+        let limit = self.check_limit(query.limit)?;
+        if let Some(placement) = &query.placement {
+            validate_id(placement).map_err(|m| ValidationErrors::single("placement", m))?;
+        }
+        if let Some(session) = &query.session_id {
+            validate_id(session).map_err(|m| ValidationErrors::single("session_id", m))?;
+        }
+        let engine = self.engine();
+
+        if let Some(cursor) = &query.cursor {
+            let (recommendation_id, offset) = decode_cursor(cursor)?;
+            let list = self
+                .stores
+                .lists
+                .get_list(customer_id)
+                .await?
+                .filter(|l| l.recommendation_id == recommendation_id)
+                .ok_or_else(|| {
+                    ValidationErrors::single(
+                        "cursor",
+                        "the list this cursor points into was replaced; request the first page again",
+                    )
+                })?;
+            return Ok(page(&engine, list, offset, limit, query.placement));
+        }
+
+        let stored = self.stores.lists.get_list(customer_id).await?;
+        let fresh = stored.filter(|l| {
+            now.signed_duration_since(l.generated_at).num_seconds() < self.config.list_max_age_secs
+        });
+        let list = match fresh {
+            Some(list) => list,
+            None => {
+                let customer = self.stores.profiles.get_customer(customer_id).await?;
+                let mut history = self
+                    .history(&Subject::Customer(customer_id.to_string()))
+                    .await?;
+                let known = customer.is_some() || !history.is_empty();
+                if !known {
+                    if let Some(session) = &query.session_id {
+                        history = self.history(&Subject::Session(session.clone())).await?;
+                    }
+                }
+                let list = self.compute_list(
+                    &engine,
+                    customer_id,
+                    customer.as_ref(),
+                    &history,
+                    now,
+                    if known {
+                        ListSource::Realtime
+                    } else {
+                        ListSource::ColdStart
+                    },
+                );
+                // Lists of unknown ids are not stored: random ids must not grow the store.
+                if known {
+                    self.stores
+                        .lists
+                        .put_lists(std::slice::from_ref(&list))
+                        .await?;
+                }
+                list
+            }
+        };
+        Ok(page(&engine, list, 0, limit, query.placement))
+    }
+
+    /// The style with its colourways, sizes and current stock.
+    pub async fn product(&self, style_id: &str) -> Result<Style, ServiceError> {
+        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
+        self.stores
+            .catalog
+            .get_style(style_id)
+            .await?
+            .ok_or_else(|| not_found("product", style_id))
+    }
+
+    pub fn similar(
+        &self,
+        style_id: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<RecommendedItem>, ServiceError> {
+        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
+        let limit = self.check_limit(limit)?;
+        let engine = self.engine();
+        let items = engine
+            .similar(style_id, limit)
+            .ok_or_else(|| not_found("product", style_id))?;
+        Ok(hydrate(&engine, items))
+    }
+
+    pub fn also_bought(
+        &self,
+        style_id: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<RecommendedItem>, ServiceError> {
+        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
+        let limit = self.check_limit(limit)?;
+        let engine = self.engine();
+        let items = engine
+            .also_bought(style_id, limit)
+            .ok_or_else(|| not_found("product", style_id))?;
+        Ok(hydrate(&engine, items))
+    }
+
+    pub fn trending(
+        &self,
+        category: Option<Category>,
+        limit: Option<usize>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RecommendedItem>, ServiceError> {
+        let limit = self.check_limit(limit)?;
+        let engine = self.engine();
+        Ok(hydrate(&engine, engine.trending(category, limit, now)))
+    }
+
+    fn check_limit(&self, limit: Option<usize>) -> Result<usize, ValidationErrors> {
+        let limit = limit.unwrap_or(self.config.default_limit);
+        if limit == 0 || limit > self.config.max_limit {
+            return Err(ValidationErrors::single(
+                "limit",
+                format!("must be between 1 and {}", self.config.max_limit),
+            ));
+        }
+        Ok(limit)
+    }
+
+    async fn history(&self, subject: &Subject) -> Result<Vec<Signal>, StoreError> {
+        self.stores
+            .signals
+            .history(subject, self.config.history_limit)
+            .await
+    }
+
+    fn compute_list(
+        &self,
+        engine: &Engine,
+        customer_id: &str,
+        customer: Option<&Customer>,
+        history: &[Signal],
+        now: DateTime<Utc>,
+        source: ListSource,
+    ) -> StoredList {
+        let items = engine.recommend(&RecommendRequest {
+            customer,
+            history,
+            now,
+            limit: self.config.engine.list_size,
+        });
+        StoredList {
+            recommendation_id: new_recommendation_id(),
+            customer_id: customer_id.to_string(),
+            model_version: engine.model_version().to_string(),
+            generated_at: now,
+            source,
+            items,
+        }
+    }
+
+    /// Recomputes and stores the list of one customer from their current history.
+    pub async fn recompute_customer(
+        &self,
+        customer_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StoredList, ServiceError> {
+        let engine = self.engine();
+        let list = self.compute_for_storage(&engine, customer_id, now).await?;
+        self.stores
+            .lists
+            .put_lists(std::slice::from_ref(&list))
+            .await?;
+        Ok(list)
+    }
+
+    async fn compute_for_storage(
+        &self,
+        engine: &Engine,
+        customer_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StoredList, ServiceError> {
+        let customer = self.stores.profiles.get_customer(customer_id).await?;
+        let history = self
+            .history(&Subject::Customer(customer_id.to_string()))
+            .await?;
+        Ok(self.compute_list(
+            engine,
+            customer_id,
+            customer.as_ref(),
+            &history,
+            now,
+            ListSource::Precomputed,
+        ))
+    }
+
+    // ---- writes ------------------------------------------------------------------------
+
+    /// Validates a `POST /v1/signals` body and queues it whole, or rejects it whole.
+    pub async fn accept_signals(
+        &self,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<EnqueueOutcome, ServiceError> {
+        let signals = parse_signal_batch(body, now)?;
+        let outcome = self.stores.queue.enqueue(&signals).await?;
+        self.signals_queued.notify_one();
+        Ok(outcome)
+    }
+
+    /// One worker pass: take up to `max` queued signals, apply them to history and
+    /// aggregates, recompute the lists of the customers they touch, then acknowledge.
+    /// On error nothing is acknowledged, so the queue delivers the batch again.
+    pub async fn process_queue(
+        &self,
+        max: usize,
+        now: DateTime<Utc>,
+    ) -> Result<ProcessReport, ServiceError> {
+        let batch = self.stores.queue.receive(max).await?;
+        if batch.is_empty() {
+            return Ok(ProcessReport::default());
+        }
+        let signals: Vec<Signal> = batch.iter().map(|m| m.signal.clone()).collect();
+        let report = self.apply_signals(&signals, now).await?;
+        let receipts: Vec<String> = batch.into_iter().map(|m| m.receipt).collect();
+        self.stores.queue.ack(&receipts).await?;
+        Ok(ProcessReport {
+            received: receipts.len(),
+            ..report
+        })
+    }
+
+    /// Applies signals (idempotently) and recomputes the lists of every customer among them.
+    /// Customers are recomputed even when their signals were duplicates: a crash between
+    /// applying and recomputing must not leave a stale list behind.
+    pub async fn apply_signals(
+        &self,
+        signals: &[Signal],
+        now: DateTime<Utc>,
+    ) -> Result<ProcessReport, ServiceError> {
+        let applied = self.stores.signals.apply(signals).await?;
+        let mut customers: Vec<&str> = signals
+            .iter()
+            .filter_map(|s| s.customer_id.as_deref())
+            .collect();
+        customers.sort_unstable();
+        customers.dedup();
+        let engine = self.engine();
+        let mut lists = Vec::with_capacity(customers.len());
+        for customer_id in &customers {
+            lists.push(self.compute_for_storage(&engine, customer_id, now).await?);
+        }
+        for chunk in lists.chunks(self.config.write_chunk.max(1)) {
+            self.stores.lists.put_lists(chunk).await?;
+        }
+        tracing::info!(
+            signals = signals.len(),
+            applied = applied.len(),
+            lists = lists.len(),
+            "applied signals"
+        );
+        Ok(ProcessReport {
+            received: signals.len(),
+            applied: applied.len(),
+            lists_recomputed: lists.len(),
+        })
+    }
+
+    /// Stores validated styles and rebuilds the engine's catalogue snapshot.
+    pub async fn import_styles(&self, styles: &[Style]) -> Result<(), ServiceError> {
+        self.stores.catalog.put_styles(styles).await?;
+        self.reload_catalog().await
+    }
+
+    pub async fn import_customers(&self, customers: &[Customer]) -> Result<(), ServiceError> {
+        self.stores.profiles.put_customers(customers).await?;
+        Ok(())
+    }
+
+    /// Re-reads the catalogue and serves it with the current model.
+    pub async fn reload_catalog(&self) -> Result<(), ServiceError> {
+        let styles = self.stores.catalog.list_styles().await?;
+        let model = self.engine().model().clone();
+        self.swap_engine(Engine::new(styles, model, self.config.engine.clone()));
+        Ok(())
+    }
+
+    /// Rebuilds the model from stored aggregates, publishes it as a new artifact version,
+    /// then recomputes every customer's list. `progress(done, total)` reports list progress.
+    pub async fn regenerate(
+        &self,
+        now: DateTime<Utc>,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> Result<RegenerateReport, ServiceError> {
+        let started = std::time::Instant::now();
+        let styles = self.stores.catalog.list_styles().await?;
+        let model = build_model(&self.stores, &self.config, &styles, now).await?;
+        self.stores
+            .artifacts
+            .put(&model.version, MODEL_ARTIFACT, &model.to_bytes())
+            .await?;
+        self.stores.artifacts.set_current(&model.version).await?;
+        let model_version = model.version.clone();
+        let style_count = styles.len();
+        self.swap_engine(Engine::new(styles, model, self.config.engine.clone()));
+
+        let mut customers = self.stores.profiles.list_customer_ids().await?;
+        customers.extend(
+            self.stores
+                .signals
+                .subjects()
+                .await?
+                .into_iter()
+                .filter_map(|s| match s {
+                    Subject::Customer(id) => Some(id),
+                    Subject::Session(_) => None,
+                }),
+        );
+        customers.sort_unstable();
+        customers.dedup();
+
+        let engine = self.engine();
+        let total = customers.len();
+        let chunk_size = self.config.write_chunk.max(1);
+        let mut done = 0;
+        for chunk in customers.chunks(chunk_size) {
+            let mut lists = Vec::with_capacity(chunk.len());
+            for customer_id in chunk {
+                lists.push(self.compute_for_storage(&engine, customer_id, now).await?);
+            }
+            self.stores.lists.put_lists(&lists).await?;
+            done += chunk.len();
+            progress(done, total);
+        }
+        let report = RegenerateReport {
+            model_version,
+            styles: style_count,
+            lists: total,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        tracing::info!(
+            model_version = %report.model_version,
+            styles = report.styles,
+            lists = report.lists,
+            seconds = report.seconds,
+            "regenerated"
+        );
+        Ok(report)
+    }
+}
+
+async fn load_current_model(stores: &Stores) -> Result<Option<Model>, ServiceError> {
+    let Some(version) = stores.artifacts.current().await? else {
+        return Ok(None);
+    };
+    let Some(bytes) = stores.artifacts.get(&version, MODEL_ARTIFACT).await? else {
+        return Err(ServiceError::Model(format!(
+            "current model version {version} has no {MODEL_ARTIFACT}"
+        )));
+    };
+    Model::from_bytes(&bytes)
+        .map(Some)
+        .map_err(|e| ServiceError::Model(e.to_string()))
+}
+
+async fn build_model(
+    stores: &Stores,
+    config: &ServiceConfig,
+    styles: &[Style],
+    now: DateTime<Utc>,
+) -> Result<Model, ServiceError> {
+    let since = (now - Duration::days(config.aggregate_window_days)).date_naive();
+    let daily = stores.signals.daily_counts(since).await?;
+    let pairs = stores.signals.co_occurrences().await?;
+    let mut model = Model::build(styles, &daily, &pairs, now, &config.engine);
+    model.version = format!(
+        "{}-{}",
+        now.format("%Y%m%dT%H%M%SZ"),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    Ok(model)
+}
+
+fn new_recommendation_id() -> String {
+    format!("rec-{}", uuid::Uuid::now_v7().simple())
+}
+
+fn not_found(what: &'static str, id: &str) -> ServiceError {
+    ServiceError::NotFound {
+        what,
+        id: id.to_string(),
+    }
+}
+
+/// Joins scored items with display data, skipping styles no longer sellable.
+fn hydrate(engine: &Engine, items: Vec<ScoredItem>) -> Vec<RecommendedItem> {
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let style = engine.style(&item.style_id)?;
+            style
+                .is_available()
+                .then(|| RecommendedItem::from_style(style, item))
+        })
+        .collect()
+}
+
+fn page(
+    engine: &Engine,
+    list: StoredList,
+    offset: usize,
+    limit: usize,
+    placement: Option<String>,
+) -> RecommendationPage {
+    let total = list.items.len();
+    let items: Vec<ScoredItem> = list.items.into_iter().skip(offset).take(limit).collect();
+    let end = offset + items.len();
+    let next_cursor = (end < total).then(|| encode_cursor(&list.recommendation_id, end));
+    RecommendationPage {
+        recommendation_id: list.recommendation_id,
+        customer_id: list.customer_id,
+        model_version: list.model_version,
+        generated_at: list.generated_at,
+        source: list.source,
+        placement,
+        items: hydrate(engine, items),
+        next_cursor,
+    }
+}
+
+fn encode_cursor(recommendation_id: &str, offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{offset}:{recommendation_id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(String, usize), ValidationErrors> {
+    let invalid = || ValidationErrors::single("cursor", "not a cursor returned by this API");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (offset, id) = text.split_once(':').ok_or_else(invalid)?;
+    let offset = offset.parse().map_err(|_| invalid())?;
+    Ok((id.to_string(), offset))
+}
+
+/// Parses and validates a signal batch; every problem is reported with its field path and
+/// nothing is accepted unless everything is valid.
+pub fn parse_signal_batch(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Signal>, ServiceError> {
+    if body.len() > MAX_SIGNAL_BODY_BYTES {
+        return Err(ServiceError::TooLarge(format!(
+            "a request may carry at most {MAX_SIGNAL_BODY_BYTES} bytes"
+        )));
+    }
+    let root: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ValidationErrors::single("body", format!("not valid JSON: {e}")))?;
+    let Some(items) = root.get("signals").and_then(|v| v.as_array()) else {
+        return Err(ValidationErrors::single("signals", "required: an array of signals").into());
+    };
+    if items.is_empty() {
+        return Err(ValidationErrors::single("signals", "must hold at least one signal").into());
+    }
+    if items.len() > MAX_SIGNALS_PER_REQUEST {
+        return Err(ValidationErrors::single(
+            "signals",
+            format!("at most {MAX_SIGNALS_PER_REQUEST} signals per request"),
+        )
+        .into());
+    }
+    let mut errors = Vec::new();
+    let mut signals = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("signals[{i}]");
+        match serde_path_to_error::deserialize::<_, Signal>(item) {
+            Ok(signal) => match signal.validate(now) {
+                Ok(()) => signals.push(signal),
+                Err(e) => errors.extend(e.0.into_iter().map(|f| f.under(&path))),
+            },
+            Err(e) => {
+                let field = e.path().to_string();
+                let message = e.into_inner().to_string();
+                let error = if field == "." {
+                    // serde reports a missing field at the parent; name the field itself.
+                    match missing_field_name(&message) {
+                        Some(name) => FieldError::new(name, message),
+                        None => FieldError::new("", message),
+                    }
+                } else {
+                    FieldError::new(field, message)
+                };
+                errors.push(error.under(&path));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(signals)
+    } else {
+        Err(ValidationErrors(errors).into())
+    }
+}
+
+fn missing_field_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap()
+    }
+
+    fn field_errors(result: Result<Vec<Signal>, ServiceError>) -> Vec<FieldError> {
+        match result {
+            Err(ServiceError::Invalid(ValidationErrors(errors))) => errors,
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn when_batch_is_valid_should_parse_every_signal() {
+        let body = br#"{"signals": [
+            {"event_id": "e1", "customer_id": "c1", "kind": "view", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"},
+            {"event_id": "e2", "session_id": "anon", "kind": "purchase", "style_id": "s2", "sku": "s2-a", "timestamp": "2026-06-01T11:00:00Z", "context": {"device": "ios"}}
+        ]}"#;
+        let signals = parse_signal_batch(body, now()).unwrap();
+        assert_eq!(signals.len(), 2);
+        assert_eq!(signals[1].sku.as_deref(), Some("s2-a"));
+    }
+
+    #[test]
+    fn when_signals_are_invalid_should_name_each_field() {
+        let body = br#"{"signals": [
+            {"event_id": "e1", "customer_id": "c1", "kind": "stare", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"},
+            {"event_id": "e2", "customer_id": "c1", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"},
+            {"event_id": "e3", "kind": "view", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"},
+            {"event_id": "e4", "customer_id": "c1", "kind": "view", "style_id": "s1", "timestamp": "2030-01-01T00:00:00Z"}
+        ]}"#;
+        let fields: Vec<String> = field_errors(parse_signal_batch(body, now()))
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "signals[0].kind",
+                "signals[1].kind",
+                "signals[2].customer_id",
+                "signals[3].timestamp"
+            ]
+        );
+    }
+
+    #[test]
+    fn when_batch_is_too_big_should_reject_whole_request() {
+        let one = r#"{"event_id": "e", "customer_id": "c", "kind": "view", "style_id": "s", "timestamp": "2026-06-01T11:00:00Z"}"#;
+        let body = format!("{{\"signals\": [{}]}}", vec![one; 101].join(","));
+        let errors = field_errors(parse_signal_batch(body.as_bytes(), now()));
+        assert_eq!(errors[0].field, "signals");
+        let huge = vec![b' '; MAX_SIGNAL_BODY_BYTES + 1];
+        assert!(matches!(
+            parse_signal_batch(&huge, now()),
+            Err(ServiceError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn when_body_is_not_json_should_name_body() {
+        let errors = field_errors(parse_signal_batch(b"{nope", now()));
+        assert_eq!(errors[0].field, "body");
+        let errors = field_errors(parse_signal_batch(b"{\"signals\": 3}", now()));
+        assert_eq!(errors[0].field, "signals");
+    }
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let cursor = encode_cursor("rec-abc", 24);
+        assert_eq!(decode_cursor(&cursor).unwrap(), ("rec-abc".to_string(), 24));
+        assert!(decode_cursor("!!").is_err());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("x:rec")).is_err());
+    }
+}

@@ -1,1 +1,7 @@
 //! The HTTP API: one router, served locally by the CLI and by Lambda on AWS.
+
+mod error;
+mod routes;
+
+pub use error::ApiError;
+pub use routes::router;

@@ -284,7 +284,10 @@ impl Style {
         for (i, size) in self.sizes.iter().enumerate() {
             let path = format!("sizes[{i}]");
             if self.sizes[..i].iter().any(|s| s.label == size.label) {
-                errors.push(FieldError::new(format!("{path}.label"), "duplicate size label"));
+                errors.push(FieldError::new(
+                    format!("{path}.label"),
+                    "duplicate size label",
+                ));
             }
             validate_size(&mut errors, &path, size);
         }
@@ -359,8 +362,7 @@ fn validate_size(errors: &mut Vec<FieldError>, path: &str, size: &FrameSize) {
             "must be at least the larger of lens width and lens height",
         ));
     }
-    if size.total_width.is_finite()
-        && size.total_width + 0.01 < 2.0 * size.lens_width + size.bridge
+    if size.total_width.is_finite() && size.total_width + 0.01 < 2.0 * size.lens_width + size.bridge
     {
         errors.push(FieldError::new(
             format!("{path}.total_width"),

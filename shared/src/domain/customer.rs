@@ -3,9 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{
-    check_id, Category, ColourFamily, Material, RimType, Shape,
-};
+use super::catalog::{check_id, Category, ColourFamily, Material, RimType, Shape};
 use crate::error::{FieldError, ValidationErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -99,9 +99,7 @@ impl RecommendedItem {
     /// Joins a scored pick with its style's display data; the SKU picks colourway and size.
     pub fn from_style(style: &Style, item: ScoredItem) -> Self {
         let variant = item.sku.as_deref().and_then(|sku| style.variant(sku));
-        let colourway = variant
-            .map(|(c, _)| c)
-            .or_else(|| style.colourways.first());
+        let colourway = variant.map(|(c, _)| c).or_else(|| style.colourways.first());
         let size = variant
             .and_then(|(_, v)| style.size(&v.size))
             .or_else(|| style.sizes.first())

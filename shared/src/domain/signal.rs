@@ -63,7 +63,12 @@ impl SignalKind {
     pub fn is_positive(self) -> bool {
         matches!(
             self,
-            Self::View | Self::Click | Self::TryOn | Self::Favorite | Self::AddToCart | Self::Purchase
+            Self::View
+                | Self::Click
+                | Self::TryOn
+                | Self::Favorite
+                | Self::AddToCart
+                | Self::Purchase
         )
     }
 }
@@ -89,7 +94,8 @@ impl Subject {
         if let Some(id) = key.strip_prefix("c:") {
             Some(Self::Customer(id.to_string()))
         } else {
-            key.strip_prefix("s:").map(|id| Self::Session(id.to_string()))
+            key.strip_prefix("s:")
+                .map(|id| Self::Session(id.to_string()))
         }
     }
 }
@@ -175,10 +181,7 @@ impl Signal {
             }
         }
         if self.timestamp > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
-            errors.push(FieldError::new(
-                "timestamp",
-                "must not be in the future",
-            ));
+            errors.push(FieldError::new("timestamp", "must not be in the future"));
         }
         if errors.is_empty() {
             Ok(())

@@ -1,0 +1,159 @@
+//! `framewise serve`: API, worker and scheduler in one process over the embedded store.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use framewise::demo;
+use framewise::service::Framewise;
+use tokio::sync::watch;
+
+use crate::{import_history, open_service, regenerate_with_progress, spinner, CliResult, DemoSize};
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the chosen address is printed).
+    #[arg(long, env = "FRAMEWISE_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Where the embedded store and model artifacts live.
+    #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Load generated demo data when the store has no catalogue yet.
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    demo_size: DemoSize,
+    /// Seconds between full regenerations of the model and every list (0 = never).
+    #[arg(long, env = "FRAMEWISE_REGENERATE_EVERY", default_value_t = 3600)]
+    regenerate_every: u64,
+    /// Most signals the worker takes from the queue per pass.
+    #[arg(long, default_value_t = 100)]
+    worker_batch: usize,
+    /// Accept signals but leave them queued (maintenance, or inspecting the queue).
+    #[arg(long)]
+    no_worker: bool,
+}
+
+pub async fn serve(args: ServeArgs) -> CliResult {
+    let service = open_service(&args.data_dir).await?;
+    if args.demo && service.engine().styles().next().is_none() {
+        load_demo(&service, &args.demo_size).await?;
+    }
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let worker = (!args.no_worker).then(|| {
+        tokio::spawn(run_worker(
+            service.clone(),
+            args.worker_batch,
+            shutdown_rx.clone(),
+        ))
+    });
+    let scheduler = (args.regenerate_every > 0).then(|| {
+        tokio::spawn(run_scheduler(
+            service.clone(),
+            Duration::from_secs(args.regenerate_every),
+            shutdown_rx.clone(),
+        ))
+    });
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let local = listener.local_addr()?;
+    // Scripts and tests read this line to find the port.
+    println!("framewise listening on http://{local}");
+    tracing::info!(%local, data_dir = %args.data_dir.display(), "serving");
+    axum::serve(listener, framewise::api::router(service.clone()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+
+    let _ = shutdown_tx.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    if let Some(scheduler) = scheduler {
+        scheduler.abort();
+    }
+    Ok(())
+}
+
+async fn load_demo(service: &Framewise, size: &DemoSize) -> CliResult {
+    let bar = spinner("generating demo data");
+    let data = demo::generate(&size.config());
+    bar.finish_and_clear();
+    service.import_styles(&data.styles).await?;
+    service.import_customers(&data.customers).await?;
+    let signals = framewise::import::interactions_to_signals(&data.interactions);
+    import_history(service, &signals).await?;
+    let report = regenerate_with_progress(service).await?;
+    tracing::info!(
+        styles = data.styles.len(),
+        customers = data.customers.len(),
+        interactions = data.interactions.len(),
+        lists = report.lists,
+        "demo data loaded"
+    );
+    Ok(())
+}
+
+/// Drains the queue in batches; sleeps until signals arrive (or a second passes, which
+/// also picks up messages left from before a restart).
+async fn run_worker(service: Arc<Framewise>, batch: usize, mut shutdown: watch::Receiver<bool>) {
+    let queued = service.signals_queued();
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match service.process_queue(batch, Utc::now()).await {
+            Ok(report) if report.received > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "worker pass failed; the batch will be retried"),
+        }
+        tokio::select! {
+            _ = queued.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+async fn run_scheduler(
+    service: Arc<Framewise>,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await; // the first tick fires at once; the store was just loaded
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                if let Err(e) = service.regenerate(Utc::now(), &|_, _| {}).await {
+                    tracing::error!(error = %e, "scheduled regeneration failed");
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

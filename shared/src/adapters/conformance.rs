@@ -1,0 +1,624 @@
+//! Conformance suite for the record, signal and queue ports, written once over [`Stores`]
+//! and run against both the in-memory and the embedded implementation.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use tempfile::TempDir;
+
+use super::{EmbeddedStore, LocalArtifactStore, MemoryStore};
+use crate::domain::*;
+use crate::ports::{CoOccurrence, Stores};
+
+const MAX_RECEIVES: u32 = 3;
+
+/// The stores under test plus the inherent dead-letter view and the temp dir to keep alive.
+struct Fixture {
+    stores: Stores,
+    backend: Backend,
+    _dir: Option<TempDir>,
+}
+
+enum Backend {
+    Memory(Arc<MemoryStore>),
+    Embedded(Arc<EmbeddedStore>),
+}
+
+impl Fixture {
+    fn dead_letters(&self) -> Vec<Signal> {
+        match &self.backend {
+            Backend::Memory(store) => store.dead_letters(),
+            Backend::Embedded(store) => store.dead_letters(),
+        }
+        .expect("dead letters")
+    }
+}
+
+fn memory() -> Fixture {
+    let store = Arc::new(MemoryStore::new().with_max_receives(MAX_RECEIVES));
+    Fixture {
+        stores: Stores {
+            catalog: store.clone(),
+            profiles: store.clone(),
+            lists: store.clone(),
+            signals: store.clone(),
+            queue: store.clone(),
+            artifacts: Arc::new(super::MemoryArtifactStore::new()),
+        },
+        backend: Backend::Memory(store),
+        _dir: None,
+    }
+}
+
+fn embedded() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(
+        EmbeddedStore::open(&dir.path().join("framewise.redb"))
+            .expect("open")
+            .with_max_receives(MAX_RECEIVES),
+    );
+    Fixture {
+        stores: Stores {
+            catalog: store.clone(),
+            profiles: store.clone(),
+            lists: store.clone(),
+            signals: store.clone(),
+            queue: store.clone(),
+            artifacts: Arc::new(LocalArtifactStore::new(dir.path())),
+        },
+        backend: Backend::Embedded(store),
+        _dir: Some(dir),
+    }
+}
+
+fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, day, hour, minute, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn date(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 3, day).expect("valid date")
+}
+
+fn signal(
+    event_id: &str,
+    customer: &str,
+    kind: SignalKind,
+    style: &str,
+    ts: DateTime<Utc>,
+) -> Signal {
+    Signal {
+        event_id: event_id.to_string(),
+        customer_id: Some(customer.to_string()),
+        session_id: None,
+        kind,
+        style_id: style.to_string(),
+        sku: None,
+        timestamp: ts,
+        recommendation_id: None,
+        placement: None,
+        context: None,
+    }
+}
+
+fn click(event_id: &str, customer: &str, style: &str) -> Signal {
+    signal(event_id, customer, SignalKind::Click, style, at(1, 12, 0))
+}
+
+fn ids(signals: &[Signal]) -> Vec<&str> {
+    signals.iter().map(|s| s.event_id.as_str()).collect()
+}
+
+fn pair(a: &str, b: &str, subjects: u32) -> CoOccurrence {
+    CoOccurrence {
+        style_a: a.to_string(),
+        style_b: b.to_string(),
+        subjects,
+    }
+}
+
+fn style(id: &str, price_cents: u32) -> Style {
+    Style {
+        id: id.to_string(),
+        name: format!("Frame {id}"),
+        brand: "Acme".to_string(),
+        category: Category::Optical,
+        shape: Shape::Round,
+        rim: RimType::Full,
+        material: Material::Acetate,
+        price_cents,
+        currency: "USD".to_string(),
+        active: true,
+        tags: vec!["classic".to_string()],
+        launch_date: date(1),
+        image_url: "https://example.com/a.jpg".to_string(),
+        sizes: vec![FrameSize {
+            label: "50".to_string(),
+            lens_width: 50.0,
+            bridge: 20.0,
+            temple_length: 145.0,
+            lens_height: 40.0,
+            effective_diameter: 54.5,
+            total_width: 132.0,
+        }],
+        colourways: vec![Colourway {
+            code: "blk".to_string(),
+            colour: FrameColour {
+                name: "Black".to_string(),
+                family: ColourFamily::Black,
+                temperature: Temperature::Neutral,
+                value: ColourValue::Dark,
+                finish: Finish::Glossy,
+                pattern: Pattern::Solid,
+            },
+            image_url: None,
+            variants: vec![Variant {
+                sku: format!("{id}-blk-50"),
+                size: "50".to_string(),
+                stock: 3,
+            }],
+        }],
+    }
+}
+
+fn customer_with_rx(id: &str) -> Customer {
+    let eye = EyeRx {
+        sph: -2.25,
+        cyl: -0.5,
+        axis: Some(90),
+        add: None,
+        prism: None,
+    };
+    Customer {
+        face_shape: Some(FaceShape::Oval),
+        prescription: Some(Prescription {
+            od: eye.clone(),
+            os: eye,
+            pd: PupillaryDistance::Monocular { od: 31.5, os: 32.0 },
+            fitting_height: None,
+        }),
+        ..Customer::new(id)
+    }
+}
+
+fn list(customer: &str, version: &str) -> StoredList {
+    StoredList {
+        recommendation_id: format!("r-{customer}-{version}"),
+        customer_id: customer.to_string(),
+        model_version: version.to_string(),
+        generated_at: at(2, 8, 30),
+        source: ListSource::Precomputed,
+        items: vec![ScoredItem {
+            style_id: "s1".to_string(),
+            sku: Some("s1-blk-50".to_string()),
+            score: 0.8125,
+            reasons: vec![Reason::new("face_shape", "Suits an oval face")],
+        }],
+    }
+}
+
+async fn when_same_event_applied_twice_should_count_once(f: &Fixture) {
+    let signals = &f.stores.signals;
+    let e1 = click("e1", "c1", "A");
+    assert_eq!(
+        ids(&signals
+            .apply(std::slice::from_ref(&e1))
+            .await
+            .expect("apply")),
+        ["e1"]
+    );
+    assert!(signals
+        .apply(std::slice::from_ref(&e1))
+        .await
+        .expect("apply")
+        .is_empty());
+    let subject = Subject::Customer("c1".to_string());
+    assert_eq!(
+        signals.history(&subject, 10).await.expect("history"),
+        std::slice::from_ref(&e1)
+    );
+    let counts = signals.daily_counts(date(1)).await.expect("counts");
+    assert_eq!(counts.len(), 1);
+    assert_eq!(counts[0].count(SignalKind::Click), 1);
+
+    let e2 = click("e2", "c1", "A");
+    let new = signals.apply(&[e2.clone(), e1, e2]).await.expect("apply");
+    assert_eq!(
+        ids(&new),
+        ["e2"],
+        "duplicates within one call are skipped too"
+    );
+    assert_eq!(
+        signals.history(&subject, 10).await.expect("history").len(),
+        2
+    );
+    let counts = signals.daily_counts(date(1)).await.expect("counts");
+    assert_eq!(counts.len(), 1);
+    assert_eq!(counts[0].style_id, "A");
+    assert_eq!(counts[0].count(SignalKind::Click), 2);
+    assert_eq!(counts[0].counts.iter().sum::<u32>(), 2);
+}
+
+async fn when_history_read_should_be_newest_first_and_limited(f: &Fixture) {
+    let signals = &f.stores.signals;
+    let base = at(1, 10, 0);
+    let batch: Vec<Signal> = [("h2", 2), ("h0", 0), ("h3", 3), ("h1", 1)]
+        .into_iter()
+        .map(|(id, minutes)| {
+            signal(
+                id,
+                "c1",
+                SignalKind::View,
+                "A",
+                base + Duration::minutes(minutes),
+            )
+        })
+        .collect();
+    signals.apply(&batch).await.expect("apply");
+    let mut other = signal("x1", "c10", SignalKind::View, "A", base);
+    signals.apply(&[other.clone()]).await.expect("apply");
+    other.event_id = "x2".to_string();
+    other.customer_id = None;
+    other.session_id = Some("c1".to_string());
+    signals.apply(&[other]).await.expect("apply");
+
+    let c1 = Subject::Customer("c1".to_string());
+    let all = signals.history(&c1, 10).await.expect("history");
+    assert_eq!(ids(&all), ["h3", "h2", "h1", "h0"]);
+    assert_eq!(all[0], batch[2], "stored signals round-trip unchanged");
+    let latest = signals.history(&c1, 2).await.expect("history");
+    assert_eq!(ids(&latest), ["h3", "h2"]);
+    assert!(signals.history(&c1, 0).await.expect("history").is_empty());
+    let session = Subject::Session("c1".to_string());
+    assert_eq!(
+        ids(&signals.history(&session, 10).await.expect("history")),
+        ["x2"]
+    );
+    let nobody = Subject::Customer("nobody".to_string());
+    assert!(signals
+        .history(&nobody, 10)
+        .await
+        .expect("history")
+        .is_empty());
+}
+
+async fn when_daily_counts_requested_since_should_skip_older_days(f: &Fixture) {
+    let signals = &f.stores.signals;
+    signals
+        .apply(&[
+            signal("d1", "c1", SignalKind::View, "A", at(1, 23, 59)),
+            signal("d2", "c1", SignalKind::View, "A", at(2, 0, 0)),
+            signal("d3", "c2", SignalKind::Purchase, "A", at(2, 9, 0)),
+            signal("d4", "c2", SignalKind::View, "B", at(3, 9, 0)),
+            signal("d5", "c3", SignalKind::View, "A", at(2, 18, 0)),
+        ])
+        .await
+        .expect("apply");
+    let mut counts = signals.daily_counts(date(2)).await.expect("counts");
+    counts.sort_by(|a, b| (a.day, &a.style_id).cmp(&(b.day, &b.style_id)));
+    assert_eq!(counts.len(), 2);
+    assert_eq!((counts[0].day, counts[0].style_id.as_str()), (date(2), "A"));
+    assert_eq!(counts[0].count(SignalKind::View), 2);
+    assert_eq!(counts[0].count(SignalKind::Purchase), 1);
+    assert_eq!(counts[0].count(SignalKind::Click), 0);
+    assert_eq!((counts[1].day, counts[1].style_id.as_str()), (date(3), "B"));
+    assert_eq!(
+        signals.daily_counts(date(1)).await.expect("counts").len(),
+        3
+    );
+    assert!(signals
+        .daily_counts(date(4))
+        .await
+        .expect("counts")
+        .is_empty());
+}
+
+async fn when_subjects_engage_styles_should_count_each_pair_once_per_subject(f: &Fixture) {
+    let signals = &f.stores.signals;
+    signals
+        .apply(&[
+            click("p1", "c1", "A"),
+            click("p2", "c1", "B"),
+            click("p3", "c1", "A"),
+        ])
+        .await
+        .expect("apply");
+    assert_eq!(
+        signals.co_occurrences().await.expect("pairs"),
+        [pair("A", "B", 1)]
+    );
+
+    // Second subject engages in the other order and with another engagement kind.
+    let try_on = signal("p4", "c2", SignalKind::TryOn, "B", at(1, 12, 0));
+    signals.apply(&[try_on]).await.expect("apply");
+    signals
+        .apply(&[click("p5", "c2", "A")])
+        .await
+        .expect("apply");
+    assert_eq!(
+        signals.co_occurrences().await.expect("pairs"),
+        [pair("A", "B", 2)]
+    );
+
+    // Views, impressions and negatives do not count.
+    signals
+        .apply(&[
+            signal("p6", "c3", SignalKind::View, "A", at(1, 12, 0)),
+            signal("p7", "c3", SignalKind::View, "B", at(1, 12, 0)),
+            signal("p8", "c3", SignalKind::Impression, "C", at(1, 12, 0)),
+            signal("p9", "c3", SignalKind::Dismiss, "A", at(1, 12, 0)),
+            signal("p10", "c3", SignalKind::Return, "B", at(1, 12, 0)),
+        ])
+        .await
+        .expect("apply");
+    assert_eq!(
+        signals.co_occurrences().await.expect("pairs"),
+        [pair("A", "B", 2)]
+    );
+
+    // A third style pairs with each earlier one; replaying the same event changes nothing.
+    let third = signal("p11", "c1", SignalKind::Favorite, "C", at(1, 13, 0));
+    signals
+        .apply(std::slice::from_ref(&third))
+        .await
+        .expect("apply");
+    signals.apply(&[third]).await.expect("apply");
+    let mut pairs = signals.co_occurrences().await.expect("pairs");
+    pairs.sort_by(|a, b| (&a.style_a, &a.style_b).cmp(&(&b.style_a, &b.style_b)));
+    assert_eq!(
+        pairs,
+        [pair("A", "B", 2), pair("A", "C", 1), pair("B", "C", 1)]
+    );
+    assert!(pairs.iter().all(|p| p.style_a < p.style_b));
+}
+
+async fn when_subject_engaged_more_than_cap_should_pair_only_most_recent(f: &Fixture) {
+    let signals = &f.stores.signals;
+    let cap = super::MAX_PAIRED_STYLES;
+    let batch: Vec<Signal> = (0..=cap)
+        .map(|i| click(&format!("cap{i}"), "c1", &format!("s{i:03}")))
+        .collect();
+    signals.apply(&batch).await.expect("apply");
+    signals
+        .apply(&[click("cap-x", "c1", "x")])
+        .await
+        .expect("apply");
+    let pairs = signals.co_occurrences().await.expect("pairs");
+    let with_x: Vec<&str> = pairs
+        .iter()
+        .filter(|p| p.style_b == "x")
+        .map(|p| p.style_a.as_str())
+        .collect();
+    assert_eq!(with_x.len(), cap);
+    assert!(
+        !with_x.contains(&"s000"),
+        "the oldest engagement is beyond the cap"
+    );
+    assert!(with_x.contains(&"s001") && with_x.contains(&format!("s{cap:03}").as_str()));
+}
+
+async fn when_signals_applied_should_list_each_subject_once(f: &Fixture) {
+    let signals = &f.stores.signals;
+    assert!(signals.subjects().await.expect("subjects").is_empty());
+    let mut anonymous = click("s3", "x", "A");
+    anonymous.customer_id = None;
+    anonymous.session_id = Some("sess-1".to_string());
+    signals
+        .apply(&[
+            click("s1", "c2", "A"),
+            click("s2", "c2", "B"),
+            anonymous,
+            click("s4", "c1", "A"),
+        ])
+        .await
+        .expect("apply");
+    let mut subjects = signals.subjects().await.expect("subjects");
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            Subject::Customer("c1".to_string()),
+            Subject::Customer("c2".to_string()),
+            Subject::Session("sess-1".to_string()),
+        ]
+    );
+}
+
+async fn when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked(f: &Fixture) {
+    let queue = &f.stores.queue;
+    assert_eq!(queue.depth().await.expect("depth"), 0);
+    assert!(queue.receive(10).await.expect("receive").is_empty());
+    let outcome = queue
+        .enqueue(&[
+            click("q1", "c1", "A"),
+            click("q2", "c1", "B"),
+            click("q3", "c1", "C"),
+        ])
+        .await
+        .expect("enqueue");
+    assert_eq!((outcome.accepted, outcome.duplicates), (3, 0));
+    let outcome = queue
+        .enqueue(&[
+            click("q2", "c1", "B"),
+            click("q4", "c1", "D"),
+            click("q4", "c1", "D"),
+        ])
+        .await
+        .expect("enqueue");
+    assert_eq!((outcome.accepted, outcome.duplicates), (1, 2));
+    assert_eq!(queue.depth().await.expect("depth"), 4);
+
+    assert!(queue.receive(0).await.expect("receive").is_empty());
+    let first = queue.receive(2).await.expect("receive");
+    let first_ids: Vec<_> = first.iter().map(|m| m.signal.event_id.as_str()).collect();
+    assert_eq!(first_ids, ["q1", "q2"]);
+    assert!(first.iter().all(|m| m.receive_count == 1));
+    assert_eq!(first[1].signal, click("q2", "c1", "B"));
+
+    // Not acknowledged: delivered again, oldest first, with the count going up.
+    let again = queue.receive(10).await.expect("receive");
+    let summary: Vec<_> = again
+        .iter()
+        .map(|m| (m.signal.event_id.as_str(), m.receive_count))
+        .collect();
+    assert_eq!(summary, [("q1", 2), ("q2", 2), ("q3", 1), ("q4", 1)]);
+
+    let mut receipts: Vec<String> = again[..2].iter().map(|m| m.receipt.clone()).collect();
+    receipts.push("not-a-receipt".to_string());
+    receipts.push("999999".to_string());
+    queue.ack(&receipts).await.expect("ack");
+    queue.ack(&receipts).await.expect("ack twice is harmless");
+    assert_eq!(queue.depth().await.expect("depth"), 2);
+    let rest = queue.receive(10).await.expect("receive");
+    let rest_ids: Vec<_> = rest.iter().map(|m| m.signal.event_id.as_str()).collect();
+    assert_eq!(rest_ids, ["q3", "q4"]);
+    queue
+        .ack(&rest.iter().map(|m| m.receipt.clone()).collect::<Vec<_>>())
+        .await
+        .expect("ack");
+    assert_eq!(queue.depth().await.expect("depth"), 0);
+    let outcome = queue
+        .enqueue(&[click("q1", "c1", "A")])
+        .await
+        .expect("enqueue");
+    assert_eq!(outcome.duplicates, 1, "acknowledged ids stay known");
+}
+
+async fn when_message_received_too_often_should_go_to_dead_letters(f: &Fixture) {
+    let queue = &f.stores.queue;
+    queue
+        .enqueue(&[click("dl1", "c1", "A"), click("dl2", "c1", "B")])
+        .await
+        .expect("enqueue");
+    for round in 1..=MAX_RECEIVES {
+        let got = queue.receive(1).await.expect("receive");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].signal.event_id, "dl1");
+        assert_eq!(got[0].receive_count, round);
+    }
+    // dl1 is skipped to the dead letters; the next message is still delivered.
+    let got = queue.receive(1).await.expect("receive");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].signal.event_id, "dl2");
+    assert_eq!(queue.depth().await.expect("depth"), 1);
+    assert_eq!(ids(&f.dead_letters()), ["dl1"]);
+    queue.ack(&[got[0].receipt.clone()]).await.expect("ack");
+    assert_eq!(queue.depth().await.expect("depth"), 0);
+    assert!(queue.receive(10).await.expect("receive").is_empty());
+}
+
+async fn when_styles_put_should_round_trip_ordered_and_replace(f: &Fixture) {
+    let catalog = &f.stores.catalog;
+    assert!(catalog.get_style("a").await.expect("get").is_none());
+    catalog
+        .put_styles(&[style("b", 15_000), style("a", 9_000)])
+        .await
+        .expect("put");
+    assert_eq!(
+        catalog.get_style("a").await.expect("get"),
+        Some(style("a", 9_000))
+    );
+    let mut replaced = style("b", 21_000);
+    replaced.active = false;
+    catalog.put_styles(&[replaced.clone()]).await.expect("put");
+    assert_eq!(
+        catalog.list_styles().await.expect("list"),
+        [style("a", 9_000), replaced]
+    );
+}
+
+async fn when_customers_put_should_round_trip_and_delete(f: &Fixture) {
+    let profiles = &f.stores.profiles;
+    profiles
+        .put_customers(&[customer_with_rx("c2"), Customer::new("c1")])
+        .await
+        .expect("put");
+    assert_eq!(
+        profiles.get_customer("c2").await.expect("get"),
+        Some(customer_with_rx("c2")),
+        "the prescription is kept with the profile"
+    );
+    assert_eq!(
+        profiles.list_customer_ids().await.expect("ids"),
+        ["c1", "c2"]
+    );
+    assert!(profiles.delete_customer("c2").await.expect("delete"));
+    assert!(!profiles.delete_customer("c2").await.expect("delete again"));
+    assert!(profiles.get_customer("c2").await.expect("get").is_none());
+    assert_eq!(profiles.list_customer_ids().await.expect("ids"), ["c1"]);
+}
+
+async fn when_lists_put_should_round_trip_and_replace(f: &Fixture) {
+    let lists = &f.stores.lists;
+    assert!(lists.get_list("c1").await.expect("get").is_none());
+    lists
+        .put_lists(&[list("c1", "v1"), list("c2", "v1")])
+        .await
+        .expect("put");
+    lists.put_lists(&[list("c1", "v2")]).await.expect("put");
+    assert_eq!(
+        lists.get_list("c1").await.expect("get"),
+        Some(list("c1", "v2"))
+    );
+    assert_eq!(
+        lists.get_list("c2").await.expect("get"),
+        Some(list("c2", "v1"))
+    );
+}
+
+async fn when_artifacts_put_should_be_readable_and_current(f: &Fixture) {
+    let artifacts = &f.stores.artifacts;
+    artifacts.put("v1", "model.json", b"{}").await.expect("put");
+    artifacts.set_current("v1").await.expect("current");
+    assert_eq!(
+        artifacts.current().await.expect("current").as_deref(),
+        Some("v1")
+    );
+    assert_eq!(
+        artifacts
+            .get("v1", "model.json")
+            .await
+            .expect("get")
+            .as_deref(),
+        Some(&b"{}"[..])
+    );
+    assert!(artifacts.put("v1", "../x", b"{}").await.is_err());
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod memory_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(&super::memory()).await;
+                }
+            )*
+        }
+
+        mod embedded_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(&super::embedded()).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    when_same_event_applied_twice_should_count_once,
+    when_history_read_should_be_newest_first_and_limited,
+    when_daily_counts_requested_since_should_skip_older_days,
+    when_subjects_engage_styles_should_count_each_pair_once_per_subject,
+    when_subject_engaged_more_than_cap_should_pair_only_most_recent,
+    when_signals_applied_should_list_each_subject_once,
+    when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked,
+    when_message_received_too_often_should_go_to_dead_letters,
+    when_styles_put_should_round_trip_ordered_and_replace,
+    when_customers_put_should_round_trip_and_delete,
+    when_lists_put_should_round_trip_and_replace,
+    when_artifacts_put_should_be_readable_and_current,
+);

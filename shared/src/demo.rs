@@ -1,1 +1,0 @@
-//! Seeded, deterministic demo data: catalogue, customers and taste-driven interactions.

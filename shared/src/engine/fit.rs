@@ -1,0 +1,426 @@
+//! Fit: which size and colourway of a style to offer a shopper, and how well a frame suits
+//! their face and colouring (domain brief sections 2 and 5). Optics rules (prescription
+//! compatibility) plug in as further [`FitRule`]s.
+
+use crate::domain::{
+    AgeBand, Category, ColourFamily, Customer, FaceShape, FrameColour, FrameSize, RimType, Shape,
+    SizeClass, Style, Temperature, Undertone,
+};
+
+/// Judges one frame size for one shopper. The engine asks every rule for every in-stock
+/// size of a picked style; a style with no acceptable size is left off the list.
+pub trait FitRule: Send + Sync {
+    /// `None`: this size must not be offered to this shopper. `Some(cost)`: lower fits
+    /// better; costs of all rules add up.
+    fn size_cost(&self, customer: &Customer, style: &Style, size: &FrameSize) -> Option<f32>;
+}
+
+/// Face width band from domain section 2 (total frame width: narrow < 130, medium 130-139,
+/// wide >= 140 mm; frame width should match face width at the temples).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WidthBand {
+    Narrow,
+    Medium,
+    Wide,
+}
+
+impl WidthBand {
+    fn of_face(face_width: f32) -> Self {
+        if face_width < 130.0 {
+            Self::Narrow
+        } else if face_width < 140.0 {
+            Self::Medium
+        } else {
+            Self::Wide
+        }
+    }
+
+    /// Lens width that suits the band: narrow <= 50, medium 51-55, wide >= 56.
+    fn of_lens(lens_width: f32) -> Self {
+        if lens_width <= 50.0 {
+            Self::Narrow
+        } else if lens_width < 56.0 {
+            Self::Medium
+        } else {
+            Self::Wide
+        }
+    }
+
+    fn rank(self) -> u8 {
+        self as u8
+    }
+
+    /// Temple lengths that go with the band (135-140, 140-145, >= 150).
+    fn temple_range(self) -> (f32, f32) {
+        match self {
+            Self::Narrow => (135.0, 140.0),
+            Self::Medium => (140.0, 145.0),
+            Self::Wide => (150.0, 160.0),
+        }
+    }
+}
+
+/// Prefers the size whose total width is closest to the face width, then the lens width and
+/// temple length that go with the face's width band. Never rejects a size.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FaceWidthRule;
+
+impl FitRule for FaceWidthRule {
+    fn size_cost(&self, customer: &Customer, _style: &Style, size: &FrameSize) -> Option<f32> {
+        let Some(face) = &customer.face_measurements else {
+            return Some(0.0);
+        };
+        if !face.face_width.is_finite() {
+            return Some(0.0);
+        }
+        let band = WidthBand::of_face(face.face_width);
+        let lens_band = WidthBand::of_lens(size.lens_width);
+        let (tmin, tmax) = band.temple_range();
+        let temple_off = if size.temple_length < tmin {
+            tmin - size.temple_length
+        } else if size.temple_length > tmax {
+            size.temple_length - tmax
+        } else {
+            0.0
+        };
+        Some(
+            (size.total_width - face.face_width).abs()
+                + 3.0 * f32::from(band.rank().abs_diff(lens_band.rank()))
+                + 0.1 * temple_off,
+        )
+    }
+}
+
+/// Outcome of choosing a SKU for a style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SkuChoice {
+    Sku(String),
+    /// Nothing in stock.
+    NoStock,
+    /// In stock, but every size was rejected by a fit rule.
+    Unsuitable,
+}
+
+/// What the SKU choice knows about the shopper.
+pub(crate) struct FitContext<'a> {
+    pub customer: Option<&'a Customer>,
+    pub rules: &'a [Box<dyn FitRule>],
+    /// Preference for a frame colour (higher is better); ties go to stock.
+    pub colour_score: &'a dyn Fn(&FrameColour) -> f32,
+    /// Size class the shopper has bought or tried before, if any.
+    pub size_class: Option<SizeClass>,
+}
+
+/// Picks an in-stock variant: the best-fitting size first (fit rules, then the shopper's
+/// usual size class or medium, then stock), then the colourway the shopper prefers in that
+/// size (then stock).
+pub(crate) fn choose_sku(style: &Style, ctx: &FitContext<'_>) -> SkuChoice {
+    let wanted_class = ctx.size_class.unwrap_or(SizeClass::Medium);
+    let mut any_stock = false;
+    // (cost, class miss, -stock, position)
+    let mut best_size: Option<(f32, u8, i64, usize)> = None;
+    for (pos, size) in style.sizes.iter().enumerate() {
+        let stock: u64 = style
+            .colourways
+            .iter()
+            .flat_map(|c| &c.variants)
+            .filter(|v| v.size == size.label)
+            .map(|v| u64::from(v.stock))
+            .sum();
+        if stock == 0 {
+            continue;
+        }
+        any_stock = true;
+        let mut cost = 0.0f32;
+        if let Some(customer) = ctx.customer {
+            let mut rejected = false;
+            for rule in ctx.rules {
+                match rule.size_cost(customer, style, size) {
+                    Some(c) if c.is_finite() => cost += c,
+                    Some(_) => {}
+                    None => rejected = true,
+                }
+            }
+            if rejected {
+                continue;
+            }
+        }
+        let key = (
+            cost,
+            u8::from(size.size_class() != wanted_class),
+            -i64::try_from(stock).unwrap_or(i64::MAX),
+            pos,
+        );
+        let better = match &best_size {
+            None => true,
+            Some(b) => key
+                .0
+                .total_cmp(&b.0)
+                .then(key.1.cmp(&b.1))
+                .then(key.2.cmp(&b.2))
+                .then(key.3.cmp(&b.3))
+                .is_lt(),
+        };
+        if better {
+            best_size = Some(key);
+        }
+    }
+    let Some((_, _, _, size_pos)) = best_size else {
+        return if any_stock {
+            SkuChoice::Unsuitable
+        } else {
+            SkuChoice::NoStock
+        };
+    };
+    let label = &style.sizes[size_pos].label;
+    let mut best: Option<(f32, u32, &str)> = None;
+    for colourway in &style.colourways {
+        let score = (ctx.colour_score)(&colourway.colour);
+        let score = if score.is_finite() { score } else { 0.0 };
+        for v in colourway
+            .variants
+            .iter()
+            .filter(|v| v.size == *label && v.stock > 0)
+        {
+            let better = match best {
+                None => true,
+                Some((s, stock, _)) => score > s || (score == s && v.stock > stock),
+            };
+            if better {
+                best = Some((score, v.stock, v.sku.as_str()));
+            }
+        }
+    }
+    match best {
+        Some((_, _, sku)) => SkuChoice::Sku(sku.to_string()),
+        None => SkuChoice::NoStock,
+    }
+}
+
+/// How a frame shape suits a face shape, in [-1, 1] (domain section 5 table; "avoid" is
+/// negative). Rimless and semi-rimless help square, heart and diamond faces.
+pub(crate) fn face_shape_fit(face: FaceShape, shape: Shape, rim: RimType) -> f32 {
+    use Shape::*;
+    let shape_score: f32 = match face {
+        FaceShape::Oval => match shape {
+            Butterfly => -0.5,
+            _ => 0.5,
+        },
+        FaceShape::Round => match shape {
+            Rectangle | Square => 1.0,
+            Wayfarer | Geometric => 0.8,
+            Browline => 0.5,
+            Round => -1.0,
+            _ => 0.0,
+        },
+        FaceShape::Square => match shape {
+            Oval | Round => 1.0,
+            CatEye => 0.3,
+            Square => -1.0,
+            Rectangle => -0.7,
+            Geometric => -0.5,
+            _ => 0.0,
+        },
+        FaceShape::Oblong => match shape {
+            Aviator => 0.8,
+            Butterfly => 0.7,
+            Square | Round => 0.6,
+            Wayfarer => 0.5,
+            Rectangle => -0.7,
+            _ => 0.0,
+        },
+        FaceShape::Heart => match shape {
+            Aviator | Butterfly => 1.0,
+            Oval => 0.5,
+            Browline => -1.0,
+            CatEye => -0.5,
+            _ => 0.0,
+        },
+        FaceShape::Diamond => match shape {
+            Browline | Oval | CatEye => 1.0,
+            Butterfly | Wrap => -0.5,
+            _ => 0.0,
+        },
+        FaceShape::Triangle => match shape {
+            CatEye | Browline => 1.0,
+            Aviator => -0.7,
+            Butterfly => -0.3,
+            _ => 0.0,
+        },
+    };
+    let rim_bonus = match (face, rim) {
+        (FaceShape::Square | FaceShape::Heart | FaceShape::Diamond, RimType::Rimless) => 0.3,
+        (FaceShape::Square | FaceShape::Diamond, RimType::SemiRimless) => 0.2,
+        _ => 0.0,
+    };
+    (shape_score + rim_bonus).clamp(-1.0, 1.0)
+}
+
+/// How a frame colour suits an undertone, in [-1, 1]: temperature match, with tortoise
+/// suiting nearly everyone and cool undertones avoiding gold, yellow and green.
+pub(crate) fn colour_harmony(undertone: Undertone, colour: &FrameColour) -> f32 {
+    if colour.family == ColourFamily::Tortoise {
+        return 0.5;
+    }
+    match (undertone, colour.temperature) {
+        (Undertone::Neutral, _) => 0.3,
+        (Undertone::Cool, _)
+            if matches!(
+                colour.family,
+                ColourFamily::Gold | ColourFamily::Yellow | ColourFamily::Green
+            ) =>
+        {
+            -1.0
+        }
+        (Undertone::Warm, Temperature::Warm) | (Undertone::Cool, Temperature::Cool) => 1.0,
+        (_, Temperature::Neutral) => 0.3,
+        _ => -0.5,
+    }
+}
+
+/// Kids' frames for children and teens, adult frames for adults, in [-1, 1].
+pub(crate) fn age_fit(age: AgeBand, category: Category) -> f32 {
+    match (age, category == Category::Kids) {
+        (AgeBand::Child, true) => 1.0,
+        (AgeBand::Child, false) => -0.5,
+        (AgeBand::Teen, true) => 0.5,
+        (AgeBand::Teen, false) => 0.0,
+        (_, true) => -1.0,
+        (_, false) => 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::FaceMeasurements;
+    use crate::engine::testkit::{frame_size, StyleBuilder};
+
+    fn customer_with_face(width: f32) -> Customer {
+        let mut c = Customer::new("c1");
+        c.face_measurements = Some(FaceMeasurements {
+            face_width: width,
+            face_length: 190.0,
+            forehead_width: None,
+            cheekbone_width: None,
+            jaw_width: None,
+        });
+        c
+    }
+
+    fn three_size_style() -> Style {
+        StyleBuilder::new("s1")
+            .sizes(vec![
+                frame_size("49", 49.0, 18.0, 138.0, 125.0),
+                frame_size("53", 53.0, 18.0, 142.0, 134.0),
+                frame_size("57", 57.0, 19.0, 150.0, 143.0),
+            ])
+            .colourway(
+                "blk",
+                ColourFamily::Black,
+                &[("49", 5), ("53", 5), ("57", 5)],
+            )
+            .build()
+    }
+
+    fn pick(style: &Style, customer: Option<&Customer>) -> SkuChoice {
+        let rules: Vec<Box<dyn FitRule>> = vec![Box::new(FaceWidthRule)];
+        choose_sku(
+            style,
+            &FitContext {
+                customer,
+                rules: &rules,
+                colour_score: &|_| 0.0,
+                size_class: None,
+            },
+        )
+    }
+
+    #[test]
+    fn when_face_is_narrow_should_pick_small_size() {
+        let style = three_size_style();
+        assert_eq!(
+            pick(&style, Some(&customer_with_face(124.0))),
+            SkuChoice::Sku("s1-blk-49".into())
+        );
+    }
+
+    #[test]
+    fn when_face_is_wide_should_pick_large_size() {
+        let style = three_size_style();
+        assert_eq!(
+            pick(&style, Some(&customer_with_face(146.0))),
+            SkuChoice::Sku("s1-blk-57".into())
+        );
+    }
+
+    #[test]
+    fn when_face_unknown_should_pick_medium_size() {
+        let style = three_size_style();
+        assert_eq!(pick(&style, None), SkuChoice::Sku("s1-blk-53".into()));
+        assert_eq!(
+            pick(&style, Some(&Customer::new("c2"))),
+            SkuChoice::Sku("s1-blk-53".into())
+        );
+    }
+
+    #[test]
+    fn when_best_size_out_of_stock_should_pick_next_in_stock() {
+        let style = StyleBuilder::new("s2")
+            .sizes(vec![
+                frame_size("49", 49.0, 18.0, 138.0, 125.0),
+                frame_size("53", 53.0, 18.0, 142.0, 134.0),
+            ])
+            .colourway("blk", ColourFamily::Black, &[("49", 0), ("53", 2)])
+            .build();
+        assert_eq!(
+            pick(&style, Some(&customer_with_face(124.0))),
+            SkuChoice::Sku("s2-blk-53".into())
+        );
+    }
+
+    #[test]
+    fn when_colour_preferred_should_pick_that_colourway_else_most_stock() {
+        let style = StyleBuilder::new("s3")
+            .colourway("blk", ColourFamily::Black, &[("52", 9)])
+            .colourway("tor", ColourFamily::Tortoise, &[("52", 1)])
+            .build();
+        let rules: Vec<Box<dyn FitRule>> = vec![Box::new(FaceWidthRule)];
+        let likes_tortoise =
+            |c: &FrameColour| f32::from(u8::from(c.family == ColourFamily::Tortoise));
+        let ctx = FitContext {
+            customer: None,
+            rules: &rules,
+            colour_score: &likes_tortoise,
+            size_class: None,
+        };
+        assert_eq!(choose_sku(&style, &ctx), SkuChoice::Sku("s3-tor-52".into()));
+        assert_eq!(pick(&style, None), SkuChoice::Sku("s3-blk-52".into()));
+    }
+
+    #[test]
+    fn when_rule_rejects_every_size_should_be_unsuitable() {
+        struct RejectAll;
+        impl FitRule for RejectAll {
+            fn size_cost(&self, _: &Customer, _: &Style, _: &FrameSize) -> Option<f32> {
+                None
+            }
+        }
+        let style = three_size_style();
+        let rules: Vec<Box<dyn FitRule>> = vec![Box::new(RejectAll)];
+        let customer = Customer::new("c");
+        let ctx = FitContext {
+            customer: Some(&customer),
+            rules: &rules,
+            colour_score: &|_| 0.0,
+            size_class: None,
+        };
+        assert_eq!(choose_sku(&style, &ctx), SkuChoice::Unsuitable);
+    }
+
+    #[test]
+    fn when_round_face_should_favour_angular_frames() {
+        assert!(face_shape_fit(FaceShape::Round, Shape::Rectangle, RimType::Full) > 0.5);
+        assert!(face_shape_fit(FaceShape::Round, Shape::Round, RimType::Full) < 0.0);
+    }
+}

@@ -1,0 +1,302 @@
+//! `Engine::recommend`: score every available style, filter, re-rank for diversity, pick
+//! SKUs and explain.
+
+use chrono::{DateTime, Datelike, Utc};
+
+use super::collaborative::CollaborativeScore;
+use super::config::Hemisphere;
+use super::diversity::mmr;
+use super::features::{content_similarity, duplicate_similarity, strongest_shared};
+use super::fit::{choose_sku, FitContext, SkuChoice};
+use super::reasons;
+use super::taste::{profile_score, PreferenceMatch, ProfileMatch, Shopper};
+use super::{finite, Engine, RecommendRequest};
+use crate::domain::{Category, Reason, ScoredItem, SignalKind};
+
+/// Score terms, in the order ties between equal contributions are broken for reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Term {
+    Collaborative,
+    Taste,
+    Preference,
+    Profile,
+    Season,
+    Trending,
+    Popularity,
+}
+
+const TERMS: [Term; 7] = [
+    Term::Collaborative,
+    Term::Taste,
+    Term::Preference,
+    Term::Profile,
+    Term::Season,
+    Term::Trending,
+    Term::Popularity,
+];
+
+/// Contributions below this do not earn a reason.
+const REASON_MIN: f32 = 0.02;
+/// MMR considers this many candidates per list slot (and at least `MIN_POOL`).
+const POOL_PER_SLOT: usize = 3;
+const MIN_POOL: usize = 30;
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    index: usize,
+    score: f32,
+    parts: [f32; 7],
+    collab_anchor: Option<usize>,
+    preference: Option<PreferenceMatch>,
+    profile: Option<ProfileMatch>,
+}
+
+/// Seasonal boost in [0, 1]: sunglasses in sun season (April-September north,
+/// October-March south), kids' frames around back-to-school (Aug-Sep north, Jan-Feb south).
+pub(crate) fn season_boost(category: Category, now: DateTime<Utc>, hemisphere: Hemisphere) -> f32 {
+    let month = now.month();
+    let north = hemisphere == Hemisphere::North;
+    match category {
+        Category::Sun => {
+            let in_season = (4..=9).contains(&month);
+            f32::from(u8::from(in_season == north))
+        }
+        Category::Kids => {
+            let school = if north {
+                matches!(month, 8 | 9)
+            } else {
+                matches!(month, 1 | 2)
+            };
+            if school {
+                0.6
+            } else {
+                0.0
+            }
+        }
+        Category::Optical | Category::Sport => 0.0,
+    }
+}
+
+pub(crate) fn recommend(engine: &Engine, req: &RecommendRequest<'_>) -> Vec<ScoredItem> {
+    let limit = engine.clamp_limit(req.limit);
+    let cat = &engine.catalogue;
+    let n = cat.len();
+    if limit == 0 || n == 0 {
+        return Vec::new();
+    }
+    let cfg = &engine.config;
+    let w = &cfg.weights;
+    let shopper = Shopper::new(req.customer, req.history, req.now, cat, cfg);
+    let history = shopper.weighted();
+    let mut collab = vec![CollaborativeScore::default(); n];
+    if !history.is_empty() {
+        engine.collaborative.score(&history, &mut collab);
+    }
+    let confidence = shopper.confidence(cfg.personal_prior);
+    let personal = !shopper.items.is_empty();
+    let crowd = 1.0 - cfg.personal_dominance * confidence;
+    let blocked = shopper.blocked(n, cfg.exclude_purchased);
+    let season: [f32; 4] = [
+        Category::Optical,
+        Category::Sun,
+        Category::Sport,
+        Category::Kids,
+    ]
+    .map(|c| season_boost(c, req.now, cfg.hemisphere));
+
+    let mut candidates: Vec<Candidate> = Vec::with_capacity(n);
+    for i in (0..n).filter(|i| cat.available[*i] && !blocked[*i]) {
+        let f = &cat.features[i];
+        let style = &cat.styles[i];
+        let (pref, preference) = shopper.declared.score(f, style.price_cents);
+        let (prof, profile) = match req.customer {
+            Some(c) => profile_score(c, style),
+            None => (0.0, None),
+        };
+        let (collab_score, taste_score) = if personal {
+            (collab[i].score, shopper.taste.affinity(f))
+        } else {
+            (0.0, 0.0)
+        };
+        let parts = [
+            w.collaborative * confidence * collab_score,
+            w.taste * confidence * taste_score,
+            w.preference * pref,
+            w.profile * prof,
+            crowd * w.season * season[f.category as usize],
+            crowd * w.trending * engine.trending[i],
+            crowd * w.popularity * engine.popularity[i],
+        ];
+        let score = finite(parts.iter().sum());
+        candidates.push(Candidate {
+            index: i,
+            score,
+            parts,
+            collab_anchor: collab[i].anchor,
+            preference,
+            profile,
+        });
+    }
+
+    let by_score =
+        |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index));
+    let pool_size = (limit * POOL_PER_SLOT).max(MIN_POOL).min(candidates.len());
+    if pool_size > 0 && candidates.len() > pool_size {
+        candidates.select_nth_unstable_by(pool_size - 1, by_score);
+        candidates.truncate(pool_size);
+    }
+    candidates.sort_unstable_by(by_score);
+
+    let pool: Vec<(usize, f32)> = candidates.iter().map(|c| (c.index, c.score)).collect();
+    let size_class = shopper.taste.size_class();
+    let colour_score = |c: &crate::domain::FrameColour| shopper.colour_score(c);
+    let fit = FitContext {
+        customer: req.customer,
+        rules: &engine.fit_rules,
+        colour_score: &colour_score,
+        size_class,
+    };
+    let mut skus: Vec<Option<String>> = vec![None; pool.len()];
+    let order = mmr(
+        &pool,
+        limit,
+        cfg.diversity_lambda,
+        |a, b| duplicate_similarity(&cat.features[a], &cat.features[b]),
+        |p| match choose_sku(&cat.styles[pool[p].0], &fit) {
+            SkuChoice::Sku(s) => {
+                skus[p] = Some(s);
+                true
+            }
+            SkuChoice::NoStock | SkuChoice::Unsuitable => false,
+        },
+    );
+
+    order
+        .into_iter()
+        .map(|p| {
+            let c = &candidates[p];
+            ScoredItem {
+                style_id: cat.styles[c.index].id.clone(),
+                sku: skus[p].take(),
+                score: c.score,
+                reasons: explain(engine, &shopper, c, req.now),
+            }
+        })
+        .collect()
+}
+
+/// Reasons for one pick, strongest contribution first; never empty.
+fn explain(
+    engine: &Engine,
+    shopper: &Shopper<'_>,
+    c: &Candidate,
+    now: DateTime<Utc>,
+) -> Vec<Reason> {
+    let cat = &engine.catalogue;
+    let style = &cat.styles[c.index];
+    let mut terms: Vec<(Term, f32)> = TERMS
+        .iter()
+        .zip(c.parts)
+        .filter(|(_, v)| *v >= REASON_MIN)
+        .map(|(t, v)| (*t, v))
+        .collect();
+    terms.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut out: Vec<Reason> = Vec::new();
+    let mut named_anchor: Option<usize> = None;
+    for (term, _) in terms {
+        if out.len() >= engine.config.max_reasons {
+            break;
+        }
+        let reason = match term {
+            Term::Collaborative => c.collab_anchor.and_then(|h| shopper.items.get(h)).map(|e| {
+                named_anchor = Some(e.index);
+                reasons::because_you(e.kind.unwrap_or(SignalKind::View), &cat.styles[e.index])
+            }),
+            Term::Taste => taste_anchor(engine, shopper, c.index)
+                .filter(|(slot, _)| Some(shopper.items[*slot].index) != named_anchor)
+                .map(|(slot, shared)| {
+                    let e = &shopper.items[slot];
+                    named_anchor = Some(e.index);
+                    reasons::similar_to_history(
+                        e.kind.unwrap_or(SignalKind::View),
+                        &cat.styles[e.index],
+                        shared,
+                        shopper.last_purchase == Some(slot),
+                    )
+                }),
+            Term::Preference => c.preference.map(|m| reasons::matches_preference(m, style)),
+            Term::Profile => c.profile.map(|m| reasons::profile(m, style)),
+            Term::Season => Some(reasons::seasonal(style.category)),
+            Term::Trending => {
+                (engine.trending_rank[c.index] >= 0.5).then(|| reasons::trending(style.category))
+            }
+            Term::Popularity => {
+                (engine.popularity_rank[c.index] >= 0.5).then(|| reasons::popular(style.category))
+            }
+        };
+        if let Some(r) = reason {
+            if !out.iter().any(|o| o.code == r.code) {
+                out.push(r);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(engine.fallback_reason(c.index, now));
+    }
+    out
+}
+
+/// The positive history style most like `index` (weight x content similarity), with the
+/// attribute they share most tellingly.
+fn taste_anchor(
+    engine: &Engine,
+    shopper: &Shopper<'_>,
+    index: usize,
+) -> Option<(usize, super::features::SharedAttribute)> {
+    let cat = &engine.catalogue;
+    let target = &cat.features[index];
+    shopper
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.weight > 0.0 && e.index != index)
+        .map(|(slot, e)| {
+            (
+                slot,
+                e.weight * content_similarity(&cat.features[e.index], target),
+            )
+        })
+        .filter(|(_, v)| *v > 0.0)
+        .reduce(|a, b| if b.1 > a.1 { b } else { a })
+        .map(|(slot, _)| {
+            let e = &shopper.items[slot];
+            (slot, strongest_shared(&cat.features[e.index], target))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::testkit::{december, june};
+    use chrono::TimeZone;
+
+    #[test]
+    fn when_month_changes_should_boost_sun_by_hemisphere_and_kids_at_school_start() {
+        assert_eq!(season_boost(Category::Sun, june(), Hemisphere::North), 1.0);
+        assert_eq!(season_boost(Category::Sun, june(), Hemisphere::South), 0.0);
+        assert_eq!(
+            season_boost(Category::Sun, december(), Hemisphere::South),
+            1.0
+        );
+        assert_eq!(
+            season_boost(Category::Optical, june(), Hemisphere::North),
+            0.0
+        );
+        let september = Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).single().unwrap();
+        assert!(season_boost(Category::Kids, september, Hemisphere::North) > 0.0);
+        assert_eq!(
+            season_boost(Category::Kids, september, Hemisphere::South),
+            0.0
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! Test harness: builds and starts `framewise serve` on an ephemeral port and talks HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Path of the `framewise` binary, built once per test process with the same cargo.
+pub fn framewise_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "framewise-cli",
+                "--bin",
+                "framewise",
+            ])
+            .current_dir(&root)
+            .status()
+            .expect("cargo build of the framewise binary could not start");
+        assert!(status.success(), "building the framewise binary failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        target.join("debug").join("framewise")
+    })
+}
+
+/// A running `framewise serve`; killed (SIGKILL) on drop.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    /// Starts the server with `args` (after `serve --addr 127.0.0.1:0 --data-dir DIR`) and
+    /// waits until it prints its address.
+    pub fn start(data_dir: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(framewise_bin())
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(args)
+            .env("FRAMEWISE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("framewise serve did not start");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("framewise listening on ") {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(300))
+            .expect("framewise serve did not print its address within 300 s");
+        Server { child, base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// SIGKILL: no graceful shutdown, no flushing.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn get_json(client: &reqwest::Client, url: &str) -> (u16, Value) {
+    let response = client.get(url).send().await.expect("GET failed");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("GET body is not JSON"))
+}
+
+pub async fn post_json(client: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
+    let response = client
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .expect("POST failed");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.expect("POST body is not JSON"),
+    )
+}
+
+/// Polls `check` every 50 ms until it returns Some or `timeout` passes.
+pub async fn wait_for<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
