@@ -23,6 +23,7 @@ pub const INTERACTIONS_HEADER: [&str; 4] = ["customer_id", "style_id", "kind", "
 /// record-level variants the 1-based line, so an operator can fix the input.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// The file could not be opened, read or written.
     #[error("{}: {source}", .path.display())]
     Io {
         path: PathBuf,

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Customer, Signal, SignalKind, StoredList, Style, Subject};
+use crate::domain::{Customer, ListPage, Signal, SignalKind, StoredList, Style, Subject};
 use crate::error::StoreResult;
 
 /// Frames and their stock; written by imports and catalogue sync, read by everything.
@@ -36,6 +36,19 @@ pub trait ProfileStore: Send + Sync {
 #[async_trait]
 pub trait RecommendationStore: Send + Sync {
     async fn get_list(&self, customer_id: &str) -> StoreResult<Option<StoredList>>;
+    /// A window of the customer's list. Backends that can decode only the requested items
+    /// override this; the hot read path of the API uses it.
+    async fn get_list_page(
+        &self,
+        customer_id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<Option<ListPage>> {
+        Ok(self
+            .get_list(customer_id)
+            .await?
+            .map(|list| list.page(offset, limit)))
+    }
     /// Inserts or replaces lists by customer id.
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()>;
 }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::domain::{
-    validate_id, Category, Customer, ListSource, RecommendationPage, RecommendedItem, ScoredItem,
-    Signal, StoredList, Style, Subject,
+    validate_id, Category, Customer, ListPage, ListSource, RecommendationPage, RecommendedItem,
+    ScoredItem, Signal, StoredList, Style, Subject,
 };
 use crate::engine::{Engine, EngineConfig, Model, RecommendRequest};
 use crate::error::{FieldError, ServiceError, StoreError, ValidationErrors};
@@ -164,7 +164,7 @@ impl Framewise {
             let list = self
                 .stores
                 .lists
-                .get_list(customer_id)
+                .get_list_page(customer_id, offset, limit)
                 .await?
                 .filter(|l| l.recommendation_id == recommendation_id)
                 .ok_or_else(|| {
@@ -173,49 +173,51 @@ impl Framewise {
                         "the list this cursor points into was replaced; request the first page again",
                     )
                 })?;
-            return Ok(page(&engine, list, offset, limit, query.placement));
+            return Ok(page(&engine, list, query.placement));
         }
 
-        let stored = self.stores.lists.get_list(customer_id).await?;
-        let fresh = stored.filter(|l| {
+        let stored = self
+            .stores
+            .lists
+            .get_list_page(customer_id, 0, limit)
+            .await?;
+        if let Some(list) = stored.filter(|l| {
             now.signed_duration_since(l.generated_at).num_seconds() < self.config.list_max_age_secs
-        });
-        let list = match fresh {
-            Some(list) => list,
-            None => {
-                let customer = self.stores.profiles.get_customer(customer_id).await?;
-                let mut history = self
-                    .history(&Subject::Customer(customer_id.to_string()))
-                    .await?;
-                let known = customer.is_some() || !history.is_empty();
-                if !known {
-                    if let Some(session) = &query.session_id {
-                        history = self.history(&Subject::Session(session.clone())).await?;
-                    }
-                }
-                let list = self.compute_list(
-                    &engine,
-                    customer_id,
-                    customer.as_ref(),
-                    &history,
-                    now,
-                    if known {
-                        ListSource::Realtime
-                    } else {
-                        ListSource::ColdStart
-                    },
-                );
-                // Lists of unknown ids are not stored: random ids must not grow the store.
-                if known {
-                    self.stores
-                        .lists
-                        .put_lists(std::slice::from_ref(&list))
-                        .await?;
-                }
-                list
+        }) {
+            return Ok(page(&engine, list, query.placement));
+        }
+
+        let customer = self.stores.profiles.get_customer(customer_id).await?;
+        let mut history = self
+            .history(&Subject::Customer(customer_id.to_string()))
+            .await?;
+        let known = customer.is_some() || !history.is_empty();
+        if !known {
+            if let Some(session) = &query.session_id {
+                history = self.history(&Subject::Session(session.clone())).await?;
             }
+        }
+        let source = if known {
+            ListSource::Realtime
+        } else {
+            ListSource::ColdStart
         };
-        Ok(page(&engine, list, 0, limit, query.placement))
+        let list = self.compute_list(
+            &engine,
+            customer_id,
+            customer.as_ref(),
+            &history,
+            now,
+            source,
+        );
+        // Lists of unknown ids are not stored: random ids must not grow the store.
+        if known {
+            self.stores
+                .lists
+                .put_lists(std::slice::from_ref(&list))
+                .await?;
+        }
+        Ok(page(&engine, list.page(0, limit), query.placement))
     }
 
     /// The style with its colourways, sizes and current stock.
@@ -556,17 +558,9 @@ fn hydrate(engine: &Engine, items: Vec<ScoredItem>) -> Vec<RecommendedItem> {
         .collect()
 }
 
-fn page(
-    engine: &Engine,
-    list: StoredList,
-    offset: usize,
-    limit: usize,
-    placement: Option<String>,
-) -> RecommendationPage {
-    let total = list.items.len();
-    let items: Vec<ScoredItem> = list.items.into_iter().skip(offset).take(limit).collect();
-    let end = offset + items.len();
-    let next_cursor = (end < total).then(|| encode_cursor(&list.recommendation_id, end));
+fn page(engine: &Engine, list: ListPage, placement: Option<String>) -> RecommendationPage {
+    let end = list.offset + list.items.len();
+    let next_cursor = (end < list.total).then(|| encode_cursor(&list.recommendation_id, end));
     RecommendationPage {
         recommendation_id: list.recommendation_id,
         customer_id: list.customer_id,
@@ -574,7 +568,7 @@ fn page(
         generated_at: list.generated_at,
         source: list.source,
         placement,
-        items: hydrate(engine, items),
+        items: hydrate(engine, list.items),
         next_cursor,
     }
 }

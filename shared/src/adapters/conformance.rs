@@ -567,6 +567,46 @@ async fn when_lists_put_should_round_trip_and_replace(f: &Fixture) {
     );
 }
 
+async fn when_list_page_requested_should_return_only_that_window(f: &Fixture) {
+    let lists = &f.stores.lists;
+    let mut long = list("c1", "v1");
+    long.items = (0..10)
+        .map(|i| ScoredItem {
+            style_id: format!("s{i}"),
+            sku: None,
+            score: 1.0 - i as f32 / 10.0,
+            reasons: vec![Reason::new(
+                "popular_in_category",
+                "Popular in optical frames",
+            )],
+        })
+        .collect();
+    lists
+        .put_lists(std::slice::from_ref(&long))
+        .await
+        .expect("put");
+    let page = lists
+        .get_list_page("c1", 3, 4)
+        .await
+        .expect("page")
+        .expect("list exists");
+    assert_eq!(page, long.clone().page(3, 4));
+    assert_eq!(page.total, 10);
+    let ids: Vec<&str> = page.items.iter().map(|i| i.style_id.as_str()).collect();
+    assert_eq!(ids, ["s3", "s4", "s5", "s6"]);
+    let tail = lists
+        .get_list_page("c1", 8, 5)
+        .await
+        .expect("page")
+        .expect("list");
+    assert_eq!(tail.items.len(), 2);
+    assert!(lists
+        .get_list_page("c9", 0, 5)
+        .await
+        .expect("page")
+        .is_none());
+}
+
 async fn when_artifacts_put_should_be_readable_and_current(f: &Fixture) {
     let artifacts = &f.stores.artifacts;
     artifacts.put("v1", "model.json", b"{}").await.expect("put");
@@ -620,5 +660,6 @@ conformance!(
     when_styles_put_should_round_trip_ordered_and_replace,
     when_customers_put_should_round_trip_and_delete,
     when_lists_put_should_round_trip_and_replace,
+    when_list_page_requested_should_return_only_that_window,
     when_artifacts_put_should_be_readable_and_current,
 );

@@ -15,10 +15,10 @@ use redb::{
 };
 
 use super::{
-    apply_signals, enqueue_with, parse_receipt, receive_with, time_key, QueueMessage, QueueOps,
-    SignalAggregates, DEFAULT_MAX_RECEIVES,
+    apply_signals, decode_list_page, enqueue_with, parse_receipt, receive_with, time_key,
+    QueueMessage, QueueOps, SignalAggregates, DEFAULT_MAX_RECEIVES,
 };
-use crate::domain::{Customer, Signal, StoredList, Style, Subject};
+use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::{
     CatalogStore, CoOccurrence, DailyStyleCounts, EnqueueOutcome, ProfileStore, QueuedSignal,
@@ -316,6 +316,23 @@ impl RecommendationStore for EmbeddedStore {
         let guard = table.get(customer_id).db()?;
         guard
             .map(|v| decode(v.value(), "list", customer_id))
+            .transpose()
+    }
+
+    async fn get_list_page(
+        &self,
+        customer_id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<Option<ListPage>> {
+        let txn = self.read()?;
+        let table = txn.open_table(LISTS).db()?;
+        let guard = table.get(customer_id).db()?;
+        guard
+            .map(|v| {
+                decode_list_page(v.value(), offset, limit)
+                    .map_err(|e| StoreError::Corrupt(format!("list {customer_id}: {e}")))
+            })
             .transpose()
     }
 

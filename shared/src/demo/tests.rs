@@ -701,17 +701,11 @@ fn when_written_to_a_directory_should_read_back_identically() {
             && s.customer_id.as_deref() == Some(i.customer_id.as_str())));
 }
 
-/// Release-mode budget for the default size: `cargo test --release -p framewise-shared
-/// default_size -- --ignored --nocapture`.
+/// The default size is what `serve --demo` loads: its volume and taste signal are documented.
 #[test]
-#[ignore = "slow in debug builds; run in release"]
-fn when_generating_the_default_size_should_be_fast_and_sized_as_documented() {
-    let started = std::time::Instant::now();
+fn when_generating_the_default_size_should_be_sized_as_documented() {
     let data = generate(&DemoConfig::default());
-    let elapsed = started.elapsed();
     let rows = data.interactions.len();
-    let per_customer = rows as f64 / data.customers.len() as f64;
-    println!("{rows} interactions ({per_customer:.1} per customer) in {elapsed:?}");
     let styles: BTreeMap<&str, &Style> = data.styles.iter().map(|s| (s.id.as_str(), s)).collect();
     let tastes: BTreeMap<&str, &Taste> = data
         .tastes
@@ -729,5 +723,4 @@ fn when_generating_the_default_size_should_be_fast_and_sized_as_documented() {
     println!("{matching:.3} of views match the viewer's taste");
     assert!((0.55..=0.75).contains(&matching));
     assert!((150_000..=250_000).contains(&rows));
-    assert!(elapsed.as_secs_f64() < 3.0);
 }

@@ -55,6 +55,37 @@ pub struct StoredList {
     pub items: Vec<ScoredItem>,
 }
 
+impl StoredList {
+    /// The items from `offset`, at most `limit`, with the list's header.
+    pub fn page(self, offset: usize, limit: usize) -> ListPage {
+        let total = self.items.len();
+        ListPage {
+            recommendation_id: self.recommendation_id,
+            customer_id: self.customer_id,
+            model_version: self.model_version,
+            generated_at: self.generated_at,
+            source: self.source,
+            total,
+            offset,
+            items: self.items.into_iter().skip(offset).take(limit).collect(),
+        }
+    }
+}
+
+/// A window of a stored list: the header, the list's length and only the requested items,
+/// so serving a page of 12 never decodes all 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListPage {
+    pub recommendation_id: String,
+    pub customer_id: String,
+    pub model_version: String,
+    pub generated_at: DateTime<Utc>,
+    pub source: ListSource,
+    pub total: usize,
+    pub offset: usize,
+    pub items: Vec<ScoredItem>,
+}
+
 /// What a client needs to render a recommended item without a second call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecommendedItem {
