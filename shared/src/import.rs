@@ -82,14 +82,32 @@ pub fn read_customers_jsonl(path: &Path) -> Result<Vec<Customer>, ImportError> {
     read_validated(path, Customer::validate, |c: &Customer| c.id.clone())
 }
 
+/// Parses a catalogue already in memory (a feed object fetched from S3), with the same
+/// validation as [`read_catalog_jsonl`]; errors name `source` (e.g. the object key) as the file.
+pub fn parse_catalog_jsonl(source: &str, bytes: &[u8]) -> Result<Vec<Style>, ImportError> {
+    let path = Path::new(source);
+    let reader = BufReader::new(bytes);
+    validated_lines(path, reader, Style::validate, |s: &Style| s.id.clone())
+}
+
 fn read_validated<T: DeserializeOwned>(
     path: &Path,
     validate: impl Fn(&T) -> Result<(), ValidationErrors>,
     id: impl Fn(&T) -> String,
 ) -> Result<Vec<T>, ImportError> {
+    let reader = BufReader::new(File::open(path).map_err(io_error(path))?);
+    validated_lines(path, reader, validate, id)
+}
+
+fn validated_lines<T: DeserializeOwned>(
+    path: &Path,
+    reader: impl BufRead,
+    validate: impl Fn(&T) -> Result<(), ValidationErrors>,
+    id: impl Fn(&T) -> String,
+) -> Result<Vec<T>, ImportError> {
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
-    for_each_json_line(path, |line, item: T| {
+    json_lines(path, reader, |line, item: T| {
         validate(&item).map_err(|errors| ImportError::Invalid {
             path: path.to_path_buf(),
             line,
@@ -124,9 +142,18 @@ pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ImportErro
 /// Parses each non-blank line and hands it to `f` with its 1-based line number.
 fn for_each_json_line<T: DeserializeOwned>(
     path: &Path,
-    mut f: impl FnMut(usize, T) -> Result<(), ImportError>,
+    f: impl FnMut(usize, T) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
     let reader = BufReader::new(File::open(path).map_err(io_error(path))?);
+    json_lines(path, reader, f)
+}
+
+/// [`for_each_json_line`] over any reader; `path` only names the source in errors.
+fn json_lines<T: DeserializeOwned>(
+    path: &Path,
+    reader: impl BufRead,
+    mut f: impl FnMut(usize, T) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
     for (index, text) in reader.lines().enumerate() {
         let text = text.map_err(io_error(path))?;
         let line = index + 1;

@@ -13,5 +13,6 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod import;
+pub mod optics;
 pub mod ports;
 pub mod service;

@@ -1,7 +1,9 @@
 //! Use cases over the ports: serve lists, accept signals, process the queue, regenerate.
 //! The HTTP router, the local CLI and the Lambda functions all call this one service.
 
+use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -80,6 +82,32 @@ pub struct RegenerateReport {
     pub styles: usize,
     pub lists: usize,
     pub seconds: f64,
+}
+
+/// One bounded pass over the customers' lists, resumable from `next_cursor`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListBatch {
+    /// Customers looked at in this pass.
+    pub checked: usize,
+    /// Lists recomputed and stored in this pass.
+    pub recomputed: usize,
+    /// The last customer id done when the pass stopped early; `None` once every customer
+    /// was covered. Pass it back as `after` to continue.
+    pub next_cursor: Option<String>,
+}
+
+/// What applying a catalogue feed changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CatalogSyncReport {
+    /// Styles of the feed, inserted or replaced.
+    pub upserted: usize,
+    /// Active styles missing from the feed, now deactivated.
+    pub deactivated: Vec<String>,
+    /// Styles that were sellable before the feed and are not now (deactivated or out of
+    /// stock): precomputed lists holding them are stale.
+    pub newly_unavailable: Vec<String>,
+    /// The model version published over the new catalogue.
+    pub model_version: String,
 }
 
 /// The Framewise service: stores behind ports plus the current engine snapshot.
@@ -445,45 +473,25 @@ impl Framewise {
         now: DateTime<Utc>,
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<RegenerateReport, ServiceError> {
-        let started = std::time::Instant::now();
-        let styles = self.stores.catalog.list_styles().await?;
-        let model = build_model(&self.stores, &self.config, &styles, now).await?;
-        self.stores
-            .artifacts
-            .put(&model.version, MODEL_ARTIFACT, &model.to_bytes())
-            .await?;
-        self.stores.artifacts.set_current(&model.version).await?;
-        let model_version = model.version.clone();
-        let style_count = styles.len();
-        self.swap_engine(Engine::new(styles, model, self.config.engine.clone()));
-
-        let mut customers = self.stores.profiles.list_customer_ids().await?;
-        customers.extend(
-            self.stores
-                .signals
-                .subjects()
-                .await?
-                .into_iter()
-                .filter_map(|s| match s {
-                    Subject::Customer(id) => Some(id),
-                    Subject::Session(_) => None,
-                }),
-        );
-        customers.sort_unstable();
-        customers.dedup();
-
-        let engine = self.engine();
+        let started = Instant::now();
+        let (model_version, style_count) = self.regenerate_model(now).await?;
+        let customers = self.regeneration_customers().await?;
         let total = customers.len();
-        let chunk_size = self.config.write_chunk.max(1);
+        let chunk = self.config.write_chunk.max(1);
         let mut done = 0;
-        for chunk in customers.chunks(chunk_size) {
-            let mut lists = Vec::with_capacity(chunk.len());
-            for customer_id in chunk {
-                lists.push(self.compute_for_storage(&engine, customer_id, now).await?);
+        let mut cursor: Option<String> = None;
+        loop {
+            let batch = self
+                .recompute_among(&customers, cursor.as_deref(), chunk, None, now, None)
+                .await?;
+            done += batch.checked;
+            if batch.checked > 0 {
+                progress(done, total);
             }
-            self.stores.lists.put_lists(&lists).await?;
-            done += chunk.len();
-            progress(done, total);
+            match batch.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
         }
         let report = RegenerateReport {
             model_version,
@@ -502,18 +510,261 @@ impl Framewise {
     }
 }
 
-async fn load_current_model(stores: &Stores) -> Result<Option<Model>, ServiceError> {
-    let Some(version) = stores.artifacts.current().await? else {
-        return Ok(None);
-    };
-    let Some(bytes) = stores.artifacts.get(&version, MODEL_ARTIFACT).await? else {
+// ---- resumable regeneration, model refresh and catalogue sync (serverless workers) ------
+impl Framewise {
+    /// Loads the model the artifact `current` pointer names, with a fresh catalogue, when it
+    /// differs from the one serving. Long-lived workers call this now and then so they
+    /// switch to a new model (and the catalogue it was built on) without a restart.
+    /// Returns whether the engine was replaced.
+    pub async fn reload_model_if_changed(&self) -> Result<bool, ServiceError> {
+        let Some(version) = self.stores.artifacts.current().await? else {
+            return Ok(false);
+        };
+        if version == self.engine().model_version() {
+            return Ok(false);
+        }
+        let model = load_model(&self.stores, &version).await?;
+        let styles = self.stores.catalog.list_styles().await?;
+        self.swap_engine(Engine::new(styles, model, self.config.engine.clone()));
+        tracing::info!(model_version = %version, "switched to the current model");
+        Ok(true)
+    }
+
+    /// First step of a regeneration: rebuilds the model from the stored catalogue and
+    /// aggregates, publishes it (artifact, then the `current` pointer) and serves it.
+    /// Returns the new version and the number of styles it covers.
+    pub async fn regenerate_model(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(String, usize), ServiceError> {
+        let styles = self.stores.catalog.list_styles().await?;
+        let model = build_model(&self.stores, &self.config, &styles, now).await?;
+        self.stores
+            .artifacts
+            .put(&model.version, MODEL_ARTIFACT, &model.to_bytes())
+            .await?;
+        self.stores.artifacts.set_current(&model.version).await?;
+        let version = model.version.clone();
+        let count = styles.len();
+        self.swap_engine(Engine::new(styles, model, self.config.engine.clone()));
+        Ok((version, count))
+    }
+
+    /// Every customer a regeneration covers: stored profiles and customers with signals,
+    /// ordered by id (the order cursors follow).
+    pub async fn regeneration_customers(&self) -> Result<Vec<String>, ServiceError> {
+        let mut customers = self.stores.profiles.list_customer_ids().await?;
+        customers.extend(
+            self.stores
+                .signals
+                .subjects()
+                .await?
+                .into_iter()
+                .filter_map(|s| match s {
+                    Subject::Customer(id) => Some(id),
+                    Subject::Session(_) => None,
+                }),
+        );
+        customers.sort_unstable();
+        customers.dedup();
+        Ok(customers)
+    }
+
+    /// Second step of a regeneration, resumable: recomputes the lists of up to `max`
+    /// customers ordered after `after` with the serving model, writing them in chunks, and
+    /// stops early (between chunks) once `deadline` has passed.
+    pub async fn recompute_lists(
+        &self,
+        after: Option<&str>,
+        max: usize,
+        deadline: Option<Instant>,
+        now: DateTime<Utc>,
+    ) -> Result<ListBatch, ServiceError> {
+        let customers = self.regeneration_customers().await?;
+        self.recompute_among(&customers, after, max, deadline, now, None)
+            .await
+    }
+
+    /// Recomputes, resumably like [`Framewise::recompute_lists`], only the stored lists that
+    /// hold one of `styles` (styles no longer sellable), so shoppers are not shown them.
+    pub async fn invalidate_lists(
+        &self,
+        styles: &HashSet<String>,
+        after: Option<&str>,
+        max: usize,
+        deadline: Option<Instant>,
+        now: DateTime<Utc>,
+    ) -> Result<ListBatch, ServiceError> {
+        if styles.is_empty() {
+            return Ok(ListBatch::default());
+        }
+        let customers = self.regeneration_customers().await?;
+        self.recompute_among(&customers, after, max, deadline, now, Some(styles))
+            .await
+    }
+
+    async fn recompute_among(
+        &self,
+        customers: &[String],
+        after: Option<&str>,
+        max: usize,
+        deadline: Option<Instant>,
+        now: DateTime<Utc>,
+        only_holding: Option<&HashSet<String>>,
+    ) -> Result<ListBatch, ServiceError> {
+        let start = match after {
+            Some(after) => customers.partition_point(|c| c.as_str() <= after),
+            None => 0,
+        };
+        let window = &customers[start..customers.len().min(start.saturating_add(max.max(1)))];
+        let engine = self.engine();
+        let mut batch = ListBatch::default();
+        for chunk in window.chunks(self.config.write_chunk.max(1)) {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            let mut lists = Vec::with_capacity(chunk.len());
+            for customer_id in chunk {
+                if let Some(styles) = only_holding {
+                    let stale = self
+                        .stores
+                        .lists
+                        .get_list(customer_id)
+                        .await?
+                        .is_some_and(|l| l.items.iter().any(|i| styles.contains(&i.style_id)));
+                    if !stale {
+                        continue;
+                    }
+                }
+                lists.push(self.compute_for_storage(&engine, customer_id, now).await?);
+            }
+            if !lists.is_empty() {
+                self.stores.lists.put_lists(&lists).await?;
+            }
+            batch.checked += chunk.len();
+            batch.recomputed += lists.len();
+        }
+        let done_upto = start + batch.checked;
+        if done_upto < customers.len() {
+            // The last customer done; "" (before every id) when stopped before the first.
+            batch.next_cursor = Some(match done_upto.checked_sub(1) {
+                Some(last) if batch.checked > 0 => customers[last].clone(),
+                _ => after.unwrap_or_default().to_string(),
+            });
+        }
+        Ok(batch)
+    }
+
+    /// Applies a complete catalogue feed: stores its styles, deactivates active styles the
+    /// feed no longer lists, then publishes a model over the new catalogue (new styles need
+    /// their features; every worker switches to it through the `current` pointer).
+    /// An empty feed is rejected: it would deactivate the whole catalogue.
+    pub async fn sync_catalog(
+        &self,
+        feed: &[Style],
+        now: DateTime<Utc>,
+    ) -> Result<CatalogSyncReport, ServiceError> {
+        if feed.is_empty() {
+            return Err(ValidationErrors::single(
+                "feed",
+                "a catalogue feed needs at least one style",
+            )
+            .into());
+        }
+        let before = self.stores.catalog.list_styles().await?;
+        let in_feed: HashSet<&str> = feed.iter().map(|s| s.id.as_str()).collect();
+        let was_available: HashSet<&str> = before
+            .iter()
+            .filter(|s| s.is_available())
+            .map(|s| s.id.as_str())
+            .collect();
+        let deactivated: Vec<Style> = before
+            .iter()
+            .filter(|s| s.active && !in_feed.contains(s.id.as_str()))
+            .map(|s| Style {
+                active: false,
+                ..s.clone()
+            })
+            .collect();
+        self.stores.catalog.put_styles(feed).await?;
+        if !deactivated.is_empty() {
+            self.stores.catalog.put_styles(&deactivated).await?;
+        }
+        let mut newly_unavailable: Vec<String> = feed
+            .iter()
+            .chain(&deactivated)
+            .filter(|s| !s.is_available() && was_available.contains(s.id.as_str()))
+            .map(|s| s.id.clone())
+            .collect();
+        newly_unavailable.sort_unstable();
+        newly_unavailable.dedup();
+        let (model_version, _) = self.regenerate_model(now).await?;
+        let report = CatalogSyncReport {
+            upserted: feed.len(),
+            deactivated: deactivated.into_iter().map(|s| s.id).collect(),
+            newly_unavailable,
+            model_version,
+        };
+        tracing::info!(
+            upserted = report.upserted,
+            deactivated = report.deactivated.len(),
+            newly_unavailable = report.newly_unavailable.len(),
+            model_version = %report.model_version,
+            "catalogue synced"
+        );
+        Ok(report)
+    }
+}
+
+/// Rate limit for [`Framewise::reload_model_if_changed`]: long-lived serverless workers
+/// check the artifact pointer at most once per interval instead of on every event.
+#[derive(Debug)]
+pub struct ModelRefresh {
+    interval: std::time::Duration,
+    last_check: std::sync::Mutex<Option<Instant>>,
+}
+
+impl ModelRefresh {
+    /// The first call always checks; later ones only once `interval` has passed.
+    pub fn new(interval: std::time::Duration) -> Self {
+        Self {
+            interval,
+            last_check: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Reloads the model if the interval has passed and the pointer moved. Returns whether
+    /// the engine was replaced.
+    pub async fn maybe_reload(&self, service: &Framewise) -> Result<bool, ServiceError> {
+        {
+            let mut last = match self.last_check.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let now = Instant::now();
+            if last.is_some_and(|t| now.duration_since(t) < self.interval) {
+                return Ok(false);
+            }
+            *last = Some(now);
+        }
+        service.reload_model_if_changed().await
+    }
+}
+
+async fn load_model(stores: &Stores, version: &str) -> Result<Model, ServiceError> {
+    let Some(bytes) = stores.artifacts.get(version, MODEL_ARTIFACT).await? else {
         return Err(ServiceError::Model(format!(
-            "current model version {version} has no {MODEL_ARTIFACT}"
+            "model version {version} has no {MODEL_ARTIFACT}"
         )));
     };
-    Model::from_bytes(&bytes)
-        .map(Some)
-        .map_err(|e| ServiceError::Model(e.to_string()))
+    Model::from_bytes(&bytes).map_err(|e| ServiceError::Model(e.to_string()))
+}
+
+async fn load_current_model(stores: &Stores) -> Result<Option<Model>, ServiceError> {
+    match stores.artifacts.current().await? {
+        Some(version) => load_model(stores, &version).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 async fn build_model(

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod moto;
+
 /// Path of the `framewise` binary, built once per test process with the same cargo.
 pub fn framewise_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();

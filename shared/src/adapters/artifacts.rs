@@ -17,17 +17,17 @@ use serde::{Deserialize, Serialize};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::ModelArtifactStore;
 
-const MODELS_DIR: &str = "models";
-const CURRENT_FILE: &str = "current.json";
+pub(crate) const MODELS_DIR: &str = "models";
+pub(crate) const CURRENT_FILE: &str = "current.json";
 
 #[derive(Debug, Serialize, Deserialize)]
-struct CurrentPointer {
-    version: String,
+pub(crate) struct CurrentPointer {
+    pub(crate) version: String,
 }
 
 /// Rejects names that could escape the models directory or collide with internal files
 /// (temp files and the pointer start with or are reserved names).
-fn check_segment(what: &str, value: &str) -> StoreResult<()> {
+pub(crate) fn check_segment(what: &str, value: &str) -> StoreResult<()> {
     let problem = if value.is_empty() {
         Some("must not be empty")
     } else if value.len() > 200 {
@@ -52,12 +52,12 @@ fn check_segment(what: &str, value: &str) -> StoreResult<()> {
     }
 }
 
-fn check_names(version: &str, name: &str) -> StoreResult<()> {
+pub(crate) fn check_names(version: &str, name: &str) -> StoreResult<()> {
     check_segment("version", version)?;
     check_segment("name", name)
 }
 
-fn no_artifacts(version: &str) -> StoreError {
+pub(crate) fn no_artifacts(version: &str) -> StoreError {
     StoreError::Backend(format!(
         "cannot make version '{version}' current: it has no artifacts"
     ))

@@ -1,73 +1,113 @@
 //! Conformance suite for the record, signal and queue ports, written once over [`Stores`]
-//! and run against both the in-memory and the embedded implementation.
+//! and run against every implementation: in-memory and embedded here, DynamoDB/SQS/S3 over
+//! moto in the integration tests (public with the `conformance` feature).
+//!
+//! Each scenario expects fresh, empty stores and a queue that dead-letters a message after
+//! [`MAX_RECEIVES`] receives.
 
-use std::sync::Arc;
-
+use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use tempfile::TempDir;
 
-use super::{EmbeddedStore, LocalArtifactStore, MemoryStore};
 use crate::domain::*;
 use crate::ports::{CoOccurrence, Stores};
 
-const MAX_RECEIVES: u32 = 3;
+/// Receives after which the queue under test must dead-letter a message.
+pub const MAX_RECEIVES: u32 = 3;
 
-/// The stores under test plus the inherent dead-letter view and the temp dir to keep alive.
-struct Fixture {
-    stores: Stores,
-    backend: Backend,
-    _dir: Option<TempDir>,
+/// How the queue under test treats what the port leaves to the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueSemantics {
+    /// The local queues: an `event_id` accepted before is reported as a duplicate.
+    Local,
+    /// SQS: every signal is queued (duplicates = 0); the worker dedupes by `event_id`.
+    Sqs,
 }
 
-enum Backend {
-    Memory(Arc<MemoryStore>),
-    Embedded(Arc<EmbeddedStore>),
+/// Fresh stores under test, plus what the ports do not expose.
+#[async_trait]
+pub trait Harness: Send + Sync {
+    fn stores(&self) -> &Stores;
+    /// Signals moved to the dead letters, oldest first.
+    async fn dead_letters(&self) -> Vec<Signal>;
+    fn queue_semantics(&self) -> QueueSemantics {
+        QueueSemantics::Local
+    }
 }
 
-impl Fixture {
-    fn dead_letters(&self) -> Vec<Signal> {
-        match &self.backend {
-            Backend::Memory(store) => store.dead_letters(),
-            Backend::Embedded(store) => store.dead_letters(),
+#[cfg(test)]
+mod local {
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+    use tempfile::TempDir;
+
+    use super::Harness;
+    use crate::adapters::{EmbeddedStore, LocalArtifactStore, MemoryArtifactStore, MemoryStore};
+    use crate::domain::Signal;
+    use crate::ports::Stores;
+
+    /// The stores under test plus the inherent dead-letter view and the temp dir to keep alive.
+    pub(super) struct Fixture {
+        stores: Stores,
+        backend: Backend,
+        _dir: Option<TempDir>,
+    }
+
+    enum Backend {
+        Memory(Arc<MemoryStore>),
+        Embedded(Arc<EmbeddedStore>),
+    }
+
+    #[async_trait]
+    impl Harness for Fixture {
+        fn stores(&self) -> &Stores {
+            &self.stores
         }
-        .expect("dead letters")
-    }
-}
 
-fn memory() -> Fixture {
-    let store = Arc::new(MemoryStore::new().with_max_receives(MAX_RECEIVES));
-    Fixture {
-        stores: Stores {
-            catalog: store.clone(),
-            profiles: store.clone(),
-            lists: store.clone(),
-            signals: store.clone(),
-            queue: store.clone(),
-            artifacts: Arc::new(super::MemoryArtifactStore::new()),
-        },
-        backend: Backend::Memory(store),
-        _dir: None,
+        async fn dead_letters(&self) -> Vec<Signal> {
+            match &self.backend {
+                Backend::Memory(store) => store.dead_letters(),
+                Backend::Embedded(store) => store.dead_letters(),
+            }
+            .expect("dead letters")
+        }
     }
-}
 
-fn embedded() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Arc::new(
-        EmbeddedStore::open(&dir.path().join("framewise.redb"))
-            .expect("open")
-            .with_max_receives(MAX_RECEIVES),
-    );
-    Fixture {
-        stores: Stores {
-            catalog: store.clone(),
-            profiles: store.clone(),
-            lists: store.clone(),
-            signals: store.clone(),
-            queue: store.clone(),
-            artifacts: Arc::new(LocalArtifactStore::new(dir.path())),
-        },
-        backend: Backend::Embedded(store),
-        _dir: Some(dir),
+    pub(super) fn memory() -> Fixture {
+        let store = Arc::new(MemoryStore::new().with_max_receives(super::MAX_RECEIVES));
+        Fixture {
+            stores: Stores {
+                catalog: store.clone(),
+                profiles: store.clone(),
+                lists: store.clone(),
+                signals: store.clone(),
+                queue: store.clone(),
+                artifacts: Arc::new(MemoryArtifactStore::new()),
+            },
+            backend: Backend::Memory(store),
+            _dir: None,
+        }
+    }
+
+    pub(super) fn embedded() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(
+            EmbeddedStore::open(&dir.path().join("framewise.redb"))
+                .expect("open")
+                .with_max_receives(super::MAX_RECEIVES),
+        );
+        Fixture {
+            stores: Stores {
+                catalog: store.clone(),
+                profiles: store.clone(),
+                lists: store.clone(),
+                signals: store.clone(),
+                queue: store.clone(),
+                artifacts: Arc::new(LocalArtifactStore::new(dir.path())),
+            },
+            backend: Backend::Embedded(store),
+            _dir: Some(dir),
+        }
     }
 }
 
@@ -198,8 +238,9 @@ fn list(customer: &str, version: &str) -> StoredList {
     }
 }
 
-async fn when_same_event_applied_twice_should_count_once(f: &Fixture) {
-    let signals = &f.stores.signals;
+/// Conformance scenario, run on every backend.
+pub async fn when_same_event_applied_twice_should_count_once(h: &dyn Harness) {
+    let signals = &h.stores().signals;
     let e1 = click("e1", "c1", "A");
     assert_eq!(
         ids(&signals
@@ -240,8 +281,9 @@ async fn when_same_event_applied_twice_should_count_once(f: &Fixture) {
     assert_eq!(counts[0].counts.iter().sum::<u32>(), 2);
 }
 
-async fn when_history_read_should_be_newest_first_and_limited(f: &Fixture) {
-    let signals = &f.stores.signals;
+/// Conformance scenario, run on every backend.
+pub async fn when_history_read_should_be_newest_first_and_limited(h: &dyn Harness) {
+    let signals = &h.stores().signals;
     let base = at(1, 10, 0);
     let batch: Vec<Signal> = [("h2", 2), ("h0", 0), ("h3", 3), ("h1", 1)]
         .into_iter()
@@ -283,8 +325,9 @@ async fn when_history_read_should_be_newest_first_and_limited(f: &Fixture) {
         .is_empty());
 }
 
-async fn when_daily_counts_requested_since_should_skip_older_days(f: &Fixture) {
-    let signals = &f.stores.signals;
+/// Conformance scenario, run on every backend.
+pub async fn when_daily_counts_requested_since_should_skip_older_days(h: &dyn Harness) {
+    let signals = &h.stores().signals;
     signals
         .apply(&[
             signal("d1", "c1", SignalKind::View, "A", at(1, 23, 59)),
@@ -314,8 +357,9 @@ async fn when_daily_counts_requested_since_should_skip_older_days(f: &Fixture) {
         .is_empty());
 }
 
-async fn when_subjects_engage_styles_should_count_each_pair_once_per_subject(f: &Fixture) {
-    let signals = &f.stores.signals;
+/// Conformance scenario, run on every backend.
+pub async fn when_subjects_engage_styles_should_count_each_pair_once_per_subject(h: &dyn Harness) {
+    let signals = &h.stores().signals;
     signals
         .apply(&[
             click("p1", "c1", "A"),
@@ -373,9 +417,10 @@ async fn when_subjects_engage_styles_should_count_each_pair_once_per_subject(f: 
     assert!(pairs.iter().all(|p| p.style_a < p.style_b));
 }
 
-async fn when_subject_engaged_more_than_cap_should_pair_only_most_recent(f: &Fixture) {
-    let signals = &f.stores.signals;
-    let cap = super::MAX_PAIRED_STYLES;
+/// Conformance scenario, run on every backend.
+pub async fn when_subject_engaged_more_than_cap_should_pair_only_most_recent(h: &dyn Harness) {
+    let signals = &h.stores().signals;
+    let cap = crate::adapters::MAX_PAIRED_STYLES;
     let batch: Vec<Signal> = (0..=cap)
         .map(|i| click(&format!("cap{i}"), "c1", &format!("s{i:03}")))
         .collect();
@@ -398,8 +443,9 @@ async fn when_subject_engaged_more_than_cap_should_pair_only_most_recent(f: &Fix
     assert!(with_x.contains(&"s001") && with_x.contains(&format!("s{cap:03}").as_str()));
 }
 
-async fn when_signals_applied_should_list_each_subject_once(f: &Fixture) {
-    let signals = &f.stores.signals;
+/// Conformance scenario, run on every backend.
+pub async fn when_signals_applied_should_list_each_subject_once(h: &dyn Harness) {
+    let signals = &h.stores().signals;
     assert!(signals.subjects().await.expect("subjects").is_empty());
     let mut anonymous = click("s3", "x", "A");
     anonymous.customer_id = None;
@@ -425,8 +471,9 @@ async fn when_signals_applied_should_list_each_subject_once(f: &Fixture) {
     );
 }
 
-async fn when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked(f: &Fixture) {
-    let queue = &f.stores.queue;
+/// Conformance scenario, run on every backend.
+pub async fn when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked(h: &dyn Harness) {
+    let queue = &h.stores().queue;
     assert_eq!(queue.depth().await.expect("depth"), 0);
     assert!(queue.receive(10).await.expect("receive").is_empty());
     let outcome = queue
@@ -438,15 +485,20 @@ async fn when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked(f: &Fi
         .await
         .expect("enqueue");
     assert_eq!((outcome.accepted, outcome.duplicates), (3, 0));
-    let outcome = queue
-        .enqueue(&[
+    // SQS cannot tell duplicates at enqueue (the worker drops them), so it only gets q4.
+    let local = h.queue_semantics() == QueueSemantics::Local;
+    let second = if local {
+        vec![
             click("q2", "c1", "B"),
             click("q4", "c1", "D"),
             click("q4", "c1", "D"),
-        ])
-        .await
-        .expect("enqueue");
-    assert_eq!((outcome.accepted, outcome.duplicates), (1, 2));
+        ]
+    } else {
+        vec![click("q4", "c1", "D")]
+    };
+    let outcome = queue.enqueue(&second).await.expect("enqueue");
+    let duplicates = if local { 2 } else { 0 };
+    assert_eq!((outcome.accepted, outcome.duplicates), (1, duplicates));
     assert_eq!(queue.depth().await.expect("depth"), 4);
 
     assert!(queue.receive(0).await.expect("receive").is_empty());
@@ -482,11 +534,16 @@ async fn when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked(f: &Fi
         .enqueue(&[click("q1", "c1", "A")])
         .await
         .expect("enqueue");
-    assert_eq!(outcome.duplicates, 1, "acknowledged ids stay known");
+    if local {
+        assert_eq!(outcome.duplicates, 1, "acknowledged ids stay known");
+    } else {
+        assert_eq!((outcome.accepted, outcome.duplicates), (1, 0));
+    }
 }
 
-async fn when_message_received_too_often_should_go_to_dead_letters(f: &Fixture) {
-    let queue = &f.stores.queue;
+/// Conformance scenario, run on every backend.
+pub async fn when_message_received_too_often_should_go_to_dead_letters(h: &dyn Harness) {
+    let queue = &h.stores().queue;
     queue
         .enqueue(&[click("dl1", "c1", "A"), click("dl2", "c1", "B")])
         .await
@@ -502,14 +559,15 @@ async fn when_message_received_too_often_should_go_to_dead_letters(f: &Fixture) 
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].signal.event_id, "dl2");
     assert_eq!(queue.depth().await.expect("depth"), 1);
-    assert_eq!(ids(&f.dead_letters()), ["dl1"]);
+    assert_eq!(ids(&h.dead_letters().await), ["dl1"]);
     queue.ack(&[got[0].receipt.clone()]).await.expect("ack");
     assert_eq!(queue.depth().await.expect("depth"), 0);
     assert!(queue.receive(10).await.expect("receive").is_empty());
 }
 
-async fn when_styles_put_should_round_trip_ordered_and_replace(f: &Fixture) {
-    let catalog = &f.stores.catalog;
+/// Conformance scenario, run on every backend.
+pub async fn when_styles_put_should_round_trip_ordered_and_replace(h: &dyn Harness) {
+    let catalog = &h.stores().catalog;
     assert!(catalog.get_style("a").await.expect("get").is_none());
     catalog
         .put_styles(&[style("b", 15_000), style("a", 9_000)])
@@ -528,8 +586,9 @@ async fn when_styles_put_should_round_trip_ordered_and_replace(f: &Fixture) {
     );
 }
 
-async fn when_customers_put_should_round_trip_and_delete(f: &Fixture) {
-    let profiles = &f.stores.profiles;
+/// Conformance scenario, run on every backend.
+pub async fn when_customers_put_should_round_trip_and_delete(h: &dyn Harness) {
+    let profiles = &h.stores().profiles;
     profiles
         .put_customers(&[customer_with_rx("c2"), Customer::new("c1")])
         .await
@@ -549,8 +608,9 @@ async fn when_customers_put_should_round_trip_and_delete(f: &Fixture) {
     assert_eq!(profiles.list_customer_ids().await.expect("ids"), ["c1"]);
 }
 
-async fn when_lists_put_should_round_trip_and_replace(f: &Fixture) {
-    let lists = &f.stores.lists;
+/// Conformance scenario, run on every backend.
+pub async fn when_lists_put_should_round_trip_and_replace(h: &dyn Harness) {
+    let lists = &h.stores().lists;
     assert!(lists.get_list("c1").await.expect("get").is_none());
     lists
         .put_lists(&[list("c1", "v1"), list("c2", "v1")])
@@ -567,8 +627,9 @@ async fn when_lists_put_should_round_trip_and_replace(f: &Fixture) {
     );
 }
 
-async fn when_list_page_requested_should_return_only_that_window(f: &Fixture) {
-    let lists = &f.stores.lists;
+/// Conformance scenario, run on every backend.
+pub async fn when_list_page_requested_should_return_only_that_window(h: &dyn Harness) {
+    let lists = &h.stores().lists;
     let mut long = list("c1", "v1");
     long.items = (0..10)
         .map(|i| ScoredItem {
@@ -607,8 +668,9 @@ async fn when_list_page_requested_should_return_only_that_window(f: &Fixture) {
         .is_none());
 }
 
-async fn when_artifacts_put_should_be_readable_and_current(f: &Fixture) {
-    let artifacts = &f.stores.artifacts;
+/// Conformance scenario, run on every backend.
+pub async fn when_artifacts_put_should_be_readable_and_current(h: &dyn Harness) {
+    let artifacts = &h.stores().artifacts;
     artifacts.put("v1", "model.json", b"{}").await.expect("put");
     artifacts.set_current("v1").await.expect("current");
     assert_eq!(
@@ -626,13 +688,14 @@ async fn when_artifacts_put_should_be_readable_and_current(f: &Fixture) {
     assert!(artifacts.put("v1", "../x", b"{}").await.is_err());
 }
 
+#[cfg(test)]
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod memory_backend {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    super::$name(&super::memory()).await;
+                    super::$name(&super::local::memory()).await;
                 }
             )*
         }
@@ -641,13 +704,14 @@ macro_rules! conformance {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    super::$name(&super::embedded()).await;
+                    super::$name(&super::local::embedded()).await;
                 }
             )*
         }
     };
 }
 
+#[cfg(test)]
 conformance!(
     when_same_event_applied_twice_should_count_once,
     when_history_read_should_be_newest_first_and_limited,

@@ -6,11 +6,13 @@
 //! provides the primitive reads and writes, so the two cannot drift apart.
 
 pub mod artifacts;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod embedded;
 pub mod memory;
 
-#[cfg(test)]
-mod conformance;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 
 use std::path::Path;
 use std::sync::Arc;

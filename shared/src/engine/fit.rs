@@ -3,9 +3,12 @@
 //! compatibility) plug in as further [`FitRule`]s.
 
 use crate::domain::{
-    AgeBand, Category, ColourFamily, Customer, FaceShape, FrameColour, FrameSize, RimType, Shape,
-    SizeClass, Style, Temperature, Undertone,
+    AgeBand, Category, Customer, FaceShape, FrameColour, FrameSize, RimType, Shape, SizeClass,
+    Style,
 };
+use crate::optics::frame::{evaluate_summary, FrameRulesConfig};
+use crate::optics::rx::RxSummary;
+use crate::optics::style as style_rules;
 
 /// Judges one frame size for one shopper. The engine asks every rule for every in-stock
 /// size of a picked style; a style with no acceptable size is left off the list.
@@ -197,84 +200,40 @@ pub(crate) fn choose_sku(style: &Style, ctx: &FitContext<'_>) -> SkuChoice {
     }
 }
 
-/// How a frame shape suits a face shape, in [-1, 1] (domain section 5 table; "avoid" is
-/// negative). Rimless and semi-rimless help square, heart and diamond faces.
+/// How a frame shape suits a face shape, in [-1, 1]; the table lives in
+/// [`crate::optics::style`] (domain section 5).
 pub(crate) fn face_shape_fit(face: FaceShape, shape: Shape, rim: RimType) -> f32 {
-    use Shape::*;
-    let shape_score: f32 = match face {
-        FaceShape::Oval => match shape {
-            Butterfly => -0.5,
-            _ => 0.5,
-        },
-        FaceShape::Round => match shape {
-            Rectangle | Square => 1.0,
-            Wayfarer | Geometric => 0.8,
-            Browline => 0.5,
-            Round => -1.0,
-            _ => 0.0,
-        },
-        FaceShape::Square => match shape {
-            Oval | Round => 1.0,
-            CatEye => 0.3,
-            Square => -1.0,
-            Rectangle => -0.7,
-            Geometric => -0.5,
-            _ => 0.0,
-        },
-        FaceShape::Oblong => match shape {
-            Aviator => 0.8,
-            Butterfly => 0.7,
-            Square | Round => 0.6,
-            Wayfarer => 0.5,
-            Rectangle => -0.7,
-            _ => 0.0,
-        },
-        FaceShape::Heart => match shape {
-            Aviator | Butterfly => 1.0,
-            Oval => 0.5,
-            Browline => -1.0,
-            CatEye => -0.5,
-            _ => 0.0,
-        },
-        FaceShape::Diamond => match shape {
-            Browline | Oval | CatEye => 1.0,
-            Butterfly | Wrap => -0.5,
-            _ => 0.0,
-        },
-        FaceShape::Triangle => match shape {
-            CatEye | Browline => 1.0,
-            Aviator => -0.7,
-            Butterfly => -0.3,
-            _ => 0.0,
-        },
-    };
-    let rim_bonus = match (face, rim) {
-        (FaceShape::Square | FaceShape::Heart | FaceShape::Diamond, RimType::Rimless) => 0.3,
-        (FaceShape::Square | FaceShape::Diamond, RimType::SemiRimless) => 0.2,
-        _ => 0.0,
-    };
-    (shape_score + rim_bonus).clamp(-1.0, 1.0)
+    style_rules::frame_shape_fit(face, shape, rim).0
 }
 
-/// How a frame colour suits an undertone, in [-1, 1]: temperature match, with tortoise
-/// suiting nearly everyone and cool undertones avoiding gold, yellow and green.
-pub(crate) fn colour_harmony(undertone: Undertone, colour: &FrameColour) -> f32 {
-    if colour.family == ColourFamily::Tortoise {
-        return 0.5;
+/// How a frame colour suits a shopper's undertone and colour season, in [-1, 1]
+/// (see [`crate::optics::style::colour_harmony`]).
+pub(crate) fn colour_harmony(customer: &Customer, colour: &FrameColour) -> f32 {
+    style_rules::customer_colour_harmony(customer, colour).0
+}
+
+/// Prescription compatibility (rules F1-F11 of [`crate::optics::frame`]) as a fit rule: a
+/// size any hard rule blocks is never offered; among allowed sizes the one with the best
+/// compatibility score and the thinnest lens costs least. Customers without a
+/// prescription are unaffected.
+#[derive(Debug, Clone, Default)]
+pub struct PrescriptionRule {
+    config: FrameRulesConfig,
+}
+
+impl PrescriptionRule {
+    pub fn new(config: FrameRulesConfig) -> Self {
+        Self { config }
     }
-    match (undertone, colour.temperature) {
-        (Undertone::Neutral, _) => 0.3,
-        (Undertone::Cool, _)
-            if matches!(
-                colour.family,
-                ColourFamily::Gold | ColourFamily::Yellow | ColourFamily::Green
-            ) =>
-        {
-            -1.0
-        }
-        (Undertone::Warm, Temperature::Warm) | (Undertone::Cool, Temperature::Cool) => 1.0,
-        (_, Temperature::Neutral) => 0.3,
-        _ => -0.5,
+}
+
+impl FitRule for PrescriptionRule {
+    fn size_cost(&self, customer: &Customer, style: &Style, size: &FrameSize) -> Option<f32> {
+        let Some(rx) = &customer.prescription else {
+            return Some(0.0);
+        };
+        let check = evaluate_summary(&RxSummary::of(rx), style, size, None, &self.config);
+        check.allowed.then(|| check.cost(&self.config))
     }
 }
 
@@ -293,7 +252,7 @@ pub(crate) fn age_fit(age: AgeBand, category: Category) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::FaceMeasurements;
+    use crate::domain::{ColourFamily, FaceMeasurements};
     use crate::engine::testkit::{frame_size, StyleBuilder};
 
     fn customer_with_face(width: f32) -> Customer {

@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 
 pub use collaborative::{CollaborativeScore, CollaborativeScorer, ItemKnn, WeightedItem};
 pub use config::{ComponentWeights, EngineConfig, Hemisphere, KindWeights, MAX_LIST_SIZE};
-pub use fit::{FaceWidthRule, FitRule};
+pub use fit::{FaceWidthRule, FitRule, PrescriptionRule};
 pub use model::{Model, ModelError, ModelStats, Neighbour, MODEL_FORMAT_VERSION};
 
 use crate::domain::{Category, Customer, ScoredItem, Signal, Style};
@@ -162,7 +162,7 @@ impl Engine {
             trending_rank,
             content,
             collaborative: Box::new(ItemKnn::new(collab)),
-            fit_rules: vec![Box::new(FaceWidthRule)],
+            fit_rules: vec![Box::new(FaceWidthRule), Box::new(PrescriptionRule::default())],
         }
     }
 
@@ -172,10 +172,34 @@ impl Engine {
         self
     }
 
-    /// Adds a fit rule (e.g. prescription compatibility) after the face-width rule.
+    /// Adds a fit rule after the face-width and prescription rules.
     pub fn with_fit_rule(mut self, rule: Box<dyn FitRule>) -> Self {
         self.fit_rules.push(rule);
         self
+    }
+
+    /// Replaces the prescription rule's thresholds (the default follows the domain brief).
+    pub fn with_frame_rules(mut self, config: crate::optics::FrameRulesConfig) -> Self {
+        self.fit_rules
+            .retain(|_| true);
+        self.fit_rules[1] = Box::new(PrescriptionRule::new(config));
+        self
+    }
+
+    /// Whether at least one in-stock size of the style passes every fit rule for the
+    /// customer: the hard filter that keeps incompatible frames off every list.
+    pub(crate) fn fits(&self, customer: &Customer, style: &Style) -> bool {
+        style.sizes.iter().any(|size| {
+            style
+                .colourways
+                .iter()
+                .flat_map(|c| &c.variants)
+                .any(|v| v.size == size.label && v.stock > 0)
+                && self
+                    .fit_rules
+                    .iter()
+                    .all(|rule| rule.size_cost(customer, style, size).is_some())
+        })
     }
 
     /// Version of the model in use; stored lists record it.

@@ -108,6 +108,10 @@ pub(crate) fn recommend(engine: &Engine, req: &RecommendRequest<'_>) -> Vec<Scor
     for i in (0..n).filter(|i| cat.available[*i] && !blocked[*i]) {
         let f = &cat.features[i];
         let style = &cat.styles[i];
+        // Hard filter: a style no size of which fits (prescription rules) never competes.
+        if req.customer.is_some_and(|c| !engine.fits(c, style)) {
+            continue;
+        }
         let (pref, preference) = shopper.declared.score(f, style.price_cents);
         let (prof, profile) = match req.customer {
             Some(c) => profile_score(c, style),

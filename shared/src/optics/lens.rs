@@ -1,0 +1,551 @@
+//! Lens recommendation (domain brief section 4): material/index from the maximum meridian
+//! power and the cylinder, design from the ADD and the use, coatings and treatments each
+//! with a reason, the sun filter category by use, and the edge thickness in a chosen frame.
+
+use serde::{Deserialize, Serialize};
+
+use super::frame::{evaluate, FrameCheck, FrameRulesConfig};
+use super::rx::RxSummary;
+use crate::domain::{Category, FrameSize, Prescription, RimType, Style};
+
+/// Lens materials with their optical data (index, Abbe, specific gravity).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LensMaterial {
+    /// CR-39 standard plastic, 1.50.
+    Cr39,
+    Trivex,
+    Polycarbonate,
+    Index156,
+    Index160,
+    Index167,
+    Index174,
+}
+
+impl LensMaterial {
+    pub fn index(self) -> f32 {
+        match self {
+            Self::Cr39 => 1.50,
+            Self::Trivex => 1.53,
+            Self::Polycarbonate => 1.59,
+            Self::Index156 => 1.56,
+            Self::Index160 => 1.60,
+            Self::Index167 => 1.67,
+            Self::Index174 => 1.74,
+        }
+    }
+
+    pub fn abbe(self) -> f32 {
+        match self {
+            Self::Cr39 => 58.0,
+            Self::Trivex => 43.0,
+            Self::Polycarbonate => 30.0,
+            Self::Index156 => 37.0,
+            Self::Index160 => 41.0,
+            Self::Index167 => 32.0,
+            Self::Index174 => 33.0,
+        }
+    }
+
+    /// Typical minimum centre thickness in mm (section 2); PC and Trivex are assumptions.
+    pub fn min_centre_thickness(self) -> f32 {
+        match self {
+            Self::Cr39 => 2.0,
+            Self::Trivex => 1.5,
+            Self::Polycarbonate => 1.5,
+            Self::Index156 => 1.4,
+            Self::Index160 => 1.2,
+            Self::Index167 => 1.1,
+            Self::Index174 => 1.5,
+        }
+    }
+
+    /// Impact-resistant and drillable: what rimless, kids and sport need.
+    pub fn is_impact_resistant(self) -> bool {
+        matches!(self, Self::Trivex | Self::Polycarbonate)
+    }
+
+    /// Blocks UV without a separate treatment (PC and high index).
+    pub fn blocks_uv(self) -> bool {
+        !matches!(self, Self::Cr39 | Self::Trivex)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Cr39 => "standard plastic (CR-39, 1.50)",
+            Self::Trivex => "Trivex (1.53)",
+            Self::Polycarbonate => "polycarbonate (1.59)",
+            Self::Index156 => "mid index 1.56",
+            Self::Index160 => "high index 1.60",
+            Self::Index167 => "high index 1.67",
+            Self::Index174 => "high index 1.74",
+        }
+    }
+}
+
+/// Lens design by need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LensDesign {
+    SingleVision,
+    Progressive,
+    Office,
+    Bifocal,
+    Reader,
+}
+
+/// How the glasses will be used; drives design, treatments and the sun category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LensUse {
+    Everyday,
+    Desk,
+    NearOnly,
+    Driving,
+    NightDriving,
+    Outdoor,
+    Water,
+    Snow,
+    Sport,
+}
+
+/// What the shopper asks for beyond the prescription.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LensRequest {
+    /// Overrides the design chosen from the ADD and the uses.
+    pub design: Option<LensDesign>,
+    pub uses: Vec<LensUse>,
+    /// A child wears them: impact-resistant lenses are mandatory.
+    pub child: bool,
+}
+
+/// Included by default or offered as an option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Inclusion {
+    Included,
+    Recommended,
+    Optional,
+    NotAdvised,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TreatmentKind {
+    AntiReflective,
+    HardCoat,
+    Uv,
+    Photochromic,
+    Polarized,
+    BlueLight,
+    Aspheric,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Treatment {
+    pub kind: TreatmentKind,
+    pub inclusion: Inclusion,
+    pub reason: String,
+}
+
+/// ISO 12312-1 filter category with the reason for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SunCategory {
+    pub category: u8,
+    pub reason: String,
+}
+
+/// The whole advice. Contains derived optical values but never the prescription itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LensRecommendation {
+    pub material: LensMaterial,
+    pub index: f32,
+    pub material_reason: String,
+    pub design: LensDesign,
+    pub design_reason: String,
+    pub treatments: Vec<Treatment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sun: Option<SunCategory>,
+    /// The chosen frame size checked with this lens (thickness, MBS, rule findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<FrameCheck>,
+    /// Set when the order needs an optician (prism above the online cap...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assisted_ordering: Option<String>,
+}
+
+/// The design from the ADD and the uses (section 4 "Design by need").
+pub fn choose_design(summary: &RxSummary, request: &LensRequest) -> (LensDesign, String) {
+    if let Some(d) = request.design {
+        return (d, "The design you chose".to_string());
+    }
+    if summary.add <= 0.0 {
+        return (
+            LensDesign::SingleVision,
+            "No reading addition: single vision lenses".to_string(),
+        );
+    }
+    if request.uses.contains(&LensUse::NearOnly) {
+        return (
+            LensDesign::Reader,
+            "Near only: single vision readers with your distance power plus the addition"
+                .to_string(),
+        );
+    }
+    if request.uses.contains(&LensUse::Desk) {
+        return (
+            LensDesign::Office,
+            "Desk work: an office lens puts the screen distance at the top and reading below"
+                .to_string(),
+        );
+    }
+    (
+        LensDesign::Progressive,
+        "You have a reading addition: progressives cover far, screen and near without a line"
+            .to_string(),
+    )
+}
+
+/// Does the material need a surfaced (not stock) blank: multifocals and strong powers.
+pub fn needs_surfacing(design: LensDesign, summary: &RxSummary) -> bool {
+    matches!(
+        design,
+        LensDesign::Progressive | LensDesign::Office | LensDesign::Bifocal
+    ) || summary.max_meridian_power > 4.0
+        || summary.max_cyl > 2.0
+}
+
+/// The material: impact-resistant where mandatory (kids, sport, rimless), else the index
+/// table by maximum meridian power P and |CYL|.
+pub fn choose_material(
+    summary: &RxSummary,
+    request: &LensRequest,
+    style: Option<&Style>,
+) -> (LensMaterial, String) {
+    let p = summary.max_meridian_power;
+    let cyl = summary.max_cyl;
+    let rim = style.map(|s| s.rim);
+    let category = style.map(|s| s.category);
+    if rim == Some(RimType::Rimless) {
+        return (
+            LensMaterial::Trivex,
+            "Rimless mounts are drilled: Trivex drills cleanly and resists cracking".to_string(),
+        );
+    }
+    if request.child || category == Some(Category::Kids) {
+        return (
+            LensMaterial::Polycarbonate,
+            "Children's lenses must be impact resistant: polycarbonate".to_string(),
+        );
+    }
+    if request.uses.contains(&LensUse::Sport) || category == Some(Category::Sport) {
+        return (
+            LensMaterial::Polycarbonate,
+            "Sport needs impact-resistant polycarbonate lenses".to_string(),
+        );
+    }
+    let (material, why) = if p <= 2.0 && cyl <= 2.0 {
+        (
+            LensMaterial::Cr39,
+            "Low power: standard plastic is thin enough and has the clearest optics",
+        )
+    } else if p <= 2.5 && cyl <= 2.0 {
+        (
+            LensMaterial::Index156,
+            "Mild power: a mid-index 1.56 lens keeps the edges slim",
+        )
+    } else if p <= 4.0 && cyl <= 3.0 {
+        (
+            LensMaterial::Index160,
+            "Moderate power: high index 1.60 gives thinner, lighter lenses",
+        )
+    } else if p <= 7.0 && cyl <= 4.0 {
+        (
+            LensMaterial::Index167,
+            "Strong power: high index 1.67 keeps the lenses thin",
+        )
+    } else {
+        (
+            LensMaterial::Index174,
+            "Very strong power: 1.74 is the thinnest lens available",
+        )
+    };
+    (material, why.to_string())
+}
+
+/// Full lens advice for a prescription, optionally for one frame size of a style.
+pub fn recommend_lens(
+    rx: &Prescription,
+    request: &LensRequest,
+    frame: Option<(&Style, &FrameSize)>,
+    config: &FrameRulesConfig,
+) -> LensRecommendation {
+    let summary = RxSummary::of(rx);
+    let style = frame.map(|(s, _)| s);
+    let (design, design_reason) = choose_design(&summary, request);
+    let (material, material_reason) = choose_material(&summary, request, style);
+    let mut treatments = Vec::new();
+    let high_index = material.index() >= 1.60;
+    let night = request.uses.contains(&LensUse::NightDriving);
+    let (ar, ar_reason) = if high_index {
+        (Inclusion::Included, "High-index lenses reflect more light; anti-reflective coating brings reflections under 1%")
+    } else if design == LensDesign::Progressive {
+        (
+            Inclusion::Included,
+            "Anti-reflective coating keeps progressive zones clear of glare",
+        )
+    } else if night {
+        (
+            Inclusion::Included,
+            "Anti-reflective coating cuts headlight glare at night",
+        )
+    } else {
+        (Inclusion::Recommended, "An uncoated lens reflects about 8% of light; anti-reflective coating brings it under 1%")
+    };
+    treatments.push(Treatment {
+        kind: TreatmentKind::AntiReflective,
+        inclusion: ar,
+        reason: ar_reason.to_string(),
+    });
+    let soft = high_index || material == LensMaterial::Polycarbonate;
+    treatments.push(Treatment {
+        kind: TreatmentKind::HardCoat,
+        inclusion: if soft {
+            Inclusion::Included
+        } else {
+            Inclusion::Recommended
+        },
+        reason: if soft {
+            "This material has a soft surface and needs a scratch-resistant hard coat"
+        } else {
+            "A scratch-resistant hard coat keeps the lenses clear for longer"
+        }
+        .to_string(),
+    });
+    treatments.push(Treatment {
+        kind: TreatmentKind::Uv,
+        inclusion: Inclusion::Included,
+        reason: if material.blocks_uv() {
+            "This material blocks UV by itself"
+        } else {
+            "UV protection is added to this material"
+        }
+        .to_string(),
+    });
+    if summary.max_meridian_power >= config.aspheric_from_power {
+        treatments.push(Treatment {
+            kind: TreatmentKind::Aspheric,
+            inclusion: Inclusion::Recommended,
+            reason: "An aspheric design flattens a strong lens and reduces magnification"
+                .to_string(),
+        });
+    }
+    let sun_frame = style.is_some_and(|s| matches!(s.category, Category::Sun | Category::Sport));
+    let outdoor = request
+        .uses
+        .iter()
+        .any(|u| matches!(u, LensUse::Outdoor | LensUse::Water | LensUse::Snow));
+    if !sun_frame {
+        treatments.push(Treatment {
+            kind: TreatmentKind::Photochromic,
+            inclusion: if outdoor { Inclusion::Recommended } else { Inclusion::Optional },
+            reason: "Darkens outdoors within about a minute; it barely darkens behind a car windscreen and is lighter in heat".to_string(),
+        });
+    }
+    let water = request
+        .uses
+        .iter()
+        .any(|u| matches!(u, LensUse::Water | LensUse::Driving));
+    if sun_frame || outdoor {
+        let (inclusion, reason) = if night {
+            (
+                Inclusion::NotAdvised,
+                "Polarized lenses are unsuitable at night and can black out dashboards and screens",
+            )
+        } else if request.uses.contains(&LensUse::Snow) {
+            (
+                Inclusion::Optional,
+                "Polarized lenses cut snow glare but can hide ice patches",
+            )
+        } else if water {
+            (Inclusion::Recommended, "Polarized lenses cut glare reflected from water and roads; check that your dashboard or head-up display stays readable")
+        } else {
+            (
+                Inclusion::Optional,
+                "Polarized lenses cut reflected glare; they can black out LCD screens",
+            )
+        };
+        treatments.push(Treatment {
+            kind: TreatmentKind::Polarized,
+            inclusion,
+            reason: reason.to_string(),
+        });
+    }
+    treatments.push(Treatment {
+        kind: TreatmentKind::BlueLight,
+        inclusion: Inclusion::Optional,
+        reason: "Available if you like it: filters about 10-25% of blue light; reviews found no clear benefit for eye strain or sleep".to_string(),
+    });
+    let sun = (sun_frame || outdoor).then(|| sun_category(&request.uses));
+    let frame = frame.map(|(style, size)| evaluate(rx, style, size, Some(design), config));
+    let assisted_ordering = (summary.max_prism > config.max_online_prism
+        || (summary.has_prism
+            && design != LensDesign::SingleVision
+            && design != LensDesign::Reader))
+        .then(|| {
+            "Your prescription includes prism: an optician will confirm this order".to_string()
+        });
+    LensRecommendation {
+        material,
+        index: material.index(),
+        material_reason,
+        design,
+        design_reason,
+        treatments,
+        sun,
+        frame,
+        assisted_ordering,
+    }
+}
+
+/// Sun filter category by use (section 4 and the section 7 UV defaults).
+pub fn sun_category(uses: &[LensUse]) -> SunCategory {
+    let driving = uses
+        .iter()
+        .any(|u| matches!(u, LensUse::Driving | LensUse::NightDriving));
+    if uses.contains(&LensUse::Snow) && !driving {
+        return SunCategory {
+            category: 4,
+            reason: "Snow and altitude: category 4 (never for driving)".to_string(),
+        };
+    }
+    if uses.contains(&LensUse::Water) || uses.contains(&LensUse::Snow) {
+        return SunCategory {
+            category: 3,
+            reason: "Bright sun near water or snow: category 3, the darkest still fit for driving"
+                .to_string(),
+        };
+    }
+    if driving {
+        return SunCategory {
+            category: 2,
+            reason: "Driving: category 2 keeps the road and dashboard readable".to_string(),
+        };
+    }
+    SunCategory {
+        category: 3,
+        reason: "Everyday summer sun: category 3".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{EyeRx, PupillaryDistance};
+
+    fn rx(sph: f32, cyl: f32, add: Option<f32>) -> Prescription {
+        let eye = EyeRx {
+            sph,
+            cyl,
+            axis: (cyl != 0.0).then_some(90),
+            add,
+            prism: None,
+        };
+        Prescription {
+            od: eye.clone(),
+            os: eye,
+            pd: PupillaryDistance::Binocular(63.0),
+            fitting_height: None,
+        }
+    }
+
+    fn material(sph: f32, cyl: f32) -> LensMaterial {
+        choose_material(
+            &RxSummary::of(&rx(sph, cyl, None)),
+            &LensRequest::default(),
+            None,
+        )
+        .0
+    }
+
+    #[test]
+    fn when_power_rises_should_step_up_the_index_table() {
+        assert_eq!(material(-1.5, -0.5), LensMaterial::Cr39);
+        assert_eq!(material(-2.25, 0.0), LensMaterial::Index156);
+        assert_eq!(material(-3.5, 0.0), LensMaterial::Index160);
+        assert_eq!(material(-5.0, -1.0), LensMaterial::Index167);
+        assert_eq!(material(-8.0, -1.0), LensMaterial::Index174);
+        // CYL alone: -1.00 -2.50 has P = 3.50 and CYL 2.50 -> 1.60.
+        assert_eq!(material(-1.0, -2.5), LensMaterial::Index160);
+    }
+
+    #[test]
+    fn when_child_or_rimless_should_use_impact_resistant_material() {
+        let s = RxSummary::of(&rx(-1.0, 0.0, None));
+        let child = LensRequest {
+            child: true,
+            ..LensRequest::default()
+        };
+        assert!(choose_material(&s, &child, None).0.is_impact_resistant());
+    }
+
+    #[test]
+    fn when_add_present_should_pick_progressive_office_or_reader() {
+        let s = RxSummary::of(&rx(-1.0, 0.0, Some(2.0)));
+        let d = |uses: Vec<LensUse>| {
+            choose_design(
+                &s,
+                &LensRequest {
+                    uses,
+                    ..LensRequest::default()
+                },
+            )
+            .0
+        };
+        assert_eq!(d(vec![]), LensDesign::Progressive);
+        assert_eq!(d(vec![LensUse::Desk]), LensDesign::Office);
+        assert_eq!(d(vec![LensUse::NearOnly]), LensDesign::Reader);
+        let none = RxSummary::of(&rx(-1.0, 0.0, None));
+        assert_eq!(
+            choose_design(&none, &LensRequest::default()).0,
+            LensDesign::SingleVision
+        );
+    }
+
+    #[test]
+    fn when_recommending_should_give_every_treatment_a_reason_and_no_health_claim() {
+        let r = recommend_lens(
+            &rx(-4.5, -0.5, None),
+            &LensRequest::default(),
+            None,
+            &FrameRulesConfig::default(),
+        );
+        assert_eq!(r.material, LensMaterial::Index167);
+        let ar = r
+            .treatments
+            .iter()
+            .find(|t| t.kind == TreatmentKind::AntiReflective)
+            .unwrap();
+        assert_eq!(ar.inclusion, Inclusion::Included);
+        let blue = r
+            .treatments
+            .iter()
+            .find(|t| t.kind == TreatmentKind::BlueLight)
+            .unwrap();
+        assert_eq!(blue.inclusion, Inclusion::Optional);
+        assert!(blue.reason.contains("no clear benefit"));
+        assert!(r.treatments.iter().all(|t| !t.reason.is_empty()));
+        assert!(r
+            .treatments
+            .iter()
+            .any(|t| t.kind == TreatmentKind::Aspheric));
+    }
+
+    #[test]
+    fn when_use_differs_should_pick_sun_category() {
+        assert_eq!(sun_category(&[LensUse::Snow]).category, 4);
+        assert_eq!(sun_category(&[LensUse::Snow, LensUse::Driving]).category, 3);
+        assert_eq!(sun_category(&[LensUse::Driving]).category, 2);
+        assert_eq!(sun_category(&[]).category, 3);
+    }
+}

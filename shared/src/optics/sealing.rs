@@ -1,0 +1,360 @@
+//! Envelope encryption of health data at rest: each record gets a fresh AES-256-GCM data
+//! key; the data key is wrapped by a key-encryption key (KEK) from a [`KeyProvider`] — a
+//! local key file in the embedded default, KMS on AWS. The record id is bound in as
+//! associated data, so a sealed record copied onto another customer does not open.
+//!
+//! Format: `version (1) | key id len (1) | key id | wrapped key len (2, BE) | wrapped key |
+//! nonce (12) | ciphertext with tag`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use async_trait::async_trait;
+use rand::rngs::OsRng;
+use rand::RngCore;
+
+use crate::domain::Prescription;
+
+/// First byte of every sealed record.
+pub const SEAL_VERSION: u8 = 1;
+const NONCE_LEN: usize = 12;
+const KEY_LEN: usize = 32;
+
+/// Why sealing or opening failed. Never carries plaintext.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("key provider error: {0}")]
+    Key(String),
+    #[error("sealed record is malformed: {0}")]
+    Malformed(&'static str),
+    #[error("sealed record does not authenticate (wrong key, wrong record or tampered)")]
+    Authentication,
+    #[error("key file i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Wraps and unwraps data keys with a key-encryption key. Async so a KMS implementation
+/// (Encrypt/Decrypt calls) fits behind the same trait.
+#[async_trait]
+pub trait KeyProvider: Send + Sync {
+    /// Identifies the KEK; stored with each record so keys can rotate.
+    fn key_id(&self) -> &str;
+    async fn wrap(&self, data_key: &[u8]) -> Result<Vec<u8>, SealError>;
+    async fn unwrap(&self, key_id: &str, wrapped: &[u8]) -> Result<Vec<u8>, SealError>;
+}
+
+/// A 256-bit KEK read from a local file (created with mode 0600 on first use).
+pub struct LocalKeyFile {
+    id: String,
+    kek: Key<Aes256Gcm>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for LocalKeyFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalKeyFile")
+            .field("id", &self.id)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalKeyFile {
+    /// The conventional location inside a data directory.
+    pub fn default_path(data_dir: &Path) -> PathBuf {
+        data_dir.join("keys").join("kek.bin")
+    }
+
+    /// Reads the key file, creating it (random key, 0600, directory 0700) if missing.
+    pub fn open_or_create(path: &Path) -> Result<Self, SealError> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path)?,
+            Err(e) => return Err(e.into()),
+        };
+        if bytes.len() != KEY_LEN {
+            return Err(SealError::Key(format!(
+                "key file {} must hold exactly {KEY_LEN} bytes",
+                path.display()
+            )));
+        }
+        let mut this = Self::from_bytes("local", &bytes)?;
+        this.path = Some(path.to_path_buf());
+        Ok(this)
+    }
+
+    /// A KEK from raw bytes (tests, or keys injected by a secret manager).
+    pub fn from_bytes(id: &str, bytes: &[u8]) -> Result<Self, SealError> {
+        if bytes.len() != KEY_LEN || id.is_empty() || id.len() > 255 {
+            return Err(SealError::Key(
+                "a key must be 32 bytes with a 1-255 byte id".into(),
+            ));
+        }
+        Ok(Self {
+            id: id.to_string(),
+            kek: *Key::<Aes256Gcm>::from_slice(bytes),
+            path: None,
+        })
+    }
+
+    /// A fresh random KEK that lives only in memory.
+    pub fn random(id: &str) -> Result<Self, SealError> {
+        let mut bytes = [0u8; KEY_LEN];
+        OsRng.fill_bytes(&mut bytes);
+        Self::from_bytes(id, &bytes)
+    }
+}
+
+fn create_key_file(path: &Path) -> Result<Vec<u8>, SealError> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+        set_mode(dir, 0o700)?;
+    }
+    let mut key = vec![0u8; KEY_LEN];
+    OsRng.fill_bytes(&mut key);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => {
+            use std::io::Write;
+            file.write_all(&key)?;
+            file.sync_all()?;
+            Ok(key)
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(std::fs::read(path)?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+fn gcm_seal(key: &Key<Aes256Gcm>, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, SealError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    OsRng.fill_bytes(&mut nonce);
+    let ciphertext = Aes256Gcm::new(key)
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .map_err(|_| SealError::Key("encryption failed".into()))?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&ciphertext);
+    Ok(out)
+}
+
+fn gcm_open(key: &Key<Aes256Gcm>, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, SealError> {
+    if sealed.len() < NONCE_LEN + 16 {
+        return Err(SealError::Malformed("ciphertext too short"));
+    }
+    let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+    Aes256Gcm::new(key)
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .map_err(|_| SealError::Authentication)
+}
+
+#[async_trait]
+impl KeyProvider for LocalKeyFile {
+    fn key_id(&self) -> &str {
+        &self.id
+    }
+
+    async fn wrap(&self, data_key: &[u8]) -> Result<Vec<u8>, SealError> {
+        gcm_seal(&self.kek, data_key, self.id.as_bytes())
+    }
+
+    async fn unwrap(&self, key_id: &str, wrapped: &[u8]) -> Result<Vec<u8>, SealError> {
+        if key_id != self.id {
+            return Err(SealError::Key(format!("unknown key id '{key_id}'")));
+        }
+        gcm_open(&self.kek, wrapped, self.id.as_bytes())
+    }
+}
+
+/// Envelope encryption over a [`KeyProvider`]. Cheap to clone.
+#[derive(Clone)]
+pub struct Sealer {
+    keys: Arc<dyn KeyProvider>,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealer")
+            .field("key_id", &self.keys.key_id())
+            .finish()
+    }
+}
+
+impl Sealer {
+    pub fn new(keys: Arc<dyn KeyProvider>) -> Self {
+        Self { keys }
+    }
+
+    /// The embedded default: the KEK in `<data_dir>/keys/kek.bin`.
+    pub fn local(data_dir: &Path) -> Result<Self, SealError> {
+        let file = LocalKeyFile::open_or_create(&LocalKeyFile::default_path(data_dir))?;
+        Ok(Self::new(Arc::new(file)))
+    }
+
+    /// Encrypts `plaintext` under a fresh data key, bound to `aad` (the record id).
+    pub async fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, SealError> {
+        let mut data_key = [0u8; KEY_LEN];
+        OsRng.fill_bytes(&mut data_key);
+        let wrapped = self.keys.wrap(&data_key).await?;
+        let body = gcm_seal(Key::<Aes256Gcm>::from_slice(&data_key), plaintext, aad);
+        data_key.fill(0);
+        let body = body?;
+        let key_id = self.keys.key_id().as_bytes();
+        let id_len =
+            u8::try_from(key_id.len()).map_err(|_| SealError::Key("key id too long".into()))?;
+        let wrapped_len = u16::try_from(wrapped.len())
+            .map_err(|_| SealError::Key("wrapped key too long".into()))?;
+        let mut out = Vec::with_capacity(4 + key_id.len() + wrapped.len() + body.len());
+        out.push(SEAL_VERSION);
+        out.push(id_len);
+        out.extend_from_slice(key_id);
+        out.extend_from_slice(&wrapped_len.to_be_bytes());
+        out.extend_from_slice(&wrapped);
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// Inverse of [`Sealer::seal`]; fails on a wrong key, a wrong `aad` or any tampering.
+    pub async fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, SealError> {
+        let (&version, rest) = sealed.split_first().ok_or(SealError::Malformed("empty"))?;
+        if version != SEAL_VERSION {
+            return Err(SealError::Malformed("unknown version"));
+        }
+        let (&id_len, rest) = rest
+            .split_first()
+            .ok_or(SealError::Malformed("truncated"))?;
+        let id_len = usize::from(id_len);
+        if rest.len() < id_len + 2 {
+            return Err(SealError::Malformed("truncated"));
+        }
+        let (key_id, rest) = rest.split_at(id_len);
+        let key_id = std::str::from_utf8(key_id).map_err(|_| SealError::Malformed("key id"))?;
+        let (len, rest) = rest.split_at(2);
+        let wrapped_len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+        if rest.len() < wrapped_len {
+            return Err(SealError::Malformed("truncated"));
+        }
+        let (wrapped, body) = rest.split_at(wrapped_len);
+        let mut data_key = self.keys.unwrap(key_id, wrapped).await?;
+        if data_key.len() != KEY_LEN {
+            return Err(SealError::Malformed("data key length"));
+        }
+        let plain = gcm_open(Key::<Aes256Gcm>::from_slice(&data_key), body, aad);
+        data_key.fill(0);
+        plain
+    }
+
+    /// Seals a prescription for one customer (the id is the associated data).
+    pub async fn seal_prescription(
+        &self,
+        customer_id: &str,
+        rx: &Prescription,
+    ) -> Result<Vec<u8>, SealError> {
+        let json = serde_json::to_vec(rx).map_err(|_| SealError::Malformed("encode"))?;
+        self.seal(&json, customer_id.as_bytes()).await
+    }
+
+    pub async fn open_prescription(
+        &self,
+        customer_id: &str,
+        sealed: &[u8],
+    ) -> Result<Prescription, SealError> {
+        let json = self.open(sealed, customer_id.as_bytes()).await?;
+        serde_json::from_slice(&json).map_err(|_| SealError::Malformed("prescription json"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sealer() -> Sealer {
+        Sealer::new(Arc::new(LocalKeyFile::random("k1").unwrap()))
+    }
+
+    #[tokio::test]
+    async fn when_sealed_should_round_trip_and_hide_plaintext() {
+        let s = sealer();
+        let sealed = s.seal(b"sph -7.25", b"cu-1").await.unwrap();
+        assert_eq!(sealed[0], SEAL_VERSION);
+        assert!(!sealed.windows(5).any(|w| w == b"-7.25"));
+        assert_eq!(s.open(&sealed, b"cu-1").await.unwrap(), b"sph -7.25");
+        // Fresh data key and nonce every time.
+        assert_ne!(sealed, s.seal(b"sph -7.25", b"cu-1").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn when_any_byte_is_tampered_should_fail_to_open() {
+        let s = sealer();
+        let sealed = s.seal(b"secret", b"cu-1").await.unwrap();
+        for i in [0, 2, 5, sealed.len() / 2, sealed.len() - 1] {
+            let mut bad = sealed.clone();
+            bad[i] ^= 0x01;
+            assert!(s.open(&bad, b"cu-1").await.is_err(), "byte {i}");
+        }
+        assert!(s.open(&sealed[..10], b"cu-1").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn when_key_or_record_is_wrong_should_fail_to_open() {
+        let sealed = sealer().seal(b"secret", b"cu-1").await.unwrap();
+        let other = sealer();
+        assert!(matches!(
+            other.open(&sealed, b"cu-1").await,
+            Err(SealError::Authentication)
+        ));
+        let s = sealer();
+        let sealed = s.seal(b"secret", b"cu-1").await.unwrap();
+        assert!(matches!(
+            s.open(&sealed, b"cu-2").await,
+            Err(SealError::Authentication)
+        ));
+    }
+
+    #[tokio::test]
+    async fn when_key_file_missing_should_create_it_private_and_reuse_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Sealer::local(dir.path()).unwrap();
+        let sealed = a.seal(b"x", b"id").await.unwrap();
+        let path = LocalKeyFile::default_path(dir.path());
+        assert_eq!(std::fs::read(&path).unwrap().len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let b = Sealer::local(dir.path()).unwrap();
+        assert_eq!(b.open(&sealed, b"id").await.unwrap(), b"x");
+    }
+}

@@ -1,0 +1,316 @@
+//! The DynamoDB, SQS and S3 adapters over the real AWS protocols, against moto server:
+//! the shared port conformance suite plus AWS-specific behaviour (paging, batching, size
+//! limits, redelivery across workers). Fails, never skips, when moto is missing.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use framewise::adapters::aws::{
+    aws_stores, signal_from_sqs_body, AwsClients, AwsSettings, DynamoStore, S3ArtifactStore,
+    SqsSignalQueue,
+};
+use framewise::adapters::conformance::{self, Harness, QueueSemantics, MAX_RECEIVES};
+use framewise::domain::*;
+use framewise::ports::{CatalogStore, SignalQueue, SignalStore, Stores};
+use framewise_integration_tests::moto::Moto;
+
+/// AWS stores over fresh moto resources, with the dead-letter queue for inspection.
+struct AwsHarness {
+    stores: Stores,
+    dead_letters: SqsSignalQueue,
+}
+
+#[async_trait]
+impl Harness for AwsHarness {
+    fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    async fn dead_letters(&self) -> Vec<Signal> {
+        self.dead_letters
+            .receive(10)
+            .await
+            .expect("receive from the dead-letter queue")
+            .into_iter()
+            .map(|m| m.signal)
+            .collect()
+    }
+
+    fn queue_semantics(&self) -> QueueSemantics {
+        QueueSemantics::Sqs
+    }
+}
+
+async fn fresh(label: &str) -> (AwsSettings, AwsClients) {
+    Moto::shared().fresh(label, MAX_RECEIVES).await
+}
+
+async fn harness(label: &str) -> AwsHarness {
+    let (settings, clients) = fresh(label).await;
+    AwsHarness {
+        stores: aws_stores(&clients, &settings),
+        dead_letters: SqsSignalQueue::new(clients.sqs.clone(), format!("{}-dlq", settings.queue_url)),
+    }
+}
+
+macro_rules! conformance_on_aws {
+    ($($name:ident),* $(,)?) => {
+        mod conformance_on_aws {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let h = super::harness("conf").await;
+                    super::conformance::$name(&h).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance_on_aws!(
+    when_same_event_applied_twice_should_count_once,
+    when_history_read_should_be_newest_first_and_limited,
+    when_daily_counts_requested_since_should_skip_older_days,
+    when_subjects_engage_styles_should_count_each_pair_once_per_subject,
+    when_subject_engaged_more_than_cap_should_pair_only_most_recent,
+    when_signals_applied_should_list_each_subject_once,
+    when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked,
+    when_message_received_too_often_should_go_to_dead_letters,
+    when_styles_put_should_round_trip_ordered_and_replace,
+    when_customers_put_should_round_trip_and_delete,
+    when_lists_put_should_round_trip_and_replace,
+    when_list_page_requested_should_return_only_that_window,
+    when_artifacts_put_should_be_readable_and_current,
+);
+
+fn click(event_id: &str, customer: &str, style: &str) -> Signal {
+    Signal {
+        event_id: event_id.to_string(),
+        customer_id: Some(customer.to_string()),
+        session_id: None,
+        kind: SignalKind::Click,
+        style_id: style.to_string(),
+        sku: None,
+        timestamp: Utc
+            .with_ymd_and_hms(2026, 11, 20, 10, 0, 0)
+            .single()
+            .expect("valid time"),
+        recommendation_id: None,
+        placement: None,
+        context: None,
+    }
+}
+
+fn style(id: &str) -> Style {
+    Style {
+        id: id.to_string(),
+        name: format!("Frame {id}"),
+        brand: "Acme".to_string(),
+        category: Category::Optical,
+        shape: Shape::Round,
+        rim: RimType::Full,
+        material: Material::Acetate,
+        price_cents: 12_000,
+        currency: "USD".to_string(),
+        active: true,
+        tags: vec!["classic".to_string()],
+        launch_date: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date"),
+        image_url: "https://example.com/a.jpg".to_string(),
+        sizes: Vec::new(),
+        colourways: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn when_catalog_spans_pages_should_list_every_style_in_id_order() {
+    let (settings, clients) = fresh("paging").await;
+    let store = DynamoStore::new(clients.dynamodb.clone(), &settings.table).with_page_size(50);
+    let styles: Vec<Style> = (0..120).rev().map(|i| style(&format!("st-{i:04}"))).collect();
+    store.put_styles(&styles).await.expect("put 120 styles");
+    let listed = store.list_styles().await.expect("list");
+    assert_eq!(listed.len(), 120, "3 pages of 50 read to the end");
+    let ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    assert_eq!(ids[0], "st-0000");
+    assert_eq!(listed[119], style("st-0119"));
+
+    let wanted: Vec<String> = (0..105).map(|i| format!("st-{i:04}")).chain(["nope".to_string()]).collect();
+    let mut got = store.get_styles(&wanted).await.expect("batch get over 2 calls");
+    got.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(got.len(), 105, "unknown ids are left out");
+    assert_eq!(got[104].id, "st-0104");
+}
+
+#[tokio::test]
+async fn when_style_exceeds_item_limit_should_fail_clearly_and_write_nothing() {
+    let (settings, clients) = fresh("big").await;
+    let stores = aws_stores(&clients, &settings);
+    let mut big = style("huge");
+    big.tags = (0..50_000).map(|i| format!("tag-{i}")).collect();
+    let error = stores
+        .catalog
+        .put_styles(&[style("small"), big])
+        .await
+        .expect_err("over 400 KB")
+        .to_string();
+    assert!(error.contains("STYLE#huge") && error.contains("limit"), "{error}");
+    assert!(stores.catalog.list_styles().await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn when_full_list_stored_should_serve_any_window() {
+    let (settings, clients) = fresh("page").await;
+    let stores = aws_stores(&clients, &settings);
+    let list = StoredList {
+        recommendation_id: "rec-1".to_string(),
+        customer_id: "cu-1".to_string(),
+        model_version: "v3".to_string(),
+        generated_at: Utc::now(),
+        source: ListSource::Precomputed,
+        items: (0..100)
+            .map(|i| ScoredItem {
+                style_id: format!("st-{i:03}"),
+                sku: Some(format!("st-{i:03}-blk-50")),
+                score: 1.0 - i as f32 / 100.0,
+                reasons: vec![Reason::new("face_shape", "Suits an oval face")],
+            })
+            .collect(),
+    };
+    stores.lists.put_lists(std::slice::from_ref(&list)).await.expect("put");
+    let page = stores
+        .lists
+        .get_list_page("cu-1", 90, 20)
+        .await
+        .expect("page")
+        .expect("stored");
+    assert_eq!(page.total, 100);
+    assert_eq!(page.items.len(), 10);
+    assert_eq!(page.items[0].style_id, "st-090");
+    assert_eq!(page, list.clone().page(90, 20));
+    assert_eq!(stores.lists.get_list("cu-1").await.expect("get"), Some(list));
+}
+
+#[tokio::test]
+async fn when_25_signals_enqueued_should_all_arrive_once() {
+    let (settings, clients) = fresh("batch").await;
+    let queue = SqsSignalQueue::new(clients.sqs.clone(), &settings.queue_url);
+    let signals: Vec<Signal> = (0..25).map(|i| click(&format!("b{i:02}"), "cu-1", "st-1")).collect();
+    let outcome = queue.enqueue(&signals).await.expect("enqueue");
+    assert_eq!((outcome.accepted, outcome.duplicates), (25, 0));
+    assert_eq!(queue.depth().await.expect("depth"), 25);
+    let received = queue.receive(25).await.expect("receive");
+    let mut ids: Vec<&str> = received.iter().map(|m| m.signal.event_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 25);
+    assert_eq!(received[0].signal, signals[0], "the body round-trips");
+}
+
+#[tokio::test]
+async fn when_signal_exceeds_message_limit_should_send_nothing() {
+    let (settings, clients) = fresh("huge").await;
+    let queue = SqsSignalQueue::new(clients.sqs.clone(), &settings.queue_url);
+    let mut huge = click("h2", "cu-1", "st-1");
+    huge.context = Some(SignalContext {
+        device: Some("x".repeat(300 * 1024)),
+        locale: None,
+    });
+    let error = queue
+        .enqueue(&[click("h1", "cu-1", "st-1"), huge])
+        .await
+        .expect_err("over 256 KiB")
+        .to_string();
+    assert!(error.contains("h2") && error.contains("SQS limit"), "{error}");
+    assert_eq!(queue.depth().await.expect("depth"), 0, "all or nothing");
+}
+
+#[tokio::test]
+async fn when_worker_reads_raw_message_should_decode_the_signal() {
+    let (settings, clients) = fresh("raw").await;
+    let queue = SqsSignalQueue::new(clients.sqs.clone(), &settings.queue_url);
+    let signal = click("raw-1", "cu-9", "st-4");
+    queue.enqueue(std::slice::from_ref(&signal)).await.expect("enqueue");
+    let output = clients
+        .sqs
+        .receive_message()
+        .queue_url(&settings.queue_url)
+        .max_number_of_messages(1)
+        .send()
+        .await
+        .expect("raw receive");
+    let body = output.messages()[0].body().expect("body");
+    assert_eq!(signal_from_sqs_body(body).expect("decode"), signal);
+}
+
+#[tokio::test]
+async fn when_redelivered_to_another_worker_should_apply_once() {
+    let (settings, clients) = fresh("redeliver").await;
+    let first = DynamoStore::new(clients.dynamodb.clone(), &settings.table);
+    let second = DynamoStore::new(clients.dynamodb.clone(), &settings.table);
+    let batch = [click("r1", "cu-1", "A"), click("r2", "cu-1", "B")];
+    assert_eq!(first.apply(&batch).await.expect("apply").len(), 2);
+    assert!(second.apply(&batch).await.expect("redelivery").is_empty());
+    let pairs = second.co_occurrences().await.expect("pairs");
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(pairs[0].subjects, 1);
+    let day = batch[0].timestamp.date_naive();
+    let counts = second.daily_counts(day).await.expect("counts");
+    assert_eq!(
+        counts.iter().map(|c| c.count(SignalKind::Click)).sum::<u32>(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn when_feed_object_written_should_read_back_and_pointer_be_json() {
+    let (settings, clients) = fresh("s3").await;
+    let store = S3ArtifactStore::new(clients.s3.clone(), &settings.bucket);
+    assert_eq!(store.get_object("feeds/catalog.jsonl").await.expect("get"), None);
+    let feed = b"{\"id\":\"st-1\"}\n{\"id\":\"st-2\"}\n";
+    store.put_object("feeds/catalog.jsonl", feed).await.expect("put");
+    assert_eq!(
+        store.get_object("feeds/catalog.jsonl").await.expect("get").as_deref(),
+        Some(&feed[..])
+    );
+    assert!(store.put_object("", b"x").await.is_err());
+
+    let artifacts: Arc<dyn framewise::ports::ModelArtifactStore> = Arc::new(store.clone());
+    artifacts.put("v7", "model.json", b"{}").await.expect("put");
+    artifacts.set_current("v7").await.expect("current");
+    assert_eq!(
+        store.get_object("models/current.json").await.expect("pointer").as_deref(),
+        Some(&br#"{"version":"v7"}"#[..])
+    );
+    assert!(artifacts.set_current("v8").await.is_err(), "no artifacts for v8");
+    assert_eq!(artifacts.current().await.expect("current").as_deref(), Some("v7"));
+}
+
+#[tokio::test]
+async fn when_resources_created_twice_should_succeed() {
+    let moto = Moto::shared();
+    let settings = moto.unique_settings("idem");
+    let clients = AwsClients::with_static_credentials(&settings, "test", "test").await;
+    framewise::adapters::aws::create_resources(&clients, &settings)
+        .await
+        .expect("create");
+    framewise::adapters::aws::create_resources(&clients, &settings)
+        .await
+        .expect("create again");
+}
+
+#[test]
+fn when_adapters_read_dynamodb_should_never_scan() {
+    let sources = [
+        include_str!("../shared/src/adapters/aws/mod.rs"),
+        include_str!("../shared/src/adapters/aws/dynamo.rs"),
+        include_str!("../shared/src/adapters/aws/sqs.rs"),
+        include_str!("../shared/src/adapters/aws/s3.rs"),
+    ];
+    for source in sources {
+        assert!(!source.contains(".scan("), "a DynamoDB Scan crept in");
+        assert!(!source.contains("ScanInput"), "a DynamoDB Scan crept in");
+    }
+}
