@@ -1,6 +1,8 @@
 //! `framewise`: the whole recommendation service on one machine (API, worker, scheduler)
 //! over the embedded store, plus demo data, imports and regeneration.
 
+mod check_fit;
+mod eval;
 mod serve;
 
 // The serving path allocates many small strings per request; mimalloc handles that
@@ -52,11 +54,15 @@ enum Command {
         #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
+    /// Check that no list recommends a frame the shopper's prescription cannot take.
+    CheckFit(check_fit::CheckFitArgs),
     /// Rebuild the model and recompute every customer's list now.
     Regenerate {
         #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
+    /// Offline evaluation of the learned models on interaction data (docs/evaluation.md).
+    Eval(eval::EvalArgs),
 }
 
 /// Size and seed of generated demo data.
@@ -131,6 +137,7 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Serve(args) => serve::serve(args).await,
+        Command::Eval(args) => eval::run(args),
         Command::DemoData { out, size } => {
             let bar = spinner("generating demo data");
             let data = demo::generate(&size.config());
@@ -175,6 +182,7 @@ async fn run(cli: Cli) -> CliResult {
             }
             Ok(())
         }
+        Command::CheckFit(args) => check_fit::run(args).await,
         Command::Regenerate { data_dir } => {
             let service = open_service(&data_dir).await?;
             let report = regenerate_with_progress(&service).await?;

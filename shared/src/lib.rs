@@ -4,6 +4,7 @@
 //! - [`engine`]: candidate generation, scoring, filters, diversity and reasons.
 //! - [`ports`]: the storage and messaging traits; [`adapters`] implement them.
 //! - [`service`]: the use cases (serve, ingest, process, regenerate) over the ports.
+//! - [`models`]: learned collaborative models (ALS, EASE, hybrid) and offline evaluation.
 //! - [`api`]: the HTTP router, served locally by the CLI and on AWS by Lambda.
 
 pub mod adapters;
@@ -13,6 +14,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod import;
+pub mod models;
 pub mod optics;
 pub mod ports;
 pub mod service;

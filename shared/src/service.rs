@@ -17,6 +17,9 @@ use crate::domain::{
 };
 use crate::engine::{Engine, EngineConfig, Model, RecommendRequest};
 use crate::error::{FieldError, ServiceError, StoreError, ValidationErrors};
+use crate::optics::frame::{best_size, FrameRulesConfig};
+use crate::optics::lens::{recommend_lens, LensRecommendation, LensRequest, LensSummary};
+use crate::optics::profile::{parse_profile, ProfileView};
 use crate::ports::{EnqueueOutcome, Stores};
 
 /// Name of the engine model inside a model version's artifacts.
@@ -171,7 +174,18 @@ impl Framewise {
     // ---- reads -------------------------------------------------------------------------
 
     /// A page of the customer's list: the precomputed one when fresh, else computed now.
+    /// Items carry lens advice when the customer has a prescription.
     pub async fn recommendations(
+        &self,
+        customer_id: &str,
+        query: RecommendationQuery,
+        now: DateTime<Utc>,
+    ) -> Result<RecommendationPage, ServiceError> {
+        let page = self.list_page(customer_id, query, now).await?;
+        self.attach_lens_advice(page).await
+    }
+
+    async fn list_page(
         &self,
         customer_id: &str,
         query: RecommendationQuery,
@@ -895,6 +909,125 @@ pub fn parse_signal_batch(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Signal>
 fn missing_field_name(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;
     rest.split('`').next().map(str::to_string)
+}
+
+// ---- optics: profile and lens advice ------------------------------------------------
+
+impl Framewise {
+    /// Replaces a customer's profile from a PUT body (every bad field reported with its
+    /// path), stores it (prescription sealed at rest) and recomputes their list.
+    pub async fn put_profile(
+        &self,
+        customer_id: &str,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<ProfileView, ServiceError> {
+        validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
+        let customer = parse_profile(customer_id, body)?;
+        self.stores
+            .profiles
+            .put_customers(std::slice::from_ref(&customer))
+            .await?;
+        self.recompute_customer(customer_id, now).await?;
+        Ok(ProfileView::new(customer, false))
+    }
+
+    /// The profile; the prescription only with `include_prescription` (the owner asking:
+    /// on AWS the authorizer must check that the caller is this customer).
+    pub async fn get_profile(
+        &self,
+        customer_id: &str,
+        include_prescription: bool,
+    ) -> Result<ProfileView, ServiceError> {
+        validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
+        let customer = self
+            .stores
+            .profiles
+            .get_customer(customer_id)
+            .await?
+            .ok_or_else(|| not_found("customer", customer_id))?;
+        Ok(ProfileView::new(customer, include_prescription))
+    }
+
+    /// Deletes the profile and the prescription in it.
+    pub async fn delete_profile(&self, customer_id: &str) -> Result<(), ServiceError> {
+        validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
+        if self.stores.profiles.delete_customer(customer_id).await? {
+            Ok(())
+        } else {
+            Err(not_found("customer", customer_id))
+        }
+    }
+
+    /// Lens advice for the customer's prescription, checked against the best-fitting size
+    /// of `style_id` when given (the first size, with its blocking findings, if none fits).
+    pub async fn lens_recommendation(
+        &self,
+        customer_id: &str,
+        style_id: Option<&str>,
+        request: &LensRequest,
+    ) -> Result<LensRecommendation, ServiceError> {
+        validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
+        if let Some(id) = style_id {
+            validate_id(id).map_err(|m| ValidationErrors::single("style_id", m))?;
+        }
+        let customer = self
+            .stores
+            .profiles
+            .get_customer(customer_id)
+            .await?
+            .ok_or_else(|| not_found("customer", customer_id))?;
+        let rx = customer
+            .prescription
+            .as_ref()
+            .ok_or_else(|| not_found("prescription", customer_id))?;
+        let engine = self.engine();
+        let style = match style_id {
+            Some(id) => Some(engine.style(id).ok_or_else(|| not_found("style", id))?),
+            None => None,
+        };
+        let request = LensRequest {
+            child: request.child || customer.age_band.is_some_and(|a| a.is_child()),
+            ..request.clone()
+        };
+        let config = FrameRulesConfig::default();
+        let frame = style.and_then(|st| {
+            best_size(rx, st, &config)
+                .map(|(size, _)| size)
+                .or_else(|| st.sizes.first())
+                .map(|size| (st, size))
+        });
+        Ok(recommend_lens(rx, &request, frame, &config))
+    }
+
+    /// Adds lens advice to each item of a page when the customer has a prescription.
+    async fn attach_lens_advice(
+        &self,
+        mut page: RecommendationPage,
+    ) -> Result<RecommendationPage, ServiceError> {
+        let customer = self.stores.profiles.get_customer(&page.customer_id).await?;
+        let Some(rx) = customer.as_ref().and_then(|c| c.prescription.as_ref()) else {
+            return Ok(page);
+        };
+        let engine = self.engine();
+        let config = FrameRulesConfig::default();
+        let request = LensRequest {
+            child: customer
+                .as_ref()
+                .and_then(|c| c.age_band)
+                .is_some_and(|a| a.is_child()),
+            ..LensRequest::default()
+        };
+        for item in &mut page.items {
+            let (Some(style), Some(size)) = (engine.style(&item.style_id), item.size.as_ref())
+            else {
+                continue;
+            };
+            let advice = recommend_lens(rx, &request, Some((style, size)), &config);
+            item.lens = LensSummary::of(&advice);
+        }
+        Ok(page)
+    }
 }
 
 #[cfg(test)]

@@ -89,16 +89,15 @@ pub async fn handle(
         }
     }
     let mut seen = HashSet::new();
-    SqsBatchResponse {
-        batch_item_failures: failed
-            .into_iter()
-            .filter(|id| seen.insert(id.clone()))
-            .map(|item_identifier| {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = item_identifier;
-                failure
-            })
-            .collect(),
-        ..Default::default()
-    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .map(|item_identifier| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = item_identifier;
+            failure
+        })
+        .collect();
+    response
 }

@@ -20,10 +20,13 @@ use super::{
 };
 use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
+use crate::optics::sealing::Sealer;
 use crate::ports::{
     CatalogStore, CoOccurrence, DailyStyleCounts, EnqueueOutcome, ProfileStore, QueuedSignal,
     RecommendationStore, SignalQueue, SignalStore,
 };
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 
 const STYLES: TableDefinition<&str, &[u8]> = TableDefinition::new("styles");
 const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
@@ -70,6 +73,8 @@ impl<T, E: Into<redb::Error>> RedbResultExt<T> for Result<T, E> {
 pub struct EmbeddedStore {
     db: Arc<Database>,
     max_receives: u32,
+    /// Seals prescriptions at rest with the local key file `<data_dir>/keys/kek.bin`.
+    sealer: Sealer,
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -99,9 +104,16 @@ impl EmbeddedStore {
         let txn = db.begin_write().db()?;
         create_tables(&txn)?;
         txn.commit().db()?;
+        let data_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let sealer = Sealer::local(data_dir)
+            .map_err(|e| StoreError::Backend(format!("prescription key: {e}")))?;
         Ok(Self {
             db: Arc::new(db),
             max_receives: DEFAULT_MAX_RECEIVES,
+            sealer,
         })
     }
 
@@ -184,21 +196,63 @@ fn decode<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("{what} {key}: {e}")))
 }
 
-/// How a customer is kept at rest. The one place to swap in encryption of the prescription.
-fn seal_customer(customer: &Customer) -> StoreResult<Vec<u8>> {
-    encode(customer)
+/// A customer at rest: the profile as JSON with the prescription only in sealed form
+/// (envelope encryption, see [`crate::optics::sealing`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredCustomer {
+    #[serde(flatten)]
+    customer: Customer,
+    /// Base64 of the sealed prescription JSON, bound to the customer id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_prescription: Option<String>,
 }
 
-/// Inverse of [`seal_customer`]. Errors never include the stored bytes (health data).
-fn open_customer(bytes: &[u8], id: &str) -> StoreResult<Customer> {
-    serde_json::from_slice(bytes).map_err(|e| {
+/// How a customer is kept at rest: the prescription is sealed, the rest stays JSON.
+async fn seal_customer(sealer: &Sealer, customer: &Customer) -> StoreResult<Vec<u8>> {
+    let sealed_prescription = match &customer.prescription {
+        Some(rx) => Some(
+            sealer
+                .seal_prescription(&customer.id, rx)
+                .await
+                .map(|bytes| STANDARD.encode(bytes))
+                .map_err(|e| {
+                    StoreError::Backend(format!("sealing customer {}: {e}", customer.id))
+                })?,
+        ),
+        None => None,
+    };
+    encode(&StoredCustomer {
+        customer: Customer {
+            prescription: None,
+            ..customer.clone()
+        },
+        sealed_prescription,
+    })
+}
+
+/// Inverse of [`seal_customer`]. Errors never include the stored bytes (health data). A
+/// record written before sealing existed (plaintext prescription) still opens.
+async fn open_customer(sealer: &Sealer, bytes: &[u8], id: &str) -> StoreResult<Customer> {
+    let stored: StoredCustomer = serde_json::from_slice(bytes).map_err(|e| {
         StoreError::Corrupt(format!(
             "customer {id}: undecodable record ({:?} error at line {} column {})",
             e.classify(),
             e.line(),
             e.column()
         ))
-    })
+    })?;
+    let mut customer = stored.customer;
+    if let Some(sealed) = stored.sealed_prescription {
+        let raw = STANDARD
+            .decode(sealed)
+            .map_err(|_| StoreError::Corrupt(format!("customer {id}: sealed prescription")))?;
+        let rx = sealer
+            .open_prescription(id, &raw)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("customer {id}: {e}")))?;
+        customer.prescription = Some(rx);
+    }
+    Ok(customer)
 }
 
 fn day_key(day: NaiveDate) -> i32 {
@@ -274,14 +328,34 @@ impl CatalogStore for EmbeddedStore {
 #[async_trait]
 impl ProfileStore for EmbeddedStore {
     async fn put_customers(&self, customers: &[Customer]) -> StoreResult<()> {
-        put_json(self, CUSTOMERS, customers, |c| &c.id, seal_customer).await
+        let mut encoded = Vec::with_capacity(customers.len());
+        for customer in customers {
+            encoded.push((
+                customer.id.clone(),
+                seal_customer(&self.sealer, customer).await?,
+            ));
+        }
+        self.write(move |txn| {
+            let mut table = txn.open_table(CUSTOMERS).db()?;
+            for (key, bytes) in &encoded {
+                table.insert(key.as_str(), bytes.as_slice()).db()?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn get_customer(&self, id: &str) -> StoreResult<Option<Customer>> {
-        let txn = self.read()?;
-        let table = txn.open_table(CUSTOMERS).db()?;
-        let guard = table.get(id).db()?;
-        guard.map(|v| open_customer(v.value(), id)).transpose()
+        let bytes = {
+            let txn = self.read()?;
+            let table = txn.open_table(CUSTOMERS).db()?;
+            let guard = table.get(id).db()?;
+            guard.map(|v| v.value().to_vec())
+        };
+        match bytes {
+            Some(bytes) => Ok(Some(open_customer(&self.sealer, &bytes, id).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn delete_customer(&self, id: &str) -> StoreResult<bool> {
@@ -739,5 +813,108 @@ mod tests {
             Err(StoreError::Corrupt(message)) => assert!(!message.contains("SECRET"), "{message}"),
             other => panic!("expected corrupt, got {other:?}"),
         }
+    }
+
+    fn customer_with_rx() -> Customer {
+        use crate::domain::{EyeRx, Prescription, PupillaryDistance};
+        let mut c = Customer::new("rx-1");
+        c.prescription = Some(Prescription {
+            od: EyeRx {
+                sph: -7.25,
+                cyl: -1.75,
+                axis: Some(35),
+                add: None,
+                prism: None,
+            },
+            os: EyeRx {
+                sph: -6.75,
+                cyl: 0.0,
+                axis: None,
+                add: None,
+                prism: None,
+            },
+            pd: PupillaryDistance::Binocular(58.5),
+            fitting_height: None,
+        });
+        c
+    }
+
+    #[tokio::test]
+    async fn when_customer_has_prescription_should_store_it_only_sealed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("framewise.redb");
+        let customer = customer_with_rx();
+        {
+            let store = EmbeddedStore::open(&path).expect("open");
+            store
+                .put_customers(std::slice::from_ref(&customer))
+                .await
+                .expect("put");
+            assert_eq!(
+                store.get_customer("rx-1").await.expect("get"),
+                Some(customer.clone())
+            );
+        }
+        let raw = std::fs::read(&path).expect("read db file");
+        assert!(
+            raw.windows(6).any(|w| w == b"\"rx-1\""),
+            "the record itself is in the file"
+        );
+        for needle in [
+            &b"-7.25"[..],
+            b"-6.75",
+            b"58.5",
+            b"-1.75",
+            b"\"sph\"",
+            b"\"pd\"",
+        ] {
+            assert!(
+                !raw.windows(needle.len()).any(|w| w == needle),
+                "found {:?} in the raw file",
+                String::from_utf8_lossy(needle)
+            );
+        }
+        // Reopening reads the same key file.
+        let store = EmbeddedStore::open(&path).expect("reopen");
+        assert_eq!(
+            store.get_customer("rx-1").await.expect("get"),
+            Some(customer)
+        );
+    }
+
+    #[tokio::test]
+    async fn when_key_file_replaced_should_refuse_to_open_prescription() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("framewise.redb");
+        {
+            let store = EmbeddedStore::open(&path).expect("open");
+            store
+                .put_customers(&[customer_with_rx()])
+                .await
+                .expect("put");
+        }
+        let key = crate::optics::LocalKeyFile::default_path(dir.path());
+        std::fs::write(&key, [7u8; 32]).expect("replace key");
+        let store = EmbeddedStore::open(&path).expect("reopen");
+        assert!(matches!(
+            store.get_customer("rx-1").await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn when_customer_deleted_should_delete_prescription_and_never_debug_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(&dir.path().join("framewise.redb")).expect("open");
+        let customer = customer_with_rx();
+        let debug = format!("{customer:?}");
+        assert!(debug.contains("<redacted>"));
+        assert!(
+            !debug.contains("7.25") && !debug.contains("58.5"),
+            "{debug}"
+        );
+        store.put_customers(&[customer]).await.expect("put");
+        assert!(store.delete_customer("rx-1").await.expect("delete"));
+        assert_eq!(store.get_customer("rx-1").await.expect("get"), None);
     }
 }

@@ -35,6 +35,7 @@ pub fn router(service: Arc<Framewise>) -> Router {
         .route("/v1/products/{style_id}/also-bought", get(also_bought))
         .route("/v1/trending", get(trending))
         .route("/v1/signals", post(signals))
+        .merge(super::profile::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(service)

@@ -109,6 +109,9 @@ pub struct RecommendedItem {
     pub image_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<FrameSize>,
+    /// Lens advice for this frame when the shopper has a prescription (set at hydration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lens: Option<crate::optics::lens::LensSummary>,
 }
 
 /// A page of a recommendation list as returned by the API.
@@ -154,6 +157,7 @@ impl RecommendedItem {
                 .and_then(|c| c.image_url.clone())
                 .unwrap_or_else(|| style.image_url.clone()),
             size,
+            lens: None,
         }
     }
 }

@@ -162,7 +162,10 @@ impl Engine {
             trending_rank,
             content,
             collaborative: Box::new(ItemKnn::new(collab)),
-            fit_rules: vec![Box::new(FaceWidthRule), Box::new(PrescriptionRule::default())],
+            fit_rules: vec![
+                Box::new(FaceWidthRule),
+                Box::new(PrescriptionRule::default()),
+            ],
         }
     }
 
@@ -180,9 +183,10 @@ impl Engine {
 
     /// Replaces the prescription rule's thresholds (the default follows the domain brief).
     pub fn with_frame_rules(mut self, config: crate::optics::FrameRulesConfig) -> Self {
-        self.fit_rules
-            .retain(|_| true);
-        self.fit_rules[1] = Box::new(PrescriptionRule::new(config));
+        // `new` puts the prescription rule second.
+        if let Some(slot) = self.fit_rules.get_mut(1) {
+            *slot = Box::new(PrescriptionRule::new(config));
+        }
         self
     }
 

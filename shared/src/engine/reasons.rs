@@ -5,7 +5,6 @@ use super::features::SharedAttribute;
 use super::taste::{PreferenceMatch, ProfileMatch};
 use crate::domain::{
     Category, ColourFamily, FaceShape, Material, Reason, RimType, Shape, SignalKind, Style,
-    Undertone,
 };
 
 pub(crate) fn category_label(c: Category) -> &'static str {
@@ -170,24 +169,28 @@ pub(crate) fn matches_preference(m: PreferenceMatch, style: &Style) -> Reason {
 
 pub(crate) fn profile(m: ProfileMatch, style: &Style) -> Reason {
     match m {
-        ProfileMatch::FaceShape(face) => Reason::new(
-            "suits_face_shape",
-            format!(
-                "{} frames suit {} face",
-                capitalized(shape_label(style.shape)),
-                face_label(face)
-            ),
-        ),
-        ProfileMatch::Colouring(u) => {
-            let tone = match u {
-                Undertone::Warm => "warm",
-                Undertone::Cool => "cool",
-                Undertone::Neutral => "neutral",
-            };
-            Reason::new(
-                "suits_colouring",
-                format!("Colours that suit your {tone} undertone"),
-            )
+        ProfileMatch::FaceShape(face) => {
+            let text = crate::optics::style::frame_shape_fit(face, style.shape, style.rim)
+                .1
+                .map_or_else(
+                    || {
+                        format!(
+                            "{} frames suit {} face",
+                            capitalized(shape_label(style.shape)),
+                            face_label(face)
+                        )
+                    },
+                    str::to_string,
+                );
+            Reason::new("suits_face_shape", text)
+        }
+        ProfileMatch::Colouring(undertone, season, index) => {
+            let text = style
+                .colourways
+                .get(index)
+                .and_then(|c| crate::optics::style::colour_harmony(undertone, season, &c.colour).1)
+                .unwrap_or_else(|| "Colours that suit your colouring".to_string());
+            Reason::new("suits_colouring", text)
         }
     }
 }
@@ -270,6 +273,10 @@ mod tests {
     fn when_face_shape_matches_should_read_naturally() {
         let s = StyleBuilder::new("x").shape(Shape::Rectangle).build();
         let r = profile(ProfileMatch::FaceShape(FaceShape::Round), &s);
-        assert_eq!(r.text, "Rectangle frames suit a round face");
+        assert_eq!(r.text, "Angular frames balance a round face");
+        // A shape the table has no praise for falls back to the generic text.
+        let s = StyleBuilder::new("y").shape(Shape::Aviator).build();
+        let r = profile(ProfileMatch::FaceShape(FaceShape::Round), &s);
+        assert_eq!(r.text, "Aviator frames suit a round face");
     }
 }

@@ -13,9 +13,10 @@ use super::features::{
 };
 use super::fit::{age_fit, colour_harmony, face_shape_fit};
 use crate::domain::{
-    Category, ColourFamily, Customer, FaceShape, FrameColour, Material, RimType, Shape, Signal,
-    SignalKind, SizeClass, Style, Undertone,
+    Category, ColourFamily, ColourSeason, Customer, FaceShape, FrameColour, Material, RimType,
+    Shape, Signal, SignalKind, SizeClass, Style, Undertone,
 };
+use crate::optics::style::face_shape_of;
 
 /// Everything one history style says about the shopper.
 #[derive(Debug, Clone, PartialEq)]
@@ -310,15 +311,17 @@ impl Declared {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum ProfileMatch {
     FaceShape(FaceShape),
-    Colouring(Undertone),
+    /// The shopper's colouring and the index of the colourway that suits it best.
+    Colouring(Option<Undertone>, Option<ColourSeason>, usize),
 }
 
-/// Mean of the profile guidances that apply (face shape, undertone, age band), in [-1, 1].
+/// Mean of the profile guidances that apply (face shape declared or measured, colouring,
+/// age band), in [-1, 1]. Face and colour rules live in [`crate::optics::style`].
 pub(crate) fn profile_score(customer: &Customer, style: &Style) -> (f32, Option<ProfileMatch>) {
     let mut sum = 0.0f32;
     let mut n = 0u8;
     let mut best: Option<(f32, ProfileMatch)> = None;
-    if let Some(face) = customer.face_shape {
+    if let Some(face) = face_shape_of(customer) {
         let s = face_shape_fit(face, style.shape, style.rim);
         sum += s;
         n += 1;
@@ -326,17 +329,21 @@ pub(crate) fn profile_score(customer: &Customer, style: &Style) -> (f32, Option<
             best = Some((s, ProfileMatch::FaceShape(face)));
         }
     }
-    if let Some(undertone) = customer.undertone {
-        let s = style
+    if customer.undertone.is_some() || customer.colour_season.is_some() {
+        let (index, s) = style
             .colourways
             .iter()
-            .map(|c| colour_harmony(undertone, &c.colour))
-            .reduce(f32::max)
-            .unwrap_or(0.0);
+            .enumerate()
+            .map(|(i, c)| (i, colour_harmony(customer, &c.colour)))
+            .reduce(|a, b| if b.1 > a.1 { b } else { a })
+            .unwrap_or((0, 0.0));
         sum += s;
         n += 1;
         if s > 0.5 && best.is_none_or(|(b, _)| s > b) {
-            best = Some((s, ProfileMatch::Colouring(undertone)));
+            best = Some((
+                s,
+                ProfileMatch::Colouring(customer.undertone, customer.colour_season, index),
+            ));
         }
     }
     if let Some(age) = customer.age_band {
@@ -471,8 +478,7 @@ impl<'a> Shopper<'a> {
         let declared = f32::from(u8::from(self.declared.likes_colour(colour.family)));
         let harmony = self
             .customer
-            .and_then(|c| c.undertone)
-            .map_or(0.0, |u| 0.3 * colour_harmony(u, colour));
+            .map_or(0.0, |c| 0.3 * colour_harmony(c, colour));
         self.taste.colour(colour.family) + declared + harmony
     }
 }

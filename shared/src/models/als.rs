@@ -80,13 +80,7 @@ fn gram(m: &[f32], f: usize, reg: f32) -> Vec<f32> {
 }
 
 /// One side's update: rows of `x` (one per entry of `rows`) against the fixed `y`.
-fn solve_side(
-    x: &mut [f32],
-    y: &[f32],
-    rows: &[Vec<(u32, f32)>],
-    f: usize,
-    params: &AlsParams,
-) {
+fn solve_side(x: &mut [f32], y: &[f32], rows: &[Vec<(u32, f32)>], f: usize, params: &AlsParams) {
     let yty = gram(y, f, params.reg);
     x.par_chunks_mut(f).zip(rows.par_iter()).for_each_init(
         || (vec![0.0f32; f], vec![0.0f32; f], vec![0.0f32; f]),
@@ -131,9 +125,8 @@ impl Als {
     pub fn fit(train: &TrainData, params: AlsParams) -> Als {
         let f = params.factors.max(1);
         let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-        let mut init = |n: usize| -> Vec<f32> {
-            (0..n * f).map(|_| rng.gen::<f32>() * 0.01).collect()
-        };
+        let mut init =
+            |n: usize| -> Vec<f32> { (0..n * f).map(|_| rng.gen::<f32>() * 0.01).collect() };
         let mut user = init(train.n_users);
         let mut item = init(train.n_items);
         let user_rows: Vec<Vec<(u32, f32)>> = train
@@ -161,7 +154,9 @@ impl Als {
         for (u, hist) in train.users.iter().enumerate() {
             let xu = &self.user[u * f..(u + 1) * f];
             // Σ_i (xᵀy_i)² over all items = xᵀ YᵀY x.
-            let quad: f32 = (0..f).map(|a| xu[a] * dot(&yty[a * f..(a + 1) * f], xu)).sum();
+            let quad: f32 = (0..f)
+                .map(|a| xu[a] * dot(&yty[a * f..(a + 1) * f], xu))
+                .sum();
             total += quad as f64;
             for h in hist {
                 let yi = &self.item[h.item as usize * f..(h.item as usize + 1) * f];
@@ -170,7 +165,12 @@ impl Als {
                 total += c * (1.0 - s).powi(2) - s * s;
             }
         }
-        let norms: f64 = self.user.iter().chain(&self.item).map(|v| (v * v) as f64).sum();
+        let norms: f64 = self
+            .user
+            .iter()
+            .chain(&self.item)
+            .map(|v| (v * v) as f64)
+            .sum();
         total + self.params.reg as f64 * norms
     }
 
@@ -228,7 +228,14 @@ mod tests {
             ..AlsParams::default()
         };
         let one = Als::fit(&t, base).loss(&t);
-        let ten = Als::fit(&t, AlsParams { iterations: 10, ..base }).loss(&t);
+        let ten = Als::fit(
+            &t,
+            AlsParams {
+                iterations: 10,
+                ..base
+            },
+        )
+        .loss(&t);
         assert!(ten < one, "loss after 10 iterations {ten} >= after 1 {one}");
     }
 

@@ -109,7 +109,14 @@ impl Dataset {
             .collect::<Vec<_>>();
         let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
         let user = find(&["user", "user_id", "userid", "customer_id", "customer"]);
-        let item = find(&["item", "item_id", "itemid", "style_id", "style", "product_id"]);
+        let item = find(&[
+            "item",
+            "item_id",
+            "itemid",
+            "style_id",
+            "style",
+            "product_id",
+        ]);
         let time = find(&["timestamp", "ts", "time", "event_time"]);
         let (Some(user), Some(item), Some(time)) = (user, item, time) else {
             return Err(LearnError::Parse {
@@ -147,6 +154,24 @@ impl Dataset {
             });
         }
         Ok(Self::from_raw(rows))
+    }
+
+    /// Builds a data set from `(user, item, timestamp, weight)` events, e.g. a shop's
+    /// signals; non-positive weights are dropped.
+    pub fn from_events<'a>(
+        events: impl IntoIterator<Item = (&'a str, &'a str, i64, f32)>,
+    ) -> Dataset {
+        let rows = events
+            .into_iter()
+            .filter(|e| e.3.is_finite() && e.3 > 0.0)
+            .map(|(user, item, ts, weight)| Raw {
+                user: user.to_string(),
+                item: item.to_string(),
+                ts,
+                weight,
+            })
+            .collect();
+        Self::from_raw(rows)
     }
 
     /// Indexes ids in id order and collapses duplicate (user, item) pairs to the latest
@@ -301,17 +326,15 @@ impl TrainData {
         use rayon::prelude::*;
         let n = self.n_items;
         let mut g = vec![0.0f64; n * n];
-        g.par_chunks_mut(n.max(1))
-            .enumerate()
-            .for_each(|(i, row)| {
-                if let Some(users) = self.items.get(i) {
-                    for &(u, _) in users {
-                        for h in &self.users[u as usize] {
-                            row[h.item as usize] += 1.0;
-                        }
+        g.par_chunks_mut(n.max(1)).enumerate().for_each(|(i, row)| {
+            if let Some(users) = self.items.get(i) {
+                for &(u, _) in users {
+                    for h in &self.users[u as usize] {
+                        row[h.item as usize] += 1.0;
                     }
                 }
-            });
+            }
+        });
         g
     }
 }
@@ -327,7 +350,11 @@ mod tests {
         assert_eq!(d.user_ids, vec!["2", "10"]);
         assert_eq!(d.item_ids, vec!["5", "40"]);
         assert_eq!(d.interactions.len(), 3);
-        let x = d.interactions.iter().find(|x| x.user == 1 && x.item == 0).unwrap();
+        let x = d
+            .interactions
+            .iter()
+            .find(|x| x.user == 1 && x.item == 0)
+            .unwrap();
         assert_eq!(x.ts, 300);
     }
 
@@ -340,7 +367,11 @@ mod tests {
         let d = Dataset::parse_csv(text, b',').unwrap();
         assert_eq!(d.item_ids, vec!["s1", "s2"]);
         let w: Vec<f32> = d.interactions.iter().map(|x| x.weight).collect();
-        assert_eq!(w, vec![5.0, 1.0], "sorted by time: purchase (2023) then view (2026)");
+        assert_eq!(
+            w,
+            vec![5.0, 1.0],
+            "sorted by time: purchase (2023) then view (2026)"
+        );
     }
 
     #[test]

@@ -108,7 +108,11 @@ impl Recommender for SparseItemItem {
     fn score(&self, _user: u32, history: &[HistItem], out: &mut [f32]) {
         out.iter_mut().for_each(|o| *o = 0.0);
         for h in history {
-            for &(j, w) in self.rows.get(h.item as usize).map_or(&[][..], Vec::as_slice) {
+            for &(j, w) in self
+                .rows
+                .get(h.item as usize)
+                .map_or(&[][..], Vec::as_slice)
+            {
                 if let Some(o) = out.get_mut(j as usize) {
                     *o += w;
                 }

@@ -26,13 +26,13 @@ pub struct HybridParams {
 }
 
 impl Default for HybridParams {
-    /// Values chosen on the ml-100k temporal validation split (see the README).
+    /// Values chosen on the ml-100k temporal validation split (`framewise eval --tune`).
     fn default() -> Self {
         Self {
             ease: EaseParams { lambda: 200.0 },
-            half_life: 10.0,
+            half_life: 5.0,
             floor: 0.1,
-            beta: 0.0,
+            beta: 0.1,
             als_weight: 0.0,
             als: AlsParams::default(),
         }
@@ -80,7 +80,9 @@ impl Hybrid {
 }
 
 fn max_abs(v: &[f32]) -> f32 {
-    v.iter().fold(0.0f32, |m, x| m.max(x.abs())).max(f32::MIN_POSITIVE)
+    v.iter()
+        .fold(0.0f32, |m, x| m.max(x.abs()))
+        .max(f32::MIN_POSITIVE)
 }
 
 impl Recommender for Hybrid {
@@ -160,6 +162,9 @@ mod tests {
             ..h.params
         });
         flat.score(99, &history, &mut out);
-        assert!((out[3] - out[1]).abs() < 1e-6, "no recency: symmetric {out:?}");
+        assert!(
+            (out[3] - out[1]).abs() < 1e-6,
+            "no recency: symmetric {out:?}"
+        );
     }
 }

@@ -14,7 +14,10 @@ pub struct KnnParams {
 
 impl Default for KnnParams {
     fn default() -> Self {
-        Self { k: 100, shrink: 0.0 }
+        Self {
+            k: 100,
+            shrink: 0.0,
+        }
     }
 }
 

@@ -745,7 +745,7 @@ mod tests {
 
     #[test]
     fn when_wrap_should_keep_rx_inside_window() {
-        let s = size("62", 62.0, 16.0, 40.0, 66.0);
+        let s = size("58", 58.0, 16.0, 40.0, 62.0);
         let wrap = |r: Prescription| check(&r, Shape::Wrap, RimType::Full, &s);
         assert!(wrap(rx(-1.5, -0.5, None, 66.0)).allowed);
         assert!(

@@ -408,6 +408,35 @@ pub fn recommend_lens(
     }
 }
 
+/// The lens advice for one recommended frame, compact enough for every list item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LensSummary {
+    pub material: LensMaterial,
+    pub index: f32,
+    pub design: LensDesign,
+    /// The frame size the estimate is for.
+    pub size: String,
+    pub edge_thickness_mm: f32,
+    pub centre_thickness_mm: f32,
+    pub reason: String,
+}
+
+impl LensSummary {
+    /// From full advice that checked a frame; `None` without a frame check.
+    pub fn of(advice: &LensRecommendation) -> Option<Self> {
+        let frame = advice.frame.as_ref()?;
+        Some(Self {
+            material: advice.material,
+            index: advice.index,
+            design: advice.design,
+            size: frame.size_label.clone(),
+            edge_thickness_mm: (frame.thickness.edge * 10.0).round() / 10.0,
+            centre_thickness_mm: (frame.thickness.centre * 10.0).round() / 10.0,
+            reason: advice.material_reason.clone(),
+        })
+    }
+}
+
 /// Sun filter category by use (section 4 and the section 7 UV defaults).
 pub fn sun_category(uses: &[LensUse]) -> SunCategory {
     let driving = uses

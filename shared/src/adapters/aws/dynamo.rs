@@ -12,8 +12,8 @@ use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
-    KeysAndAttributes, Put, PutRequest, ReturnValue, ScalarAttributeType,
-    TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem, Update, WriteRequest,
+    KeysAndAttributes, Put, PutRequest, ReturnValue, ScalarAttributeType, TimeToLiveSpecification,
+    TimeToLiveStatus, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -44,7 +44,8 @@ const EXPIRES_AT: &str = "expires_at";
 const SHARDS: u32 = 16;
 const BATCH_WRITE: usize = 25;
 const BATCH_GET: usize = 100;
-const TRANSACT_MAX: usize = 100;
+/// Concurrent UpdateItem calls when counting co-occurrence pairs.
+const PAIR_WRITERS: usize = 16;
 const DEFAULT_PAGE_SIZE: i32 = 500;
 
 type Item = HashMap<String, AttributeValue>;
@@ -185,11 +186,8 @@ impl DynamoStore {
         loop {
             let want = match query.limit {
                 Some(limit) if items.len() >= limit => break,
-                Some(limit) => {
-                    i32::try_from(limit - items.len()).map_or(self.page_size, |left| {
-                        left.min(self.page_size)
-                    })
-                }
+                Some(limit) => i32::try_from(limit - items.len())
+                    .map_or(self.page_size, |left| left.min(self.page_size)),
                 None => self.page_size,
             };
             let mut request = self
@@ -264,13 +262,11 @@ impl DynamoStore {
                 Err(e) => e,
             };
             let codes: Vec<String> = match error.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                    cancelled
-                        .cancellation_reasons()
-                        .iter()
-                        .map(|r| r.code().unwrap_or_default().to_string())
-                        .collect()
-                }
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().unwrap_or_default().to_string())
+                    .collect(),
                 _ => Vec::new(),
             };
             if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") {
@@ -350,18 +346,20 @@ impl DynamoStore {
             Some("attribute_not_exists(#pk)"),
         )?];
         let counter = format!("c{}", kind_index(signal.kind));
-        actions.push(TransactWriteItem::builder()
-            .update(
-                Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key(format!("DAILY#{day}"), signal.style_id.clone())))
-                    .update_expression("ADD #c :one")
-                    .expression_attribute_names("#c", counter)
-                    .expression_attribute_values(":one", n(1))
-                    .build()
-                    .map_err(|e| sdk_error("DynamoDB Update", e))?,
-            )
-            .build());
+        actions.push(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key(format!("DAILY#{day}"), signal.style_id.clone())))
+                        .update_expression("ADD #c :one")
+                        .expression_attribute_names("#c", counter)
+                        .expression_attribute_values(":one", n(1))
+                        .build()
+                        .map_err(|e| sdk_error("DynamoDB Update", e))?,
+                )
+                .build(),
+        );
         if let Some(subject) = signal.subject() {
             let subject_key = subject.key();
             let mut history = data_item(
@@ -382,6 +380,37 @@ impl DynamoStore {
             actions.push(put_action(&self.table, index, None)?);
         }
         self.transact(actions).await
+    }
+
+    /// Counts one more subject for each pair with plain `ADD` updates, [`PAIR_WRITERS`] in
+    /// flight: atomic per pair, no transaction conflicts on popular pairs.
+    async fn add_pairs(&self, pairs: Vec<(String, String)>) -> StoreResult<()> {
+        let mut pending = pairs.into_iter();
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            while running.len() < PAIR_WRITERS {
+                let Some((a, b)) = pending.next() else { break };
+                let pair = format!("{a}#{b}");
+                let request = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key(format!("PAIRS#{}", shard(&pair)), pair)))
+                    .update_expression("SET #a = :a, #b = :b ADD #n :one")
+                    .expression_attribute_names("#a", "a")
+                    .expression_attribute_names("#b", "b")
+                    .expression_attribute_names("#n", "n")
+                    .expression_attribute_values(":a", s(a))
+                    .expression_attribute_values(":b", s(b))
+                    .expression_attribute_values(":one", n(1));
+                running.spawn(async move { request.send().await.map(|_| ()) });
+            }
+            let Some(done) = running.join_next().await else {
+                return Ok(());
+            };
+            done.map_err(|e| StoreError::Backend(format!("pair update task failed: {e}")))?
+                .map_err(|e| sdk_error("DynamoDB UpdateItem", e))?;
+        }
     }
 
     /// Step 2 for an engagement: on the subject's first engagement with the style, counts
@@ -410,31 +439,7 @@ impl DynamoStore {
             .map(|item| string_attr(item, "style"))
             .collect::<StoreResult<_>>()?;
         let pairs = co_occurrence_pairs(&signal.style_id, recent);
-        for chunk in pairs.chunks(TRANSACT_MAX) {
-            let actions = chunk
-                .iter()
-                .map(|(a, b)| {
-                    let pair = format!("{a}#{b}");
-                    Ok(TransactWriteItem::builder()
-                        .update(
-                            Update::builder()
-                                .table_name(&self.table)
-                                .set_key(Some(key(format!("PAIRS#{}", shard(&pair)), pair)))
-                                .update_expression("SET #a = :a, #b = :b ADD #n :one")
-                                .expression_attribute_names("#a", "a")
-                                .expression_attribute_names("#b", "b")
-                                .expression_attribute_names("#n", "n")
-                                .expression_attribute_values(":a", s(a))
-                                .expression_attribute_values(":b", s(b))
-                                .expression_attribute_values(":one", n(1))
-                                .build()
-                                .map_err(|e| sdk_error("DynamoDB Update", e))?,
-                        )
-                        .build())
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-            self.transact(actions).await?;
-        }
+        self.add_pairs(pairs).await?;
         let mut order = key(
             partition,
             format!("T#{:020}#{}", time_key(signal.timestamp), signal.style_id),
@@ -548,9 +553,8 @@ fn describe_key(item: &Item) -> String {
 }
 
 fn decode<T: DeserializeOwned>(item: &Item, what: &str) -> StoreResult<T> {
-    serde_json::from_str(string_attr(item, DATA)?).map_err(|e| {
-        StoreError::Corrupt(format!("{what} at {}: {e}", describe_key(item)))
-    })
+    serde_json::from_str(string_attr(item, DATA)?)
+        .map_err(|e| StoreError::Corrupt(format!("{what} at {}: {e}", describe_key(item))))
 }
 
 fn put_request(item: Item) -> StoreResult<WriteRequest> {
@@ -603,8 +607,13 @@ impl CatalogStore for DynamoStore {
                 Ok(item)
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        self.batch_write(unique(items).into_iter().map(put_request).collect::<StoreResult<_>>()?)
-            .await
+        self.batch_write(
+            unique(items)
+                .into_iter()
+                .map(put_request)
+                .collect::<StoreResult<_>>()?,
+        )
+        .await
     }
 
     async fn get_style(&self, id: &str) -> StoreResult<Option<Style>> {
@@ -640,8 +649,13 @@ impl ProfileStore for DynamoStore {
             )?);
             items.push(customer_index_key(&customer.id));
         }
-        self.batch_write(unique(items).into_iter().map(put_request).collect::<StoreResult<_>>()?)
-            .await
+        self.batch_write(
+            unique(items)
+                .into_iter()
+                .map(put_request)
+                .collect::<StoreResult<_>>()?,
+        )
+        .await
     }
 
     async fn get_customer(&self, id: &str) -> StoreResult<Option<Customer>> {
@@ -716,8 +730,13 @@ impl RecommendationStore for DynamoStore {
                 )
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        self.batch_write(unique(items).into_iter().map(put_request).collect::<StoreResult<_>>()?)
-            .await
+        self.batch_write(
+            unique(items)
+                .into_iter()
+                .map(put_request)
+                .collect::<StoreResult<_>>()?,
+        )
+        .await
     }
 }
 
@@ -864,7 +883,9 @@ pub(super) async fn create_table(client: &Client, table: &str) -> StoreResult<()
         .await;
     match created {
         Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
         Err(e) => return Err(sdk_error("DynamoDB CreateTable", e)),
     }
     client
@@ -910,7 +931,10 @@ mod tests {
         assert_eq!(shard("c:cu-00001"), shard("c:cu-00001"));
         let shards: HashSet<u32> = (0..200).map(|i| shard(&format!("cu-{i:05}"))).collect();
         assert!(shards.iter().all(|s| *s < SHARDS));
-        assert!(shards.len() > SHARDS as usize / 2, "keys spread: {shards:?}");
+        assert!(
+            shards.len() > SHARDS as usize / 2,
+            "keys spread: {shards:?}"
+        );
     }
 
     #[test]
@@ -919,7 +943,10 @@ mod tests {
         let error = data_item("CATALOG".into(), "STYLE#a".into(), &big, "style")
             .expect_err("too large")
             .to_string();
-        assert!(error.contains("STYLE#a") && error.contains("limit"), "{error}");
+        assert!(
+            error.contains("STYLE#a") && error.contains("limit"),
+            "{error}"
+        );
         assert!(!error.contains("xxxx"), "the body is never echoed");
     }
 

@@ -260,7 +260,12 @@ where
                 left.len()
             )));
         }
-        tracing::debug!(what, left = left.len(), tries, "retrying unprocessed entries");
+        tracing::debug!(
+            what,
+            left = left.len(),
+            tries,
+            "retrying unprocessed entries"
+        );
         tokio::time::sleep(backoff.delay(tries - 1)).await;
         pending = left;
     }

@@ -51,9 +51,7 @@ impl S3ArtifactStore {
             .await
         {
             Ok(response) => response,
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
-                return Ok(None)
-            }
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(sdk_error("S3 GetObject", e)),
         };
         let bytes = response

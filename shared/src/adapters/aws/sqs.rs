@@ -187,8 +187,7 @@ impl SignalQueue for SqsSignalQueue {
                     continue;
                 }
                 fresh += 1;
-                let (Some(receipt), Some(body)) = (message.receipt_handle(), message.body())
-                else {
+                let (Some(receipt), Some(body)) = (message.receipt_handle(), message.body()) else {
                     continue;
                 };
                 let signal = match signal_from_sqs_body(body) {
@@ -360,10 +359,7 @@ mod tests {
     fn when_25_bodies_batched_should_make_3_batches_with_local_ids() {
         let bodies: Vec<String> = (0..25).map(|i| format!("b{i}")).collect();
         let out = batches(bodies);
-        assert_eq!(
-            out.iter().map(Vec::len).collect::<Vec<_>>(),
-            [10, 10, 5]
-        );
+        assert_eq!(out.iter().map(Vec::len).collect::<Vec<_>>(), [10, 10, 5]);
         assert_eq!(out[2][4], ("4".to_string(), "b24".to_string()));
     }
 

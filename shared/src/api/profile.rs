@@ -1,0 +1,389 @@
+//! Profile and lens-advice routes (optics). The prescription is returned only with
+//! `?include=prescription`: locally that is allowed; on AWS the authorizer must check that
+//! the caller owns the profile before this handler runs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+
+use super::error::ApiError;
+use crate::optics::lens::{LensDesign, LensRequest, LensUse};
+use crate::service::Framewise;
+
+type AppState = Arc<Framewise>;
+type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+type Id = Result<Path<String>, PathRejection>;
+
+/// Largest profile body accepted.
+pub const MAX_PROFILE_BODY_BYTES: usize = 64 * 1024;
+
+/// The optics routes, merged into the main router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/customers/{customer_id}/profile",
+            get(get_profile).put(put_profile).delete(delete_profile),
+        )
+        .route(
+            "/v1/customers/{customer_id}/lens-recommendation",
+            get(lens_recommendation),
+        )
+}
+
+fn path_id(path: Id) -> Result<String, ApiError> {
+    path.map(|Path(id)| id)
+        .map_err(|_| ApiError::invalid("customer_id", "not a valid identifier"))
+}
+
+fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
+    params
+        .map(|Query(p)| p)
+        .map_err(|_| ApiError::invalid("query", "malformed query string"))
+}
+
+async fn put_profile(
+    State(service): State<AppState>,
+    customer_id: Id,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let customer_id = path_id(customer_id)?;
+    let bytes = axum::body::to_bytes(body, MAX_PROFILE_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("a profile may be at most {MAX_PROFILE_BODY_BYTES} bytes"),
+            )
+        })?;
+    let view = service
+        .put_profile(&customer_id, &bytes, Utc::now())
+        .await?;
+    Ok(Json(view).into_response())
+}
+
+async fn get_profile(
+    State(service): State<AppState>,
+    customer_id: Id,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let customer_id = path_id(customer_id)?;
+    let params = query(params)?;
+    let include = match params.get("include").map(String::as_str) {
+        None | Some("") => false,
+        Some("prescription") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "include",
+                "only 'prescription' is supported",
+            ))
+        }
+    };
+    Ok(Json(service.get_profile(&customer_id, include).await?).into_response())
+}
+
+async fn delete_profile(
+    State(service): State<AppState>,
+    customer_id: Id,
+) -> Result<Response, ApiError> {
+    let customer_id = path_id(customer_id)?;
+    service.delete_profile(&customer_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `?style_id=&design=progressive&use=driving,water&child=true`.
+async fn lens_recommendation(
+    State(service): State<AppState>,
+    customer_id: Id,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let customer_id = path_id(customer_id)?;
+    let params = query(params)?;
+    let design = match params.get("design").filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(
+            serde_json::from_value::<LensDesign>(serde_json::Value::String(d.clone())).map_err(
+                |_| {
+                    ApiError::invalid(
+                        "design",
+                        "must be one of single_vision, progressive, office, bifocal, reader",
+                    )
+                },
+            )?,
+        ),
+    };
+    let mut uses = Vec::new();
+    for u in params
+        .get("use")
+        .map(|u| u.split(',').filter(|x| !x.is_empty()).collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        uses.push(
+            serde_json::from_value::<LensUse>(serde_json::Value::String(u.to_string())).map_err(
+                |_| {
+                    ApiError::invalid(
+                        "use",
+                        "each must be one of everyday, desk, near_only, driving, night_driving, outdoor, water, snow, sport",
+                    )
+                },
+            )?,
+        );
+    }
+    let child = match params.get("child").map(String::as_str) {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::invalid("child", "must be true or false")),
+    };
+    let style_id = params.get("style_id").filter(|s| !s.is_empty());
+    let request = LensRequest {
+        design,
+        uses,
+        child,
+    };
+    let advice = service
+        .lens_recommendation(&customer_id, style_id.map(String::as_str), &request)
+        .await?;
+    Ok(Json(advice).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{Method, Request};
+    use http_body_util::BodyExt;
+    use serde_json::{json, Value};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::adapters::memory_stores;
+    use crate::demo::{self, DemoConfig};
+    use crate::service::ServiceConfig;
+
+    async fn service() -> Arc<Framewise> {
+        let data = demo::generate(&DemoConfig {
+            customers: 5,
+            ..DemoConfig::small()
+        });
+        let service = Framewise::open(memory_stores(), ServiceConfig::default())
+            .await
+            .unwrap();
+        service.import_styles(&data.styles).await.unwrap();
+        Arc::new(service)
+    }
+
+    async fn call(
+        service: &Arc<Framewise>,
+        method: Method,
+        uri: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = crate::api::router(service.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    const PROFILE: &str = r#"{"face_shape":"round","undertone":"warm","colour_season":"autumn",
+        "prescription":{"od":{"sph":-2.25,"cyl":-0.75,"axis":180,"add":2.0},
+                        "os":{"sph":-2.0,"cyl":-0.5,"axis":170,"add":2.0},"pd":63}}"#;
+
+    #[tokio::test]
+    async fn when_profile_put_should_redact_prescription_unless_included() {
+        let s = service().await;
+        let (status, body) = call(&s, Method::PUT, "/v1/customers/c1/profile", PROFILE).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["prescription_on_file"], json!(true));
+        assert!(body.get("prescription").is_none());
+        let (status, body) = call(&s, Method::GET, "/v1/customers/c1/profile", "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.get("prescription").is_none(), "{body}");
+        assert!(!body.to_string().contains("-2.25"));
+        let (_, body) = call(
+            &s,
+            Method::GET,
+            "/v1/customers/c1/profile?include=prescription",
+            "",
+        )
+        .await;
+        assert_eq!(body["prescription"]["od"]["sph"], json!(-2.25));
+        // The list was recomputed and carries lens advice on its items.
+        let (status, body) = call(
+            &s,
+            Method::GET,
+            "/v1/customers/c1/recommendations?limit=3",
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["source"], json!("precomputed"));
+        let items = body["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        assert!(
+            items
+                .iter()
+                .all(|i| i["lens"]["design"] == json!("progressive")),
+            "{body}"
+        );
+        let (status, _) = call(&s, Method::DELETE, "/v1/customers/c1/profile", "").await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = call(&s, Method::GET, "/v1/customers/c1/profile", "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn when_any_profile_field_is_bad_should_answer_400_naming_it() {
+        let s = service().await;
+        let cases = [
+            (r#"{"age_band":"ancient"}"#, "age_band"),
+            (r#"{"face_shape":"pear"}"#, "face_shape"),
+            (
+                r#"{"face_measurements":{"face_width":500,"face_length":190}}"#,
+                "face_measurements.face_width",
+            ),
+            (
+                r#"{"face_measurements":{"face_width":140}}"#,
+                "face_measurements",
+            ),
+            (r#"{"undertone":"green"}"#, "undertone"),
+            (r#"{"colour_season":"monsoon"}"#, "colour_season"),
+            (
+                r#"{"preferences":{"max_price_cents":-5}}"#,
+                "preferences.max_price_cents",
+            ),
+            (
+                r#"{"prescription":"OD -2.13 OS -2.00 PD 63"}"#,
+                "prescription.od.sph",
+            ),
+            (
+                r#"{"prescription":"OD -2.00 -1.00 OS -2.00 PD 63"}"#,
+                "prescription.od.axis",
+            ),
+            (
+                r#"{"prescription":"OD -2.00 OS -2.00 x 90 PD 63"}"#,
+                "prescription.os.axis",
+            ),
+            (
+                r#"{"prescription":"OD -2.00 add 5 OS -2.00 PD 63"}"#,
+                "prescription.od.add",
+            ),
+            (
+                r#"{"prescription":"OD -2.00 OS -2.00 PD 120"}"#,
+                "prescription.pd",
+            ),
+            (
+                r#"{"prescription":{"od":{"sph":-1,"cyl":-7,"axis":90},"os":{"sph":-1},"pd":63}}"#,
+                "prescription.od.cyl",
+            ),
+            (
+                r#"{"prescription":{"od":{"sph":-1,"prism":{"amount":20,"base":"IN"}},"os":{"sph":-1},"pd":63}}"#,
+                "prescription.od.prism.amount",
+            ),
+            (
+                r#"{"prescription":{"od":{"sph":-1},"os":{"sph":-1},"pd":63,"fitting_height":80}}"#,
+                "prescription.fitting_height",
+            ),
+            (r#"{"shoe_size":42}"#, "shoe_size"),
+            ("not json", "body"),
+        ];
+        for (body, field) in cases {
+            let (status, answer) = call(&s, Method::PUT, "/v1/customers/c2/profile", body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+            let fields: Vec<&str> = answer["error"]["details"]
+                .as_array()
+                .map(|d| d.iter().filter_map(|f| f["field"].as_str()).collect())
+                .unwrap_or_default();
+            assert!(
+                fields.contains(&field),
+                "{body}: expected {field} in {answer}"
+            );
+        }
+        let (status, _) = call(
+            &s,
+            Method::GET,
+            "/v1/customers/c2/profile?include=everything",
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn when_lens_advice_requested_should_check_the_frame_and_validate_params() {
+        let s = service().await;
+        call(&s, Method::PUT, "/v1/customers/c3/profile", PROFILE).await;
+        let style = s
+            .engine()
+            .styles()
+            .find(|st| st.is_available())
+            .unwrap()
+            .id
+            .clone();
+        let (status, body) = call(
+            &s,
+            Method::GET,
+            &format!("/v1/customers/c3/lens-recommendation?style_id={style}&use=driving"),
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["design"], json!("progressive"));
+        assert!(body["frame"]["thickness"]["edge"].as_f64().unwrap() > 0.0);
+        assert!(body["treatments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["reason"].is_string()));
+        for (query, field) in [
+            ("design=trifocal", "design"),
+            ("use=skydiving", "use"),
+            ("child=maybe", "child"),
+            ("style_id=bad%20id", "style_id"),
+        ] {
+            let (status, body) = call(
+                &s,
+                Method::GET,
+                &format!("/v1/customers/c3/lens-recommendation?{query}"),
+                "",
+            )
+            .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+            assert_eq!(body["error"]["field"], json!(field), "{body}");
+        }
+        let (status, _) = call(
+            &s,
+            Method::GET,
+            "/v1/customers/c3/lens-recommendation?style_id=nope",
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        call(
+            &s,
+            Method::PUT,
+            "/v1/customers/c4/profile",
+            r#"{"undertone":"cool"}"#,
+        )
+        .await;
+        let (status, _) = call(&s, Method::GET, "/v1/customers/c4/lens-recommendation", "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "no prescription on file");
+    }
+}

@@ -1,0 +1,304 @@
+//! Fitting, ranking and scoring models on a split, and validation-only tuning; the
+//! `framewise eval` command is a thin printer over this.
+
+use std::str::FromStr;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::als::{Als, AlsParams};
+use super::data::TrainData;
+use super::ease::{Ease, EaseParams};
+use super::hybrid::{Hybrid, HybridParams};
+use super::knn::{ItemKnnModel, KnnParams};
+use super::metrics::{summarize, user_metrics, Summary};
+use super::pop::MostPopular;
+use super::split::{Protocol, Split};
+use super::{LearnError, Recommender};
+
+/// The models the harness knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    Pop,
+    ItemKnn,
+    Ials,
+    Ease,
+    Hybrid,
+}
+
+impl FromStr for ModelKind {
+    type Err = LearnError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pop" | "mostpopular" => Ok(Self::Pop),
+            "itemknn" | "knn" => Ok(Self::ItemKnn),
+            "ials" | "als" => Ok(Self::Ials),
+            "ease" => Ok(Self::Ease),
+            "hybrid" => Ok(Self::Hybrid),
+            other => Err(LearnError::UnknownModel(other.to_string())),
+        }
+    }
+}
+
+impl ModelKind {
+    /// Display name used in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pop => "MostPopular",
+            Self::ItemKnn => "ItemKNN",
+            Self::Ials => "iALS",
+            Self::Ease => "EASE",
+            Self::Hybrid => "Hybrid (EASE+recency)",
+        }
+    }
+}
+
+/// Hyperparameters of one model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Params {
+    Pop,
+    Knn(KnnParams),
+    Als(AlsParams),
+    Ease(EaseParams),
+    Hybrid(HybridParams),
+}
+
+impl Params {
+    /// Defaults (chosen on ml-100k validation splits, never on test items).
+    pub fn default_for(kind: ModelKind) -> Params {
+        match kind {
+            ModelKind::Pop => Params::Pop,
+            ModelKind::ItemKnn => Params::Knn(KnnParams::default()),
+            ModelKind::Ials => Params::Als(AlsParams::default()),
+            ModelKind::Ease => Params::Ease(EaseParams::default()),
+            ModelKind::Hybrid => Params::Hybrid(HybridParams::default()),
+        }
+    }
+
+    /// Short human-readable description for tables.
+    pub fn describe(&self) -> String {
+        match self {
+            Params::Pop => "count".into(),
+            Params::Knn(p) => format!("K={} shrink={}", p.k, p.shrink),
+            Params::Als(p) => format!(
+                "f={} reg={} alpha={} it={}",
+                p.factors, p.reg, p.alpha, p.iterations
+            ),
+            Params::Ease(p) => format!("lambda={}", p.lambda),
+            Params::Hybrid(p) => format!(
+                "lambda={} half_life={} floor={} beta={} als_w={}",
+                p.ease.lambda, p.half_life, p.floor, p.beta, p.als_weight
+            ),
+        }
+    }
+}
+
+/// Trains a model.
+pub fn fit(params: &Params, train: &TrainData) -> Result<Box<dyn Recommender>, LearnError> {
+    Ok(match params {
+        Params::Pop => Box::new(MostPopular::fit(train)),
+        Params::Knn(p) => Box::new(ItemKnnModel::fit(train, *p)),
+        Params::Als(p) => Box::new(Als::fit(train, *p)),
+        Params::Ease(p) => Box::new(Ease::fit(train, *p)?),
+        Params::Hybrid(p) => Box::new(Hybrid::fit(train, *p)?),
+    })
+}
+
+/// Top-`k` unseen items for every test user of `split`, in parallel: `(user, list)`.
+pub fn rank(
+    model: &dyn Recommender,
+    train: &TrainData,
+    split: &Split,
+    k: usize,
+) -> Vec<(u32, Vec<u32>)> {
+    let n = train.n_items;
+    split
+        .test_users()
+        .par_iter()
+        .map_init(
+            || vec![0.0f32; n],
+            |out, &u| {
+                let history = train.users.get(u as usize).map_or(&[][..], Vec::as_slice);
+                model.score(u, history, out);
+                for h in history {
+                    out[h.item as usize] = f32::NEG_INFINITY;
+                }
+                let cand: Vec<(u32, f32)> = out
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.is_finite())
+                    .map(|(i, s)| (i as u32, *s))
+                    .collect();
+                let top = super::knn::top_k(cand, k);
+                (u, top.into_iter().map(|(i, _)| i).collect())
+            },
+        )
+        .collect()
+}
+
+/// Metrics of a trained model on a split, and the seconds scoring took.
+pub fn score_split(model: &dyn Recommender, train: &TrainData, split: &Split) -> (Summary, f64) {
+    let start = Instant::now();
+    let lists = rank(model, train, split, 20);
+    let secs = start.elapsed().as_secs_f64();
+    let per_user: Vec<_> = lists
+        .iter()
+        .map(|(u, l)| user_metrics(l, &split.test[*u as usize]))
+        .collect();
+    let tops: Vec<Vec<u32>> = lists.into_iter().map(|(_, l)| l).collect();
+    (summarize(&per_user, &tops, split.n_items), secs)
+}
+
+/// The metric a protocol is judged on: NDCG@20 for temporal, NDCG@10 for LOO.
+pub fn primary(summary: &Summary, protocol: Protocol) -> f64 {
+    match protocol {
+        Protocol::Temporal => summary.ndcg20.mean,
+        Protocol::LeaveLastOut => summary.ndcg10.mean,
+    }
+}
+
+/// One evaluated model.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub kind: ModelKind,
+    pub params: Params,
+    pub summary: Summary,
+    pub train_secs: f64,
+    pub score_secs: f64,
+}
+
+/// Fits on `split.train` and scores the test users.
+/// `half_life_secs` decays training weights by age (None = no decay).
+pub fn evaluate(
+    kind: ModelKind,
+    params: Params,
+    split: &Split,
+    half_life_secs: Option<f64>,
+) -> Result<Report, LearnError> {
+    let train = TrainData::new(split.n_users, split.n_items, &split.train, half_life_secs);
+    let start = Instant::now();
+    let model = fit(&params, &train)?;
+    let train_secs = start.elapsed().as_secs_f64();
+    let (summary, score_secs) = score_split(model.as_ref(), &train, split);
+    Ok(Report {
+        kind,
+        params,
+        summary,
+        train_secs,
+        score_secs,
+    })
+}
+
+/// Chooses hyperparameters on `split`'s validation split (carved from its training data by
+/// the same protocol); test items are never seen. Returns the choice and the trials tried.
+pub fn tune(
+    kind: ModelKind,
+    split: &Split,
+    protocol: Protocol,
+    half_life_secs: Option<f64>,
+) -> Result<(Params, Vec<(String, f64)>), LearnError> {
+    let valid = split.validation(protocol);
+    let train = TrainData::new(valid.n_users, valid.n_items, &valid.train, half_life_secs);
+    let mut trials = Vec::new();
+    let mut judge = |params: Params, model: &dyn Recommender| -> f64 {
+        let (s, _) = score_split(model, &train, &valid);
+        let v = primary(&s, protocol);
+        trials.push((params.describe(), v));
+        v
+    };
+    let mut best: Option<(Params, f64)> = None;
+    let keep = |p: Params, v: f64, best: &mut Option<(Params, f64)>| {
+        if best.as_ref().is_none_or(|(_, b)| v > *b) {
+            *best = Some((p, v));
+        }
+    };
+    match kind {
+        ModelKind::Pop => {
+            let p = Params::Pop;
+            let m = fit(&p, &train)?;
+            let v = judge(p, m.as_ref());
+            keep(p, v, &mut best);
+        }
+        ModelKind::ItemKnn => {
+            for k in [50, 100, 200, 400] {
+                for shrink in [0.0, 10.0, 50.0] {
+                    let p = Params::Knn(KnnParams { k, shrink });
+                    let m = fit(&p, &train)?;
+                    let v = judge(p, m.as_ref());
+                    keep(p, v, &mut best);
+                }
+            }
+        }
+        ModelKind::Ials => {
+            for reg in [0.01, 0.1, 1.0, 10.0] {
+                for alpha in [1.0, 5.0, 10.0, 20.0] {
+                    let p = Params::Als(AlsParams {
+                        reg,
+                        alpha,
+                        ..AlsParams::default()
+                    });
+                    let m = fit(&p, &train)?;
+                    let v = judge(p, m.as_ref());
+                    keep(p, v, &mut best);
+                }
+            }
+        }
+        ModelKind::Ease => {
+            for lambda in EASE_LAMBDAS {
+                let p = Params::Ease(EaseParams { lambda });
+                let m = fit(&p, &train)?;
+                let v = judge(p, m.as_ref());
+                keep(p, v, &mut best);
+            }
+        }
+        ModelKind::Hybrid => {
+            // 1. EASE's lambda; 2. the scoring-time knobs by coordinate ascent, twice.
+            let mut base = HybridParams::default();
+            let mut best_lambda = (base.ease.lambda, f64::MIN);
+            for lambda in EASE_LAMBDAS {
+                let p = Params::Ease(EaseParams { lambda });
+                let m = fit(&p, &train)?;
+                let v = judge(p, m.as_ref());
+                if v > best_lambda.1 {
+                    best_lambda = (lambda, v);
+                }
+            }
+            base.ease.lambda = best_lambda.0;
+            base.als_weight = 0.1;
+            let fitted = Hybrid::fit(&train, base)?;
+            let mut current = base;
+            let mut current_v = judge(Params::Hybrid(current), &fitted.with_params(current));
+            for _round in 0..2 {
+                for knob in 0..4 {
+                    let grid: &[f32] = match knob {
+                        0 => &[0.0, 2.0, 5.0, 10.0, 20.0, 50.0],
+                        1 => &[0.0, 0.1, 0.3, 0.5],
+                        2 => &[0.0, 0.05, 0.1, 0.2, 0.3],
+                        _ => &[0.0, 0.1, 0.25, 0.5],
+                    };
+                    for &value in grid {
+                        let mut p = current;
+                        match knob {
+                            0 => p.half_life = value,
+                            1 => p.floor = value,
+                            2 => p.beta = value,
+                            _ => p.als_weight = value,
+                        }
+                        if p == current {
+                            continue;
+                        }
+                        let v = judge(Params::Hybrid(p), &fitted.with_params(p));
+                        if v > current_v {
+                            current = p;
+                            current_v = v;
+                        }
+                    }
+                }
+            }
+            keep(Params::Hybrid(current), current_v, &mut best);
+        }
+    }
+    best.map(|(p, _)| (p, trials)).ok_or(LearnError::Empty)
+}
+
+const EASE_LAMBDAS: [f64; 7] = [50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0];

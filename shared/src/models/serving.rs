@@ -1,0 +1,224 @@
+//! Serving learned item-item weights through the engine: a [`CollaborativeScorer`] over a
+//! [`SparseItemModel`] (pruned EASE), mapped onto the engine's style indices, so the usual
+//! filters, diversity and "because you liked X" reasons apply to learned scores.
+
+use std::collections::HashMap;
+
+use super::artifact::SparseItemModel;
+use super::data::{Dataset, TrainData};
+use super::ease::{Ease, EaseParams};
+use super::LearnError;
+use crate::engine::{CollaborativeScore, CollaborativeScorer, WeightedItem};
+
+/// Trains EASE on a data set and keeps each item's `k` strongest positive weights.
+pub fn train_sparse_ease(
+    data: &Dataset,
+    params: EaseParams,
+    k: usize,
+) -> Result<SparseItemModel, LearnError> {
+    if data.interactions.is_empty() {
+        return Err(LearnError::Empty);
+    }
+    let train = TrainData::new(data.n_users(), data.n_items(), &data.interactions, None);
+    let ease = Ease::fit(&train, params)?;
+    Ok(SparseItemModel {
+        item_ids: data.item_ids.clone(),
+        rows: ease.prune(k),
+    })
+}
+
+/// Learned item-item scorer on engine indices.
+#[derive(Debug, Clone, Default)]
+pub struct LearnedScorer {
+    rows: Vec<Vec<(u32, f32)>>,
+}
+
+impl LearnedScorer {
+    /// Maps a model onto the engine's styles (`style_ids` in engine index order, i.e.
+    /// `engine.styles()` order); items unknown to the catalogue are dropped.
+    pub fn new<'a>(model: &SparseItemModel, style_ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let index: HashMap<&str, u32> = style_ids
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| (id, i as u32))
+            .collect();
+        let to_engine: Vec<Option<u32>> = model
+            .item_ids
+            .iter()
+            .map(|id| index.get(id.as_str()).copied())
+            .collect();
+        let mut rows = vec![Vec::new(); index.len()];
+        for (m, row) in model.rows.iter().enumerate() {
+            let Some(Some(e)) = to_engine.get(m) else {
+                continue;
+            };
+            rows[*e as usize] = row
+                .iter()
+                .filter_map(|&(j, w)| Some((to_engine.get(j as usize).copied().flatten()?, w)))
+                .collect();
+        }
+        LearnedScorer { rows }
+    }
+}
+
+impl CollaborativeScorer for LearnedScorer {
+    fn score(&self, history: &[WeightedItem], out: &mut [CollaborativeScore]) {
+        let mut raw = vec![0.0f32; out.len()];
+        let mut best_part = vec![0.0f32; out.len()];
+        for (h, item) in history.iter().enumerate() {
+            for &(j, w) in self.rows.get(item.index).map_or(&[][..], Vec::as_slice) {
+                let j = j as usize;
+                if j >= out.len() {
+                    continue;
+                }
+                let part = item.weight * w;
+                raw[j] += part;
+                if part > best_part[j] {
+                    best_part[j] = part;
+                    out[j].anchor = Some(h);
+                }
+            }
+        }
+        let max_raw = raw.iter().copied().fold(0.0f32, f32::max);
+        let min_raw = raw.iter().copied().fold(0.0f32, f32::min);
+        for (o, r) in out.iter_mut().zip(&raw) {
+            o.score = if max_raw > 0.0 {
+                (r / max_raw).clamp(-1.0, 1.0)
+            } else if min_raw < 0.0 {
+                -(r / min_raw).abs()
+            } else {
+                0.0
+            };
+            if o.score <= 0.0 {
+                o.anchor = None;
+            }
+        }
+    }
+
+    fn related(&self, index: usize, limit: usize) -> Vec<(usize, f32)> {
+        self.rows
+            .get(index)
+            .map(|row| {
+                row.iter()
+                    .filter(|(j, _)| *j as usize != index)
+                    .take(limit)
+                    .map(|&(j, w)| (j as usize, w))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{self, DemoConfig};
+    use crate::domain::SignalKind;
+    use crate::engine::{Engine, EngineConfig, Model, RecommendRequest};
+
+    fn model() -> SparseItemModel {
+        SparseItemModel {
+            item_ids: vec!["a".into(), "b".into(), "c".into(), "gone".into()],
+            rows: vec![
+                vec![(1, 0.6), (3, 0.9)],
+                vec![(0, 0.6), (2, 0.1)],
+                vec![(1, 0.3)],
+                vec![(0, 0.9)],
+            ],
+        }
+    }
+
+    fn item(index: usize, weight: f32) -> WeightedItem {
+        WeightedItem {
+            index,
+            weight,
+            kind: Some(SignalKind::View),
+        }
+    }
+
+    #[test]
+    fn when_mapped_to_catalogue_should_drop_unknown_items_and_reindex() {
+        // Engine order c, a, b: "gone" is not in the catalogue.
+        let s = LearnedScorer::new(&model(), ["c", "a", "b"]);
+        assert_eq!(s.related(1, 5), vec![(2, 0.6)], "a -> b only");
+        assert_eq!(s.related(0, 5), vec![(2, 0.3)], "c -> b");
+    }
+
+    #[test]
+    fn when_two_history_items_should_anchor_on_strongest_contributor() {
+        let s = LearnedScorer::new(&model(), ["a", "b", "c"]);
+        let mut out = vec![CollaborativeScore::default(); 3];
+        s.score(&[item(0, 1.0), item(2, 3.0)], &mut out);
+        // b gets 0.6 from a and 0.9 from c: c anchors, b is the top score.
+        assert_eq!(out[1].anchor, Some(1));
+        assert!((out[1].score - 1.0).abs() < 1e-6);
+        assert_eq!(out[2].score, 0.0);
+    }
+
+    #[test]
+    fn when_engine_serves_learned_scores_should_keep_filters_and_name_real_anchors() {
+        let data = demo::generate(&DemoConfig {
+            styles: 60,
+            customers: 150,
+            days: 60,
+            seed: 7,
+            end: chrono::Utc::now(),
+        });
+        let events = data.interactions.iter().filter_map(|x| {
+            crate::models::data::kind_weight(x.kind.as_str()).map(|w| {
+                (
+                    x.customer_id.as_str(),
+                    x.style_id.as_str(),
+                    x.timestamp.timestamp(),
+                    w,
+                )
+            })
+        });
+        let learned =
+            train_sparse_ease(&Dataset::from_events(events), EaseParams::default(), 50).unwrap();
+        let bytes = learned.to_bytes().unwrap();
+        let learned = SparseItemModel::from_bytes(&bytes).unwrap();
+        let config = EngineConfig::default();
+        let now = chrono::Utc::now();
+        let base = Model::build(&data.styles, &[], &[], now, &config);
+        let engine = Engine::new(data.styles.clone(), base, config);
+        let ids: Vec<String> = engine.styles().map(|s| s.id.clone()).collect();
+        let scorer = LearnedScorer::new(&learned, ids.iter().map(String::as_str));
+        let engine = engine.with_collaborative(Box::new(scorer));
+        let customer = &data.customers[0];
+        let mine: Vec<_> = data
+            .interactions
+            .iter()
+            .filter(|x| x.customer_id == customer.id)
+            .cloned()
+            .collect();
+        let mut history = crate::import::interactions_to_signals(&mine);
+        history.sort_by(|a, b| b.timestamp.cmp(&a.timestamp));
+        let list = engine.recommend(&RecommendRequest {
+            customer: Some(customer),
+            history: &history,
+            now,
+            limit: 12,
+        });
+        assert!(!list.is_empty());
+        let names: Vec<&str> = data.styles.iter().map(|s| s.name.as_str()).collect();
+        let because: Vec<&str> = list
+            .iter()
+            .flat_map(|i| &i.reasons)
+            .filter(|r| r.code.starts_with("because_you"))
+            .map(|r| r.text.as_str())
+            .collect();
+        assert!(
+            !because.is_empty(),
+            "learned scores should produce anchored reasons"
+        );
+        assert!(
+            because.iter().all(|t| names.iter().any(|n| t.ends_with(n))),
+            "{because:?}"
+        );
+        for i in &list {
+            let style = engine.style(&i.style_id).unwrap();
+            assert!(style.active, "inactive style {} recommended", style.id);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The shopper profile as the profile endpoints read and write it: every field parsed on its
+//! own so each bad one is reported with its path, the prescription accepted as JSON or as
+//! written notation, and a view that redacts the prescription unless asked for.
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::rx::parse_prescription;
+use crate::domain::{Customer, Prescription};
+use crate::error::{FieldError, ValidationErrors};
+
+const FIELDS: [&str; 7] = [
+    "age_band",
+    "face_shape",
+    "face_measurements",
+    "undertone",
+    "colour_season",
+    "preferences",
+    "prescription",
+];
+
+/// Parses a profile PUT body into the customer it replaces (absent fields become empty).
+/// The prescription is validated and stored in minus-cylinder form.
+pub fn parse_profile(customer_id: &str, body: &[u8]) -> Result<Customer, ValidationErrors> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ValidationErrors::single("body", format!("not valid JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(ValidationErrors::single("body", "must be a JSON object"));
+    };
+    let mut errors = Vec::new();
+    for key in map.keys() {
+        if key != "customer_id" && key != "id" && !FIELDS.contains(&key.as_str()) {
+            errors.push(FieldError::new(key.clone(), "unknown field"));
+        }
+    }
+    let mut customer = Customer::new(customer_id);
+    customer.age_band = field(&map, "age_band", &mut errors);
+    customer.face_shape = field(&map, "face_shape", &mut errors);
+    customer.face_measurements = field(&map, "face_measurements", &mut errors);
+    customer.undertone = field(&map, "undertone", &mut errors);
+    customer.colour_season = field(&map, "colour_season", &mut errors);
+    customer.preferences = field(&map, "preferences", &mut errors).unwrap_or_default();
+    customer.prescription = match map.get("prescription") {
+        None | Some(Value::Null) => None,
+        Some(v) => match parse_prescription(v) {
+            Ok(rx) => Some(rx),
+            Err(e) => {
+                errors.extend(e.0.into_iter().map(|f| f.under("prescription")));
+                None
+            }
+        },
+    };
+    if let Err(e) = customer.validate() {
+        for f in e.0 {
+            if !errors.iter().any(|x| x.field == f.field) {
+                errors.push(f);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(customer)
+    } else {
+        Err(ValidationErrors(errors))
+    }
+}
+
+/// One optional field, its serde error reported at its path (nested paths kept).
+fn field<T: serde::de::DeserializeOwned>(
+    map: &Map<String, Value>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match map.get(name) {
+        None | Some(Value::Null) => None,
+        Some(v) => match serde_path_to_error::deserialize::<_, T>(v.clone()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let path = e.path().to_string();
+                let field = if path == "." || path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{name}.{path}")
+                };
+                let message = e.into_inner().to_string();
+                errors.push(FieldError::new(field, message));
+                None
+            }
+        },
+    }
+}
+
+/// What `GET /v1/customers/{id}/profile` returns: the profile, and the prescription only
+/// when explicitly included (otherwise just whether one is on file).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProfileView {
+    #[serde(flatten)]
+    pub customer: Customer,
+    /// Set when no face shape was declared but measurements classify one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_face_shape: Option<crate::domain::FaceShape>,
+    pub prescription_on_file: bool,
+}
+
+impl ProfileView {
+    pub fn new(customer: Customer, include_prescription: bool) -> Self {
+        let on_file = customer.prescription.is_some();
+        let measured_face_shape = if customer.face_shape.is_none() {
+            customer
+                .face_measurements
+                .as_ref()
+                .and_then(super::style::classify_face)
+        } else {
+            None
+        };
+        let customer = if include_prescription {
+            customer
+        } else {
+            Customer {
+                prescription: None,
+                ..customer
+            }
+        };
+        Self {
+            customer,
+            measured_face_shape,
+            prescription_on_file: on_file,
+        }
+    }
+}
+
+/// A JSON summary that is safe to show anywhere: only whether a prescription exists.
+pub fn redacted(rx: Option<&Prescription>) -> Value {
+    json!({ "on_file": rx.is_some() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(body: &str) -> Vec<String> {
+        parse_profile("c1", body.as_bytes())
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect()
+    }
+
+    #[test]
+    fn when_profile_is_valid_should_parse_and_normalise_prescription() {
+        let c = parse_profile(
+            "c1",
+            br#"{"face_shape":"round","undertone":"warm","colour_season":"autumn",
+                "preferences":{"shapes":["oval"]},
+                "prescription":"OD -2.00 +1.00 x 30 OS -2.00 DS PD 62"}"#,
+        )
+        .unwrap();
+        let rx = c.prescription.unwrap();
+        assert_eq!((rx.od.sph, rx.od.cyl, rx.od.axis), (-1.0, -1.0, Some(120)));
+    }
+
+    #[test]
+    fn when_each_field_is_bad_should_name_it() {
+        assert_eq!(fields(r#"{"age_band":"old"}"#), vec!["age_band"]);
+        assert_eq!(fields(r#"{"face_shape":"pear"}"#), vec!["face_shape"]);
+        assert_eq!(fields(r#"{"undertone":5}"#), vec!["undertone"]);
+        assert_eq!(
+            fields(r#"{"colour_season":"monsoon"}"#),
+            vec!["colour_season"]
+        );
+        assert_eq!(
+            fields(r#"{"face_measurements":{"face_width":"wide","face_length":190}}"#),
+            vec!["face_measurements.face_width"]
+        );
+        assert_eq!(
+            fields(r#"{"face_measurements":{"face_width":20,"face_length":190}}"#),
+            vec!["face_measurements.face_width"]
+        );
+        assert_eq!(
+            fields(r#"{"preferences":{"shapes":["blob"]}}"#),
+            vec!["preferences.shapes[0]"]
+        );
+        assert_eq!(fields(r#"{"favourite":1}"#), vec!["favourite"]);
+        assert_eq!(
+            fields(r#"{"prescription":{"od":{"sph":-2,"cyl":-1},"os":{"sph":-2},"pd":63}}"#),
+            vec!["prescription.od.axis"]
+        );
+        assert_eq!(fields("[1]"), vec!["body"]);
+        assert_eq!(fields("{"), vec!["body"]);
+    }
+}

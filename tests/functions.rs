@@ -1,0 +1,469 @@
+//! Handler tests of the Lambda functions from JSON fixtures (API Gateway HTTP API v2, SQS,
+//! EventBridge Scheduler and S3 events in tests/fixtures/), over in-memory stores.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use aws_lambda_events::event::s3::S3Event;
+use aws_lambda_events::event::sqs::SqsEvent;
+use chrono::{DateTime, Utc};
+use framewise::adapters::memory_stores;
+use framewise::demo::{generate, DemoConfig};
+use framewise::domain::Subject;
+use framewise::error::{StoreError, StoreResult};
+use framewise::import::interactions_to_signals;
+use framewise::ports::Stores;
+use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-01-10T12:00:00Z")
+        .expect("valid time")
+        .with_timezone(&Utc)
+}
+
+/// Memory stores holding a small demo shop (styles st-0001.., customers cu-00001..).
+async fn demo_stores() -> Stores {
+    let data = generate(&DemoConfig {
+        styles: 40,
+        customers: 12,
+        days: 20,
+        end: now(),
+        ..DemoConfig::small()
+    });
+    let stores = memory_stores();
+    stores
+        .catalog
+        .put_styles(&data.styles)
+        .await
+        .expect("styles");
+    stores
+        .profiles
+        .put_customers(&data.customers)
+        .await
+        .expect("customers");
+    stores
+        .signals
+        .apply(&interactions_to_signals(&data.interactions))
+        .await
+        .expect("signals");
+    stores
+}
+
+async fn call(app: axum::Router, request: lambda_http::Request) -> (u16, Value) {
+    let response = app.oneshot(request).await.expect("router is infallible");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).expect("response body is JSON"),
+    )
+}
+
+fn request(name: &str) -> lambda_http::Request {
+    lambda_http::request::from_str(&fixture(name)).expect("fixture is an API Gateway v2 event")
+}
+
+#[tokio::test]
+async fn when_get_recommendations_event_arrives_should_serve_list_without_storing_it() {
+    let stores = demo_stores().await;
+    let service = recommendations_api::open_service(stores.clone())
+        .await
+        .expect("service");
+    let app = recommendations_api::app(
+        service,
+        Arc::new(ModelRefresh::new(Duration::from_secs(60))),
+    );
+
+    let (status, body) = call(app.clone(), request("apigw-v2-get-recommendations.json")).await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["customer_id"], "cu-00001");
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(5));
+    assert!(
+        stores
+            .lists
+            .get_list("cu-00001")
+            .await
+            .expect("read")
+            .is_none(),
+        "the read-only API must not store the list it computed"
+    );
+
+    let (status, body) = call(app, request("apigw-v2-post-signals.json")).await;
+    assert_eq!(status, 405, "{body}");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn when_signals_posted_should_queue_all_and_answer_202() {
+    let stores = memory_stores();
+    let app = signals_api::app(stores.queue.clone());
+
+    let (status, body) = call(app.clone(), request("apigw-v2-post-signals.json")).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["accepted"], 2);
+    assert_eq!(stores.queue.depth().await.expect("depth"), 2);
+
+    let (status, body) = call(app, request("apigw-v2-post-signals.json")).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(
+        stores.queue.depth().await.expect("depth"),
+        2,
+        "duplicates are not queued twice"
+    );
+}
+
+#[tokio::test]
+async fn when_signals_invalid_should_answer_400_naming_fields_and_queue_nothing() {
+    let stores = memory_stores();
+    let app = signals_api::app(stores.queue.clone());
+
+    let (status, body) = call(app, request("apigw-v2-post-signals-invalid.json")).await;
+
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_request");
+    assert_eq!(body["error"]["field"], "signals[0].kind");
+    let fields: Vec<&str> = body["error"]["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .filter_map(|d| d["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["signals[0].kind", "signals[1].customer_id"]);
+    assert_eq!(stores.queue.depth().await.expect("depth"), 0);
+}
+
+#[tokio::test]
+async fn when_signals_body_too_large_should_answer_413() {
+    let stores = memory_stores();
+    let app = signals_api::app(stores.queue.clone());
+    let mut event: Value =
+        serde_json::from_str(&fixture("apigw-v2-post-signals.json")).expect("json");
+    event["body"] = Value::String(" ".repeat(framewise::service::MAX_SIGNAL_BODY_BYTES + 1));
+    let request = lambda_http::request::from_str(&event.to_string()).expect("event");
+
+    let (status, body) = call(app, request).await;
+
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"]["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn when_sqs_batch_has_undecodable_record_should_fail_only_that_record_and_apply_once() {
+    let stores = demo_stores().await;
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+    let refresh = ModelRefresh::new(Duration::from_secs(60));
+    let event: SqsEvent = serde_json::from_str(&fixture("sqs-signals.json")).expect("SQS event");
+    let subject = Subject::Customer("cu-00002".to_string());
+    let before = stores
+        .signals
+        .history(&subject, 1000)
+        .await
+        .expect("history")
+        .len();
+
+    let response = signals_worker::handle(&service, &refresh, event.clone(), now()).await;
+
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, ["0a1b2c3d-0000-4000-8000-000000000002"]);
+    let history = stores
+        .signals
+        .history(&subject, 1000)
+        .await
+        .expect("history");
+    assert_eq!(history.len(), before + 2);
+    assert!(history.iter().any(|s| s.event_id == "evt-sqs-1"));
+    let list = stores.lists.get_list("cu-00002").await.expect("read");
+    assert!(list.is_some_and(|l| l.generated_at == now()));
+
+    // Redelivery of the same batch: nothing is applied twice.
+    let response = signals_worker::handle(&service, &refresh, event, now()).await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    let again = stores
+        .signals
+        .history(&subject, 1000)
+        .await
+        .expect("history");
+    assert_eq!(again.len(), before + 2);
+}
+
+/// Records continuations instead of sending them to SQS.
+#[derive(Default)]
+struct Recorded(Mutex<Vec<regenerate::Continuation>>);
+
+#[async_trait]
+impl regenerate::ContinuationSink for Recorded {
+    async fn send(&self, continuation: &regenerate::Continuation) -> Result<(), StoreError> {
+        self.0
+            .lock()
+            .map_err(|_| StoreError::Backend("poisoned".to_string()))?
+            .push(continuation.clone());
+        Ok(())
+    }
+}
+
+fn continuation_event(continuation: &regenerate::Continuation) -> Value {
+    let mut event: Value = serde_json::from_str(&fixture("sqs-signals.json")).expect("json");
+    event["Records"] = Value::Array(vec![event["Records"][0].clone()]);
+    event["Records"][0]["body"] = Value::String(serde_json::to_string(continuation).expect("json"));
+    event
+}
+
+#[tokio::test]
+async fn when_schedule_fires_with_time_should_publish_model_and_recompute_every_list() {
+    let stores = demo_stores().await;
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+    let sink = Recorded::default();
+    let event: Value = serde_json::from_str(&fixture("scheduler-event.json")).expect("json");
+    let deadline = Instant::now() + Duration::from_secs(600);
+
+    let outcome = regenerate::handle(&service, &sink, event, deadline, now())
+        .await
+        .expect("regenerated");
+
+    assert_eq!(outcome.lists, 12);
+    assert_eq!(outcome.continued, None);
+    assert_eq!(
+        stores.artifacts.current().await.expect("pointer"),
+        Some(outcome.model_version.clone())
+    );
+    let list = stores
+        .lists
+        .get_list("cu-00012")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(list.model_version, outcome.model_version);
+}
+
+#[tokio::test]
+async fn when_time_runs_out_should_continue_from_cursor_instead_of_starting_over() {
+    let stores = demo_stores().await;
+    let config = ServiceConfig {
+        write_chunk: 5,
+        ..ServiceConfig::default()
+    };
+    let service = Framewise::open(stores.clone(), config)
+        .await
+        .expect("service");
+    let sink = Recorded::default();
+    let event: Value = serde_json::from_str(&fixture("scheduler-event.json")).expect("json");
+
+    // The deadline has already passed: the model is published, no list is done.
+    let outcome = regenerate::handle(&service, &sink, event, Instant::now(), now())
+        .await
+        .expect("started");
+    let first = outcome.continued.clone().expect("continuation sent");
+    assert_eq!(first.after, "");
+    assert_eq!(outcome.lists, 0);
+
+    // The continuation resumes and finishes.
+    let outcome = regenerate::handle(
+        &service,
+        &sink,
+        continuation_event(&first),
+        Instant::now() + Duration::from_secs(600),
+        now(),
+    )
+    .await
+    .expect("resumed");
+    assert_eq!(outcome.lists, 12);
+    assert_eq!(outcome.continued, None);
+    assert_eq!(sink.0.lock().expect("lock").len(), 1);
+
+    // A continuation from before a newer model was published is dropped.
+    service.regenerate_model(now()).await.expect("newer model");
+    let outcome = regenerate::handle(
+        &service,
+        &sink,
+        continuation_event(&first),
+        Instant::now() + Duration::from_secs(600),
+        now(),
+    )
+    .await
+    .expect("handled");
+    assert_eq!((outcome.superseded, outcome.lists), (1, 0));
+}
+
+#[tokio::test]
+async fn when_resumed_after_a_customer_should_only_recompute_the_rest() {
+    let stores = demo_stores().await;
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+    let batch = service
+        .recompute_lists(Some("cu-00010"), usize::MAX, None, now())
+        .await
+        .expect("batch");
+    assert_eq!((batch.checked, batch.recomputed), (2, 2));
+    assert_eq!(batch.next_cursor, None);
+    assert!(stores
+        .lists
+        .get_list("cu-00010")
+        .await
+        .expect("read")
+        .is_none());
+    assert!(stores
+        .lists
+        .get_list("cu-00011")
+        .await
+        .expect("read")
+        .is_some());
+
+    let batch = service
+        .recompute_lists(None, 4, None, now())
+        .await
+        .expect("batch");
+    assert_eq!(batch.next_cursor.as_deref(), Some("cu-00004"));
+}
+
+/// Feed objects from a map instead of S3.
+struct Objects(HashMap<String, Vec<u8>>);
+
+#[async_trait]
+impl catalog_sync::FeedObjects for Objects {
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.0.get(key).cloned())
+    }
+}
+
+#[tokio::test]
+async fn when_feed_drops_and_empties_styles_should_deactivate_and_recompute_lists_holding_them() {
+    let stores = demo_stores().await;
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+    service.regenerate(now(), &|_, _| {}).await.expect("lists");
+    // The two styles most often listed disappear (one dropped, one sold out).
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for id in service.regeneration_customers().await.expect("ids") {
+        if let Some(list) = stores.lists.get_list(&id).await.expect("read") {
+            for item in list.items {
+                *counts.entry(item.style_id).or_default() += 1;
+            }
+        }
+    }
+    let mut popular: Vec<(String, usize)> = counts.into_iter().collect();
+    popular.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (dropped, sold_out) = (popular[0].0.clone(), popular[1].0.clone());
+    let mut feed = stores.catalog.list_styles().await.expect("styles");
+    feed.retain(|s| s.id != dropped);
+    for style in feed.iter_mut().filter(|s| s.id == sold_out) {
+        for colourway in &mut style.colourways {
+            for variant in &mut colourway.variants {
+                variant.stock = 0;
+            }
+        }
+    }
+    let body: String = feed
+        .iter()
+        .map(|s| serde_json::to_string(s).expect("json") + "\n")
+        .collect();
+    let objects = Objects(HashMap::from([(
+        "feeds/master frames:2026-11-27.jsonl".to_string(),
+        body.into_bytes(),
+    )]));
+    let event: S3Event = serde_json::from_str(&fixture("s3-feed-created.json")).expect("S3 event");
+
+    let outcomes = catalog_sync::handle(
+        &service,
+        &objects,
+        event,
+        Instant::now() + Duration::from_secs(600),
+        now(),
+    )
+    .await
+    .expect("synced");
+
+    assert_eq!(outcomes.len(), 1);
+    let outcome = &outcomes[0];
+    assert_eq!(outcome.sync.deactivated, [dropped.clone()]);
+    let mut unavailable = vec![dropped.clone(), sold_out.clone()];
+    unavailable.sort();
+    assert_eq!(outcome.sync.newly_unavailable, unavailable);
+    assert!(outcome.lists_recomputed > 0);
+    let style = stores
+        .catalog
+        .get_style(&dropped)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert!(!style.active);
+    for id in service.regeneration_customers().await.expect("ids") {
+        if let Some(list) = stores.lists.get_list(&id).await.expect("read") {
+            assert!(
+                list.items
+                    .iter()
+                    .all(|i| i.style_id != dropped && i.style_id != sold_out),
+                "{id} still lists an unavailable style"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn when_feed_line_invalid_should_fail_naming_line_and_write_nothing() {
+    let stores = demo_stores().await;
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+    let styles = stores.catalog.list_styles().await.expect("styles");
+    let mut broken = styles[1].clone();
+    broken.price_cents = 0;
+    let body = format!(
+        "{}\n{}\n",
+        serde_json::to_string(&styles[0]).expect("json"),
+        serde_json::to_string(&broken).expect("json")
+    );
+    let objects = Objects(HashMap::from([(
+        "feeds/master frames:2026-11-27.jsonl".to_string(),
+        body.into_bytes(),
+    )]));
+    let event: S3Event = serde_json::from_str(&fixture("s3-feed-created.json")).expect("S3 event");
+
+    let error = catalog_sync::handle(&service, &objects, event, Instant::now(), now())
+        .await
+        .expect_err("invalid feed");
+
+    let message = error.to_string();
+    assert!(
+        message.contains(":2:") && message.contains("price_cents"),
+        "{message}"
+    );
+    let after = stores.catalog.list_styles().await.expect("styles");
+    assert_eq!(after, styles, "an invalid feed changes nothing");
+}
+
+#[test]
+fn when_s3_key_is_form_encoded_should_decode_it() {
+    assert_eq!(
+        catalog_sync::decode_s3_key("feeds/master+frames%3A2026.jsonl"),
+        "feeds/master frames:2026.jsonl"
+    );
+    assert_eq!(catalog_sync::decode_s3_key("feeds/100%"), "feeds/100%");
+}
