@@ -50,7 +50,10 @@ async fn harness(label: &str) -> AwsHarness {
     let (settings, clients) = fresh(label).await;
     AwsHarness {
         stores: aws_stores(&clients, &settings),
-        dead_letters: SqsSignalQueue::new(clients.sqs.clone(), format!("{}-dlq", settings.queue_url)),
+        dead_letters: SqsSignalQueue::new(
+            clients.sqs.clone(),
+            format!("{}-dlq", settings.queue_url),
+        ),
     }
 }
 
@@ -126,7 +129,10 @@ fn style(id: &str) -> Style {
 async fn when_catalog_spans_pages_should_list_every_style_in_id_order() {
     let (settings, clients) = fresh("paging").await;
     let store = DynamoStore::new(clients.dynamodb.clone(), &settings.table).with_page_size(50);
-    let styles: Vec<Style> = (0..120).rev().map(|i| style(&format!("st-{i:04}"))).collect();
+    let styles: Vec<Style> = (0..120)
+        .rev()
+        .map(|i| style(&format!("st-{i:04}")))
+        .collect();
     store.put_styles(&styles).await.expect("put 120 styles");
     let listed = store.list_styles().await.expect("list");
     assert_eq!(listed.len(), 120, "3 pages of 50 read to the end");
@@ -137,8 +143,14 @@ async fn when_catalog_spans_pages_should_list_every_style_in_id_order() {
     assert_eq!(ids[0], "st-0000");
     assert_eq!(listed[119], style("st-0119"));
 
-    let wanted: Vec<String> = (0..105).map(|i| format!("st-{i:04}")).chain(["nope".to_string()]).collect();
-    let mut got = store.get_styles(&wanted).await.expect("batch get over 2 calls");
+    let wanted: Vec<String> = (0..105)
+        .map(|i| format!("st-{i:04}"))
+        .chain(["nope".to_string()])
+        .collect();
+    let mut got = store
+        .get_styles(&wanted)
+        .await
+        .expect("batch get over 2 calls");
     got.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(got.len(), 105, "unknown ids are left out");
     assert_eq!(got[104].id, "st-0104");
@@ -156,7 +168,10 @@ async fn when_style_exceeds_item_limit_should_fail_clearly_and_write_nothing() {
         .await
         .expect_err("over 400 KB")
         .to_string();
-    assert!(error.contains("STYLE#huge") && error.contains("limit"), "{error}");
+    assert!(
+        error.contains("STYLE#huge") && error.contains("limit"),
+        "{error}"
+    );
     assert!(stores.catalog.list_styles().await.expect("list").is_empty());
 }
 
@@ -179,7 +194,11 @@ async fn when_full_list_stored_should_serve_any_window() {
             })
             .collect(),
     };
-    stores.lists.put_lists(std::slice::from_ref(&list)).await.expect("put");
+    stores
+        .lists
+        .put_lists(std::slice::from_ref(&list))
+        .await
+        .expect("put");
     let page = stores
         .lists
         .get_list_page("cu-1", 90, 20)
@@ -190,14 +209,19 @@ async fn when_full_list_stored_should_serve_any_window() {
     assert_eq!(page.items.len(), 10);
     assert_eq!(page.items[0].style_id, "st-090");
     assert_eq!(page, list.clone().page(90, 20));
-    assert_eq!(stores.lists.get_list("cu-1").await.expect("get"), Some(list));
+    assert_eq!(
+        stores.lists.get_list("cu-1").await.expect("get"),
+        Some(list)
+    );
 }
 
 #[tokio::test]
 async fn when_25_signals_enqueued_should_all_arrive_once() {
     let (settings, clients) = fresh("batch").await;
     let queue = SqsSignalQueue::new(clients.sqs.clone(), &settings.queue_url);
-    let signals: Vec<Signal> = (0..25).map(|i| click(&format!("b{i:02}"), "cu-1", "st-1")).collect();
+    let signals: Vec<Signal> = (0..25)
+        .map(|i| click(&format!("b{i:02}"), "cu-1", "st-1"))
+        .collect();
     let outcome = queue.enqueue(&signals).await.expect("enqueue");
     assert_eq!((outcome.accepted, outcome.duplicates), (25, 0));
     assert_eq!(queue.depth().await.expect("depth"), 25);
@@ -231,7 +255,10 @@ async fn when_signal_exceeds_message_limit_should_send_nothing() {
         .await
         .expect_err("over 256 KiB")
         .to_string();
-    assert!(error.contains("h2") && error.contains("SQS limit"), "{error}");
+    assert!(
+        error.contains("h2") && error.contains("SQS limit"),
+        "{error}"
+    );
     assert_eq!(queue.depth().await.expect("depth"), 0, "all or nothing");
 }
 
@@ -240,7 +267,10 @@ async fn when_worker_reads_raw_message_should_decode_the_signal() {
     let (settings, clients) = fresh("raw").await;
     let queue = SqsSignalQueue::new(clients.sqs.clone(), &settings.queue_url);
     let signal = click("raw-1", "cu-9", "st-4");
-    queue.enqueue(std::slice::from_ref(&signal)).await.expect("enqueue");
+    queue
+        .enqueue(std::slice::from_ref(&signal))
+        .await
+        .expect("enqueue");
     let output = clients
         .sqs
         .receive_message()
@@ -267,7 +297,10 @@ async fn when_redelivered_to_another_worker_should_apply_once() {
     let day = batch[0].timestamp.date_naive();
     let counts = second.daily_counts(day).await.expect("counts");
     assert_eq!(
-        counts.iter().map(|c| c.count(SignalKind::Click)).sum::<u32>(),
+        counts
+            .iter()
+            .map(|c| c.count(SignalKind::Click))
+            .sum::<u32>(),
         2
     );
 }
@@ -276,11 +309,21 @@ async fn when_redelivered_to_another_worker_should_apply_once() {
 async fn when_feed_object_written_should_read_back_and_pointer_be_json() {
     let (settings, clients) = fresh("s3").await;
     let store = S3ArtifactStore::new(clients.s3.clone(), &settings.bucket);
-    assert_eq!(store.get_object("feeds/catalog.jsonl").await.expect("get"), None);
-    let feed = b"{\"id\":\"st-1\"}\n{\"id\":\"st-2\"}\n";
-    store.put_object("feeds/catalog.jsonl", feed).await.expect("put");
     assert_eq!(
-        store.get_object("feeds/catalog.jsonl").await.expect("get").as_deref(),
+        store.get_object("feeds/catalog.jsonl").await.expect("get"),
+        None
+    );
+    let feed = b"{\"id\":\"st-1\"}\n{\"id\":\"st-2\"}\n";
+    store
+        .put_object("feeds/catalog.jsonl", feed)
+        .await
+        .expect("put");
+    assert_eq!(
+        store
+            .get_object("feeds/catalog.jsonl")
+            .await
+            .expect("get")
+            .as_deref(),
         Some(&feed[..])
     );
     assert!(store.put_object("", b"x").await.is_err());
@@ -289,11 +332,21 @@ async fn when_feed_object_written_should_read_back_and_pointer_be_json() {
     artifacts.put("v7", "model.json", b"{}").await.expect("put");
     artifacts.set_current("v7").await.expect("current");
     assert_eq!(
-        store.get_object("models/current.json").await.expect("pointer").as_deref(),
+        store
+            .get_object("models/current.json")
+            .await
+            .expect("pointer")
+            .as_deref(),
         Some(&br#"{"version":"v7"}"#[..])
     );
-    assert!(artifacts.set_current("v8").await.is_err(), "no artifacts for v8");
-    assert_eq!(artifacts.current().await.expect("current").as_deref(), Some("v7"));
+    assert!(
+        artifacts.set_current("v8").await.is_err(),
+        "no artifacts for v8"
+    );
+    assert_eq!(
+        artifacts.current().await.expect("current").as_deref(),
+        Some("v7")
+    );
 }
 
 #[tokio::test]

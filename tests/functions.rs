@@ -402,7 +402,7 @@ async fn when_feed_drops_and_empties_styles_should_deactivate_and_recompute_list
 
     assert_eq!(outcomes.len(), 1);
     let outcome = &outcomes[0];
-    assert_eq!(outcome.sync.deactivated, [dropped.clone()]);
+    assert_eq!(outcome.sync.deactivated, std::slice::from_ref(&dropped));
     let mut unavailable = vec![dropped.clone(), sold_out.clone()];
     unavailable.sort();
     assert_eq!(outcome.sync.newly_unavailable, unavailable);
@@ -466,4 +466,31 @@ fn when_s3_key_is_form_encoded_should_decode_it() {
         "feeds/master frames:2026.jsonl"
     );
     assert_eq!(catalog_sync::decode_s3_key("feeds/100%"), "feeds/100%");
+}
+
+#[tokio::test]
+async fn when_another_instance_publishes_a_model_should_switch_at_the_next_refresh() {
+    let stores = demo_stores().await;
+    let worker = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("worker");
+    let regenerator = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("regenerator");
+    let refresh = ModelRefresh::new(Duration::from_secs(3600));
+    assert!(!refresh.maybe_reload(&worker).await.expect("first check"));
+
+    let (version, _) = regenerator
+        .regenerate_model(now())
+        .await
+        .expect("published");
+
+    assert!(
+        !refresh.maybe_reload(&worker).await.expect("rate limited"),
+        "checked again before the interval passed"
+    );
+    assert!(worker.reload_model_if_changed().await.expect("reload"));
+    assert_eq!(worker.engine().model_version(), version);
+    let eager = ModelRefresh::new(Duration::ZERO);
+    assert!(!eager.maybe_reload(&worker).await.expect("unchanged"));
 }

@@ -643,4 +643,25 @@ mod tests {
         assert!(matches!(err, ImportError::Io { .. }));
         assert!(err.to_string().contains("nope.jsonl"), "{err}");
     }
+
+    #[test]
+    fn when_feed_bytes_hold_a_bad_line_should_name_source_and_line() {
+        let data = crate::demo::generate(&crate::demo::DemoConfig {
+            styles: 3,
+            customers: 1,
+            days: 1,
+            ..crate::demo::DemoConfig::small()
+        });
+        let mut body: String = data
+            .styles
+            .iter()
+            .map(|s| serde_json::to_string(s).expect("json") + "\n")
+            .collect();
+        let parsed = parse_catalog_jsonl("feeds/a.jsonl", body.as_bytes()).expect("valid feed");
+        assert_eq!(parsed, data.styles);
+        body.push_str("{\"id\": 3}\n");
+        let error = parse_catalog_jsonl("feeds/a.jsonl", body.as_bytes()).expect_err("bad line");
+        assert_eq!(error.line(), Some(4));
+        assert!(error.to_string().starts_with("feeds/a.jsonl:4:"), "{error}");
+    }
 }

@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use framewise::adapters::aws::{
-    create_resources_with, AwsClients, AwsSettings, ResourceOptions,
-};
+use framewise::adapters::aws::{create_resources_with, AwsClients, AwsSettings, ResourceOptions};
 
 /// How to install moto, printed whenever it is missing.
 pub const INSTALL_HINT: &str = "moto server is required: pip install 'moto[server]'";
@@ -127,9 +125,8 @@ fn answers(port: u16) -> bool {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = format!(
-        "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    );
+    let request =
+        format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     if stream.write_all(request.as_bytes()).is_err() {
         return false;
     }

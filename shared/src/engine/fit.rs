@@ -382,4 +382,72 @@ mod tests {
         assert!(face_shape_fit(FaceShape::Round, Shape::Rectangle, RimType::Full) > 0.5);
         assert!(face_shape_fit(FaceShape::Round, Shape::Round, RimType::Full) < 0.0);
     }
+
+    fn strong_minus_customer() -> Customer {
+        use crate::domain::{EyeRx, Prescription, PupillaryDistance};
+        let eye = EyeRx {
+            sph: -7.0,
+            cyl: 0.0,
+            axis: None,
+            add: None,
+            prism: None,
+        };
+        let mut c = Customer::new("rx");
+        c.prescription = Some(Prescription {
+            od: eye.clone(),
+            os: eye,
+            pd: PupillaryDistance::Binocular(62.0),
+            fitting_height: None,
+        });
+        c
+    }
+
+    #[test]
+    fn when_prescription_too_strong_for_rimless_should_never_list_it() {
+        use crate::engine::testkit::june;
+        use crate::engine::{Engine, EngineConfig, Model, RecommendRequest};
+        let mut rimless = three_size_style();
+        rimless.id = "rimless".into();
+        rimless.rim = RimType::Rimless;
+        let full = StyleBuilder::new("full").build();
+        let styles = vec![rimless, full];
+        let config = EngineConfig::default();
+        let model = Model::build(&styles, &[], &[], june(), &config);
+        let engine = Engine::new(styles, model, config);
+        let customer = strong_minus_customer();
+        let ids = |c: Option<&Customer>| -> Vec<String> {
+            engine
+                .recommend(&RecommendRequest {
+                    customer: c,
+                    history: &[],
+                    now: june(),
+                    limit: 10,
+                })
+                .into_iter()
+                .map(|i| i.style_id)
+                .collect()
+        };
+        assert_eq!(ids(Some(&customer)), vec!["full".to_string()]);
+        assert_eq!(ids(Some(&Customer::new("plain"))).len(), 2);
+    }
+
+    #[test]
+    fn when_high_minus_should_pick_the_smallest_thinnest_size() {
+        let rules: Vec<Box<dyn FitRule>> = vec![
+            Box::new(FaceWidthRule),
+            Box::new(PrescriptionRule::default()),
+        ];
+        let customer = strong_minus_customer();
+        let ctx = FitContext {
+            customer: Some(&customer),
+            rules: &rules,
+            colour_score: &|_| 0.0,
+            size_class: None,
+        };
+        // Without the prescription the medium size wins; -7.00 D moves it to the small one.
+        assert_eq!(
+            choose_sku(&three_size_style(), &ctx),
+            SkuChoice::Sku("s1-blk-49".into())
+        );
+    }
 }

@@ -161,7 +161,7 @@ mod tests {
         assert_eq!(s.test[0], vec![9]);
         assert_eq!(s.test[1], vec![8]);
         assert!(s.test[2].is_empty(), "one item: training-only");
-        assert_eq!(s.train.len(), 8);
+        assert_eq!(s.train.len(), 9);
         assert!(s.train.iter().any(|t| t.user == 2));
     }
 

@@ -1,0 +1,182 @@
+//! End-to-end through the Lambda handlers over the real AWS protocols, against moto server:
+//! signals-api -> SQS -> signals-worker -> DynamoDB -> recommendations-api. Needs
+//! `pip install 'moto[server]'`; without it the test fails saying so.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use framewise::adapters::aws::{aws_stores, SqsSignalQueue};
+use framewise::demo::{generate, DemoConfig};
+use framewise::domain::Subject;
+use framewise::import::interactions_to_signals;
+use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
+use framewise_integration_tests::moto::Moto;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+async fn call(app: axum::Router, fixture_name: &str) -> (u16, Value) {
+    let request = lambda_http::request::from_str(&fixture(fixture_name)).expect("v2 event");
+    let response = app.oneshot(request).await.expect("router is infallible");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, serde_json::from_slice(&bytes).expect("JSON body"))
+}
+
+/// Receives until `want` messages arrived (or 10 s passed) and shapes them as the SQS event
+/// Lambda would deliver.
+async fn receive_as_event(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    want: usize,
+) -> (Value, Vec<String>) {
+    let mut records = Vec::new();
+    let mut receipts = Vec::new();
+    let started = std::time::Instant::now();
+    while records.len() < want && started.elapsed() < Duration::from_secs(10) {
+        let output = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(
+                aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount,
+            )
+            .send()
+            .await
+            .expect("ReceiveMessage");
+        for message in output.messages.unwrap_or_default() {
+            let receipt = message.receipt_handle.clone().unwrap_or_default();
+            records.push(json!({
+                "messageId": message.message_id.unwrap_or_default(),
+                "receiptHandle": receipt,
+                "body": message.body.unwrap_or_default(),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:signals",
+                "awsRegion": "us-east-1"
+            }));
+            receipts.push(receipt);
+        }
+    }
+    (json!({ "Records": records }), receipts)
+}
+
+#[tokio::test]
+async fn when_signals_flow_through_the_functions_should_serve_the_recomputed_list_once() {
+    let moto = Moto::shared();
+    let (settings, clients) = moto.fresh("functions-e2e", 5).await;
+    let stores = aws_stores(&clients, &settings);
+    let data = generate(&DemoConfig {
+        styles: 30,
+        customers: 6,
+        days: 10,
+        end: DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc),
+        ..DemoConfig::small()
+    });
+    stores
+        .catalog
+        .put_styles(&data.styles)
+        .await
+        .expect("styles");
+    stores
+        .profiles
+        .put_customers(&data.customers)
+        .await
+        .expect("customers");
+    stores
+        .signals
+        .apply(&interactions_to_signals(&data.interactions))
+        .await
+        .expect("history");
+    let admin = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+    admin
+        .regenerate(Utc::now(), &|_, _| {})
+        .await
+        .expect("first model");
+    let before = stores
+        .lists
+        .get_list("cu-00001")
+        .await
+        .expect("read")
+        .expect("precomputed");
+
+    // signals-api: the same batch posted twice; both accepted (SQS cannot deduplicate).
+    let signals_app = signals_api::app(Arc::new(SqsSignalQueue::new(
+        clients.sqs.clone(),
+        settings.queue_url.clone(),
+    )));
+    for _ in 0..2 {
+        let (status, body) = call(signals_app.clone(), "apigw-v2-post-signals.json").await;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body["accepted"], 2);
+    }
+
+    // signals-worker: invoked with what SQS holds, like the event source mapping does.
+    let (event, receipts) = receive_as_event(&clients.sqs, &settings.queue_url, 4).await;
+    assert_eq!(receipts.len(), 4, "both posts reached SQS");
+    let worker = Framewise::open(aws_stores(&clients, &settings), ServiceConfig::default())
+        .await
+        .expect("worker service");
+    let response = signals_worker::handle(
+        &worker,
+        &ModelRefresh::new(Duration::from_secs(60)),
+        serde_json::from_value(event).expect("SQS event"),
+        Utc::now(),
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty());
+
+    // Applied once per event_id, and the list in DynamoDB was recomputed.
+    let history = stores
+        .signals
+        .history(&Subject::Customer("cu-00001".to_string()), 1000)
+        .await
+        .expect("history");
+    assert_eq!(
+        history
+            .iter()
+            .filter(|s| s.event_id == "evt-fixture-1")
+            .count(),
+        1
+    );
+    let stored = stores
+        .lists
+        .get_list("cu-00001")
+        .await
+        .expect("read")
+        .expect("list stored");
+    assert_ne!(stored.recommendation_id, before.recommendation_id);
+    assert!(stored.generated_at > before.generated_at);
+
+    // recommendations-api serves exactly that list.
+    let service = recommendations_api::open_service(aws_stores(&clients, &settings))
+        .await
+        .expect("api service");
+    let api = recommendations_api::app(
+        service,
+        Arc::new(ModelRefresh::new(Duration::from_secs(60))),
+    );
+    let (status, body) = call(api, "apigw-v2-get-recommendations.json").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["recommendation_id"], stored.recommendation_id.as_str());
+    assert_eq!(body["customer_id"], "cu-00001");
+}
