@@ -40,7 +40,15 @@ impl Harness for AwsHarness {
     fn queue_semantics(&self) -> QueueSemantics {
         QueueSemantics::Sqs
     }
+
+    fn pair_cap(&self) -> usize {
+        PAIR_CAP
+    }
 }
+
+/// A small pairing cap: moto copies the table on every write, so the production cap of 200
+/// would make the cap scenario take minutes while testing the same code path.
+const PAIR_CAP: usize = 12;
 
 async fn fresh(label: &str) -> (AwsSettings, AwsClients) {
     Moto::shared().fresh(label, MAX_RECEIVES).await
@@ -48,8 +56,17 @@ async fn fresh(label: &str) -> (AwsSettings, AwsClients) {
 
 async fn harness(label: &str) -> AwsHarness {
     let (settings, clients) = fresh(label).await;
+    let dynamo = Arc::new(
+        DynamoStore::new(clients.dynamodb.clone(), settings.table.clone()).with_pair_cap(PAIR_CAP),
+    );
     AwsHarness {
-        stores: aws_stores(&clients, &settings),
+        stores: Stores {
+            catalog: dynamo.clone(),
+            profiles: dynamo.clone(),
+            lists: dynamo.clone(),
+            signals: dynamo,
+            ..aws_stores(&clients, &settings)
+        },
         dead_letters: SqsSignalQueue::new(
             clients.sqs.clone(),
             format!("{}-dlq", settings.queue_url),

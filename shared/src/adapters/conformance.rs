@@ -32,6 +32,10 @@ pub trait Harness: Send + Sync {
     fn queue_semantics(&self) -> QueueSemantics {
         QueueSemantics::Local
     }
+    /// The co-occurrence pairing cap the stores under test were built with.
+    fn pair_cap(&self) -> usize {
+        crate::adapters::MAX_PAIRED_STYLES
+    }
 }
 
 #[cfg(test)]
@@ -420,7 +424,7 @@ pub async fn when_subjects_engage_styles_should_count_each_pair_once_per_subject
 /// Conformance scenario, run on every backend.
 pub async fn when_subject_engaged_more_than_cap_should_pair_only_most_recent(h: &dyn Harness) {
     let signals = &h.stores().signals;
-    let cap = crate::adapters::MAX_PAIRED_STYLES;
+    let cap = h.pair_cap();
     let batch: Vec<Signal> = (0..=cap)
         .map(|i| click(&format!("cap{i}"), "c1", &format!("s{i:03}")))
         .collect();

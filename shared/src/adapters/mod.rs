@@ -78,17 +78,18 @@ pub(crate) fn signal_day(signal: &Signal) -> NaiveDate {
 }
 
 /// Pairs (each with `a < b`) to count when a subject engages `style` for the first time,
-/// given its previously engaged styles, most recent first. Only the first
-/// [`MAX_PAIRED_STYLES`] are paired; repeats and `style` itself are skipped.
+/// given its previously engaged styles, most recent first. Only the first `cap`
+/// (normally [`MAX_PAIRED_STYLES`]) are paired; repeats and `style` itself are skipped.
 pub(crate) fn co_occurrence_pairs<'a>(
     style: &str,
     recent_first: impl IntoIterator<Item = &'a str>,
+    cap: usize,
 ) -> Vec<(String, String)> {
     let mut seen = std::collections::HashSet::new();
     recent_first
         .into_iter()
         .filter(|other| *other != style && seen.insert(*other))
-        .take(MAX_PAIRED_STYLES)
+        .take(cap)
         .map(|other| {
             if other < style {
                 (other.to_string(), style.to_string())
@@ -136,9 +137,11 @@ pub(crate) fn apply_signals(
             store.append_history(&key, signal)?;
             if signal.kind.is_engagement() && !store.is_engaged(&key, &signal.style_id)? {
                 let recent = store.recent_engaged(&key, MAX_PAIRED_STYLES)?;
-                for (a, b) in
-                    co_occurrence_pairs(&signal.style_id, recent.iter().map(String::as_str))
-                {
+                for (a, b) in co_occurrence_pairs(
+                    &signal.style_id,
+                    recent.iter().map(String::as_str),
+                    MAX_PAIRED_STYLES,
+                ) {
                     store.add_pair(&a, &b)?;
                 }
                 store.mark_engaged(&key, &signal.style_id)?;
@@ -285,7 +288,7 @@ mod tests {
 
     #[test]
     fn when_style_engaged_after_others_should_pair_with_each_once_ordered() {
-        let pairs = co_occurrence_pairs("m", ["z", "a", "z", "m"]);
+        let pairs = co_occurrence_pairs("m", ["z", "a", "z", "m"], MAX_PAIRED_STYLES);
         assert_eq!(
             pairs,
             vec![
@@ -300,7 +303,8 @@ mod tests {
         let styles: Vec<String> = (0..MAX_PAIRED_STYLES + 50)
             .map(|i| format!("s{i:04}"))
             .collect();
-        let pairs = co_occurrence_pairs("new", styles.iter().map(String::as_str));
+        let pairs =
+            co_occurrence_pairs("new", styles.iter().map(String::as_str), MAX_PAIRED_STYLES);
         assert_eq!(pairs.len(), MAX_PAIRED_STYLES);
         assert!(pairs.iter().all(|(a, _)| a.as_str() < "s0200"));
     }

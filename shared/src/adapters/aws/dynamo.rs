@@ -58,6 +58,8 @@ pub struct DynamoStore {
     retention: Duration,
     page_size: i32,
     backoff: Backoff,
+    /// How many of a subject's recent engagements a new one is paired with.
+    pair_cap: usize,
     /// Days already written to the `DAYS` index by this process (saves a write per signal).
     days_indexed: Mutex<HashSet<NaiveDate>>,
 }
@@ -71,6 +73,7 @@ impl DynamoStore {
             retention: Duration::days(DEFAULT_HISTORY_RETENTION_DAYS),
             page_size: DEFAULT_PAGE_SIZE,
             backoff: Backoff::default(),
+            pair_cap: MAX_PAIRED_STYLES,
             days_indexed: Mutex::new(HashSet::new()),
         }
     }
@@ -84,6 +87,13 @@ impl DynamoStore {
     /// Items per Query page (DynamoDB also stops a page at 1 MB).
     pub fn with_page_size(mut self, page_size: u32) -> Self {
         self.page_size = i32::try_from(page_size.max(1)).unwrap_or(DEFAULT_PAGE_SIZE);
+        self
+    }
+
+    /// Pairs a first engagement with at most `cap` recent ones (default
+    /// [`MAX_PAIRED_STYLES`]); each pair costs one UpdateItem.
+    pub fn with_pair_cap(mut self, cap: usize) -> Self {
+        self.pair_cap = cap.max(1);
         self
     }
 
@@ -430,7 +440,7 @@ impl DynamoStore {
                 QueryOptions {
                     descending: true,
                     consistent: true,
-                    limit: Some(MAX_PAIRED_STYLES),
+                    limit: Some(self.pair_cap),
                 },
             )
             .await?;
@@ -438,7 +448,7 @@ impl DynamoStore {
             .iter()
             .map(|item| string_attr(item, "style"))
             .collect::<StoreResult<_>>()?;
-        let pairs = co_occurrence_pairs(&signal.style_id, recent);
+        let pairs = co_occurrence_pairs(&signal.style_id, recent, self.pair_cap);
         self.add_pairs(pairs).await?;
         let mut order = key(
             partition,
