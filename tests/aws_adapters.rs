@@ -1,14 +1,16 @@
-//! The DynamoDB, SQS and S3 adapters over the real AWS protocols, against moto server:
+//! The DynamoDB, KMS, SQS and S3 adapters over the real AWS protocols, against moto server:
 //! the shared port conformance suite plus AWS-specific behaviour (paging, batching, size
-//! limits, redelivery across workers). Fails, never skips, when moto is missing.
+//! limits, redelivery across workers, prescriptions sealed with KMS). Fails, never skips,
+//! when moto is missing.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use framewise::adapters::aws::{
-    aws_stores, signal_from_sqs_body, AwsClients, AwsSettings, DynamoStore, S3ArtifactStore,
-    SqsSignalQueue,
+    aws_stores, kms_sealer, signal_from_sqs_body, AwsClients, AwsSettings, DynamoStore,
+    S3ArtifactStore, SqsSignalQueue, KMS_KEY_REQUIRED,
 };
 use framewise::adapters::conformance::{self, Harness, QueueSemantics, MAX_RECEIVES};
 use framewise::domain::*;
@@ -56,8 +58,11 @@ async fn fresh(label: &str) -> (AwsSettings, AwsClients) {
 
 async fn harness(label: &str) -> AwsHarness {
     let (settings, clients) = fresh(label).await;
+    let key_id = settings.kms_key_id.as_deref().expect("moto KMS key");
     let dynamo = Arc::new(
-        DynamoStore::new(clients.dynamodb.clone(), settings.table.clone()).with_pair_cap(PAIR_CAP),
+        DynamoStore::new(clients.dynamodb.clone(), settings.table.clone())
+            .with_pair_cap(PAIR_CAP)
+            .with_sealer(kms_sealer(&clients, key_id)),
     );
     AwsHarness {
         stores: Stores {
@@ -366,6 +371,162 @@ async fn when_feed_object_written_should_read_back_and_pointer_be_json() {
     );
 }
 
+/// A customer whose prescription values are easy to spot in raw bytes.
+fn customer_with_rx(id: &str) -> Customer {
+    let eye = |sph| EyeRx {
+        sph,
+        cyl: -1.75,
+        axis: Some(170),
+        add: None,
+        prism: None,
+    };
+    Customer {
+        face_shape: Some(FaceShape::Oval),
+        prescription: Some(Prescription {
+            od: eye(-7.25),
+            os: eye(-6.5),
+            pd: PupillaryDistance::Binocular(61.5),
+            fitting_height: None,
+        }),
+        ..Customer::new(id)
+    }
+}
+
+/// The profile item exactly as DynamoDB holds it, via a plain GetItem.
+async fn raw_profile(clients: &AwsClients, settings: &AwsSettings, id: &str) -> Option<String> {
+    clients
+        .dynamodb
+        .get_item()
+        .table_name(&settings.table)
+        .key("pk", AttributeValue::S(format!("CUSTOMER#{id}")))
+        .key("sk", AttributeValue::S("PROFILE".to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("raw GetItem")
+        .item
+        .map(|item| format!("{item:?}"))
+}
+
+#[tokio::test]
+async fn when_customer_with_prescription_stored_should_round_trip_through_kms() {
+    let (settings, clients) = fresh("rx-trip").await;
+    let stores = aws_stores(&clients, &settings);
+    let customer = customer_with_rx("cu-rx");
+    stores
+        .profiles
+        .put_customers(&[customer.clone(), Customer::new("cu-plain")])
+        .await
+        .expect("put");
+    assert_eq!(
+        stores.profiles.get_customer("cu-rx").await.expect("get"),
+        Some(customer)
+    );
+    assert_eq!(
+        stores.profiles.get_customer("cu-plain").await.expect("get"),
+        Some(Customer::new("cu-plain"))
+    );
+}
+
+#[tokio::test]
+async fn when_prescription_stored_should_never_appear_in_the_raw_item() {
+    let (settings, clients) = fresh("rx-raw").await;
+    aws_stores(&clients, &settings)
+        .profiles
+        .put_customers(&[customer_with_rx("cu-rx")])
+        .await
+        .expect("put");
+    let raw = raw_profile(&clients, &settings, "cu-rx")
+        .await
+        .expect("item written");
+    assert!(raw.contains("sealed_prescription"), "{raw}");
+    // The rest of the profile stays readable, in the escaped form the needles below use.
+    assert!(raw.contains(r#"\"face_shape\":\"oval\""#), "{raw}");
+    // Each needle holds a character outside base64, so the sealed blob cannot match it.
+    let needles = [
+        "-7.25",
+        "-6.5",
+        "-1.75",
+        "61.5",
+        r#"\"sph\""#,
+        r#"\"pd\""#,
+        r#"\"axis\""#,
+        r#"\"prescription\""#,
+    ];
+    for secret in needles {
+        assert!(
+            !raw.contains(secret),
+            "{secret} leaked into the stored item"
+        );
+    }
+}
+
+#[tokio::test]
+async fn when_sealed_customer_read_without_key_should_fail_not_drop_the_prescription() {
+    let (settings, clients) = fresh("rx-nokey-read").await;
+    aws_stores(&clients, &settings)
+        .profiles
+        .put_customers(&[customer_with_rx("cu-rx")])
+        .await
+        .expect("put");
+    let keyless = AwsSettings {
+        kms_key_id: None,
+        ..settings
+    };
+    let error = aws_stores(&clients, &keyless)
+        .profiles
+        .get_customer("cu-rx")
+        .await
+        .expect_err("cannot open without the key")
+        .to_string();
+    assert!(error.contains("no encryption key"), "{error}");
+}
+
+#[tokio::test]
+async fn when_kms_key_missing_should_refuse_prescriptions_and_write_nothing() {
+    let (settings, clients) = fresh("rx-nokey").await;
+    let keyless = AwsSettings {
+        kms_key_id: None,
+        ..settings
+    };
+    let profiles = aws_stores(&clients, &keyless).profiles;
+    let error = profiles
+        .put_customers(&[Customer::new("cu-plain"), customer_with_rx("cu-rx")])
+        .await
+        .expect_err("prescription without a KMS key")
+        .to_string();
+    assert!(error.contains(KMS_KEY_REQUIRED), "{error}");
+    assert!(!error.contains("-7.25"), "{error}");
+    assert!(profiles.list_customer_ids().await.expect("ids").is_empty());
+    for id in ["cu-plain", "cu-rx"] {
+        assert_eq!(raw_profile(&clients, &keyless, id).await, None, "{id}");
+    }
+
+    profiles
+        .put_customers(&[Customer::new("cu-plain")])
+        .await
+        .expect("customers without a prescription need no key");
+    assert_eq!(
+        profiles.get_customer("cu-plain").await.expect("get"),
+        Some(Customer::new("cu-plain"))
+    );
+}
+
+#[tokio::test]
+async fn when_sealed_customer_deleted_should_remove_the_item() {
+    let (settings, clients) = fresh("rx-del").await;
+    let profiles = aws_stores(&clients, &settings).profiles;
+    profiles
+        .put_customers(&[customer_with_rx("cu-rx")])
+        .await
+        .expect("put");
+    assert!(profiles.delete_customer("cu-rx").await.expect("delete"));
+    assert_eq!(profiles.get_customer("cu-rx").await.expect("get"), None);
+    assert_eq!(raw_profile(&clients, &settings, "cu-rx").await, None);
+    assert!(profiles.list_customer_ids().await.expect("ids").is_empty());
+    assert!(!profiles.delete_customer("cu-rx").await.expect("again"));
+}
+
 #[tokio::test]
 async fn when_resources_created_twice_should_succeed() {
     let moto = Moto::shared();
@@ -384,6 +545,7 @@ fn when_adapters_read_dynamodb_should_never_scan() {
     let sources = [
         include_str!("../shared/src/adapters/aws/mod.rs"),
         include_str!("../shared/src/adapters/aws/dynamo.rs"),
+        include_str!("../shared/src/adapters/aws/kms.rs"),
         include_str!("../shared/src/adapters/aws/sqs.rs"),
         include_str!("../shared/src/adapters/aws/s3.rs"),
     ];

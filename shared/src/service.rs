@@ -17,6 +17,9 @@ use crate::domain::{
 };
 use crate::engine::{Engine, EngineConfig, Model, RecommendRequest};
 use crate::error::{FieldError, ServiceError, StoreError, ValidationErrors};
+use crate::models::ease::EaseParams;
+use crate::models::serving::train_sparse_ease;
+use crate::models::{Dataset, LearnError, LearnedScorer, SparseItemModel};
 use crate::optics::frame::{best_size, FrameRulesConfig};
 use crate::optics::lens::{recommend_lens, LensRecommendation, LensRequest, LensSummary};
 use crate::optics::profile::{parse_profile, ProfileView};
@@ -24,6 +27,8 @@ use crate::ports::{EnqueueOutcome, Stores};
 
 /// Name of the engine model inside a model version's artifacts.
 pub const MODEL_ARTIFACT: &str = "engine-model.bin";
+/// Name of the learned (pruned EASE) item-item model inside a model version's artifacts.
+pub const LEARNED_ARTIFACT: &str = "learned-ease.bin";
 /// Most signals one request may carry.
 pub const MAX_SIGNALS_PER_REQUEST: usize = 100;
 /// Largest accepted request body for signals.
@@ -43,7 +48,26 @@ pub struct ServiceConfig {
     pub aggregate_window_days: i64,
     /// Lists written per store call during regeneration.
     pub write_chunk: usize,
+    /// Which collaborative scorer serves: the learned model when its artifact exists, or
+    /// the engine's co-occurrence neighbours.
+    pub collaborative: CollaborativeMode,
+    /// Strongest learned weights kept per style in the learned artifact.
+    pub learned_neighbours: usize,
+    /// L2 regularisation of the learned (EASE) model.
+    pub learned_lambda: f64,
     pub engine: EngineConfig,
+}
+
+/// Source of the collaborative term of the engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CollaborativeMode {
+    /// Train a pruned EASE model at regeneration and serve it (falls back to co-occurrence
+    /// when a model version has no learned artifact).
+    #[default]
+    Learned,
+    /// Serve the co-occurrence neighbours of the engine model only.
+    Cooccurrence,
 }
 
 impl Default for ServiceConfig {
@@ -55,6 +79,9 @@ impl Default for ServiceConfig {
             history_limit: 500,
             aggregate_window_days: 365,
             write_chunk: 100,
+            collaborative: CollaborativeMode::Learned,
+            learned_neighbours: 100,
+            learned_lambda: EaseParams::default().lambda,
             engine: EngineConfig::default(),
         }
     }
@@ -132,7 +159,7 @@ impl Framewise {
             Some(model) => model,
             None => build_model(&stores, &config, &styles, Utc::now()).await?,
         };
-        let engine = Engine::new(styles, model, config.engine.clone());
+        let engine = build_engine(&stores, &config, styles, model).await;
         Ok(Self {
             stores,
             config,
@@ -476,7 +503,8 @@ impl Framewise {
     pub async fn reload_catalog(&self) -> Result<(), ServiceError> {
         let styles = self.stores.catalog.list_styles().await?;
         let model = self.engine().model().clone();
-        self.swap_engine(Engine::new(styles, model, self.config.engine.clone()));
+        let engine = build_engine(&self.stores, &self.config, styles, model).await;
+        self.swap_engine(engine);
         Ok(())
     }
 
@@ -539,7 +567,8 @@ impl Framewise {
         }
         let model = load_model(&self.stores, &version).await?;
         let styles = self.stores.catalog.list_styles().await?;
-        self.swap_engine(Engine::new(styles, model, self.config.engine.clone()));
+        let engine = build_engine(&self.stores, &self.config, styles, model).await;
+        self.swap_engine(engine);
         tracing::info!(model_version = %version, "switched to the current model");
         Ok(true)
     }
@@ -557,10 +586,29 @@ impl Framewise {
             .artifacts
             .put(&model.version, MODEL_ARTIFACT, &model.to_bytes())
             .await?;
+        let learned = match self.config.collaborative {
+            CollaborativeMode::Learned => train_learned(&self.stores, &self.config).await?,
+            CollaborativeMode::Cooccurrence => None,
+        };
+        if let Some(learned) = &learned {
+            let bytes = learned
+                .to_bytes()
+                .map_err(|e| ServiceError::Model(e.to_string()))?;
+            // Written before the pointer moves, so readers see both artifacts or neither.
+            self.stores
+                .artifacts
+                .put(&model.version, LEARNED_ARTIFACT, &bytes)
+                .await?;
+        }
         self.stores.artifacts.set_current(&model.version).await?;
         let version = model.version.clone();
         let count = styles.len();
-        self.swap_engine(Engine::new(styles, model, self.config.engine.clone()));
+        self.swap_engine(assemble_engine(
+            &self.config,
+            styles,
+            model,
+            learned.as_ref(),
+        ));
         Ok((version, count))
     }
 
@@ -772,6 +820,106 @@ async fn load_model(stores: &Stores, version: &str) -> Result<Model, ServiceErro
         )));
     };
     Model::from_bytes(&bytes).map_err(|e| ServiceError::Model(e.to_string()))
+}
+
+/// Trains the learned item-item model from every subject's stored history (kind-weighted;
+/// dismiss and return excluded). `None` when there is nothing to learn from.
+async fn train_learned(
+    stores: &Stores,
+    config: &ServiceConfig,
+) -> Result<Option<SparseItemModel>, ServiceError> {
+    let started = Instant::now();
+    let mut events: Vec<(String, String, i64, f32)> = Vec::new();
+    for subject in stores.signals.subjects().await? {
+        let key = subject.key();
+        for signal in stores
+            .signals
+            .history(&subject, config.history_limit)
+            .await?
+        {
+            if let Some(weight) = crate::models::data::kind_weight(signal.kind.as_str()) {
+                events.push((
+                    key.clone(),
+                    signal.style_id,
+                    signal.timestamp.timestamp(),
+                    weight,
+                ));
+            }
+        }
+    }
+    let collected = started.elapsed().as_secs_f64();
+    let data = Dataset::from_events(
+        events
+            .iter()
+            .map(|(u, i, t, w)| (u.as_str(), i.as_str(), *t, *w)),
+    );
+    let params = EaseParams {
+        lambda: config.learned_lambda,
+    };
+    match train_sparse_ease(&data, params, config.learned_neighbours.max(1)) {
+        Ok(model) => {
+            tracing::info!(
+                signals = events.len(),
+                items = model.item_ids.len(),
+                collect_seconds = collected,
+                seconds = started.elapsed().as_secs_f64(),
+                "trained learned model"
+            );
+            Ok(Some(model))
+        }
+        Err(LearnError::Empty) => Ok(None),
+        Err(e) => Err(ServiceError::Model(e.to_string())),
+    }
+}
+
+/// The one place engines are built: the v1 model plus, when configured and available, the
+/// learned artifact of the same version as the collaborative scorer.
+async fn build_engine(
+    stores: &Stores,
+    config: &ServiceConfig,
+    styles: Vec<Style>,
+    model: Model,
+) -> Engine {
+    let learned = match config.collaborative {
+        CollaborativeMode::Learned => load_learned(stores, &model.version).await,
+        CollaborativeMode::Cooccurrence => None,
+    };
+    assemble_engine(config, styles, model, learned.as_ref())
+}
+
+/// Loads a version's learned artifact; a missing or unreadable one means co-occurrence.
+async fn load_learned(stores: &Stores, version: &str) -> Option<SparseItemModel> {
+    match stores.artifacts.get(version, LEARNED_ARTIFACT).await {
+        Ok(Some(bytes)) => match SparseItemModel::from_bytes(&bytes) {
+            Ok(model) => Some(model),
+            Err(e) => {
+                tracing::warn!(model_version = %version, error = %e, "unreadable learned model, serving co-occurrence");
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(model_version = %version, error = %e, "learned model unavailable, serving co-occurrence");
+            None
+        }
+    }
+}
+
+fn assemble_engine(
+    config: &ServiceConfig,
+    styles: Vec<Style>,
+    model: Model,
+    learned: Option<&SparseItemModel>,
+) -> Engine {
+    let engine = Engine::new(styles, model, config.engine.clone());
+    match (config.collaborative, learned) {
+        (CollaborativeMode::Learned, Some(learned)) => {
+            let ids: Vec<String> = engine.styles().map(|s| s.id.clone()).collect();
+            let scorer = LearnedScorer::new(learned, ids.iter().map(String::as_str));
+            engine.with_collaborative(Box::new(scorer))
+        }
+        _ => engine,
+    }
 }
 
 async fn load_current_model(stores: &Stores) -> Result<Option<Model>, ServiceError> {
@@ -1108,5 +1256,185 @@ mod tests {
         assert_eq!(decode_cursor(&cursor).unwrap(), ("rec-abc".to_string(), 24));
         assert!(decode_cursor("!!").is_err());
         assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("x:rec")).is_err());
+    }
+}
+
+#[cfg(test)]
+mod learned_tests {
+    use super::*;
+    use crate::adapters::memory_stores;
+    use crate::demo::{self, DemoConfig, DemoData};
+    use crate::domain::SignalKind;
+
+    fn demo_data() -> DemoData {
+        demo::generate(&DemoConfig {
+            styles: 80,
+            customers: 200,
+            days: 60,
+            ..DemoConfig::default()
+        })
+    }
+
+    async fn regenerated(data: &DemoData, config: ServiceConfig) -> (Framewise, DateTime<Utc>) {
+        let service = Framewise::open(memory_stores(), config).await.unwrap();
+        service.import_styles(&data.styles).await.unwrap();
+        service.import_customers(&data.customers).await.unwrap();
+        let signals = crate::import::interactions_to_signals(&data.interactions);
+        let now = DemoConfig::default().end;
+        service.apply_signals(&signals, now).await.unwrap();
+        service.regenerate(now, &|_, _| {}).await.unwrap();
+        (service, now)
+    }
+
+    #[tokio::test]
+    async fn when_regenerated_on_demo_data_should_publish_and_serve_learned_model() {
+        let data = demo_data();
+        let (service, _) = regenerated(&data, ServiceConfig::default()).await;
+        let version = service.stores().artifacts.current().await.unwrap().unwrap();
+        let artifacts = &service.stores().artifacts;
+        assert!(artifacts
+            .get(&version, MODEL_ARTIFACT)
+            .await
+            .unwrap()
+            .is_some());
+        let learned = artifacts.get(&version, LEARNED_ARTIFACT).await.unwrap();
+        assert!(SparseItemModel::from_bytes(&learned.unwrap()).is_ok());
+        assert_eq!(service.engine().collaborative_name(), "learned");
+        // A reopened service (e.g. another worker) loads the learned artifact too.
+        let reopened = Framewise::open(service.stores().clone(), ServiceConfig::default())
+            .await
+            .unwrap();
+        assert_eq!(reopened.engine().collaborative_name(), "learned");
+    }
+
+    #[tokio::test]
+    async fn when_collaborative_is_cooccurrence_should_not_train_learned_model() {
+        let data = demo_data();
+        let config = ServiceConfig {
+            collaborative: CollaborativeMode::Cooccurrence,
+            ..ServiceConfig::default()
+        };
+        let (service, _) = regenerated(&data, config).await;
+        let version = service.stores().artifacts.current().await.unwrap().unwrap();
+        let learned = service.stores().artifacts.get(&version, LEARNED_ARTIFACT);
+        assert!(learned.await.unwrap().is_none());
+        assert_eq!(service.engine().collaborative_name(), "cooccurrence");
+    }
+
+    #[tokio::test]
+    async fn when_shopper_buys_should_fold_purchase_into_next_list_without_retraining() {
+        let data = demo_data();
+        let (service, now) = regenerated(&data, ServiceConfig::default()).await;
+        let customer = &data.customers[0].id;
+        let before = service
+            .recommendations(customer, RecommendationQuery::default(), now)
+            .await
+            .unwrap();
+        let bought = before.items[0].style_id.clone();
+        let signal = Signal {
+            event_id: "fold-in-1".into(),
+            customer_id: Some(customer.clone()),
+            session_id: None,
+            kind: SignalKind::Purchase,
+            style_id: bought.clone(),
+            sku: None,
+            timestamp: now,
+            recommendation_id: None,
+            placement: None,
+            context: Default::default(),
+        };
+        let version = service.engine().model_version().to_string();
+        service.apply_signals(&[signal], now).await.unwrap();
+        let after = service
+            .recommendations(customer, RecommendationQuery::default(), now)
+            .await
+            .unwrap();
+        assert_eq!(after.model_version, version, "no retraining happened");
+        let ids = |p: &RecommendationPage| -> Vec<String> {
+            p.items.iter().map(|i| i.style_id.clone()).collect()
+        };
+        assert_ne!(
+            ids(&before),
+            ids(&after),
+            "the purchase should change the list"
+        );
+        let history = service
+            .stores()
+            .signals
+            .history(&Subject::Customer(customer.clone()), 500)
+            .await
+            .unwrap();
+        let engine = service.engine();
+        let names: Vec<&str> = history
+            .iter()
+            .filter_map(|s| engine.style(&s.style_id))
+            .map(|s| s.name.as_str())
+            .collect();
+        let because: Vec<&str> = after
+            .items
+            .iter()
+            .flat_map(|i| &i.reasons)
+            .filter(|r| r.code.starts_with("because_you"))
+            .map(|r| r.text.as_str())
+            .collect();
+        assert!(!because.is_empty(), "learned scores should be anchored");
+        assert!(
+            because.iter().all(|t| names.iter().any(|n| t.contains(n))),
+            "{because:?}"
+        );
+    }
+
+    /// Share of each shopper's top-12 that fits their hidden taste.
+    async fn taste_share(service: &Framewise, data: &DemoData, now: DateTime<Utc>) -> (f64, f64) {
+        let trending = service.trending(None, Some(12), now).unwrap();
+        let (mut personal, mut popular, mut total) = (0usize, 0usize, 0usize);
+        let engine = service.engine();
+        let fits =
+            |taste: &demo::Taste, id: &str| engine.style(id).is_some_and(|s| taste.matches(s));
+        for taste in &data.tastes {
+            let page = service
+                .recommendations(&taste.customer_id, RecommendationQuery::default(), now)
+                .await
+                .unwrap();
+            personal += page
+                .items
+                .iter()
+                .filter(|i| fits(taste, &i.style_id))
+                .count();
+            popular += trending.iter().filter(|i| fits(taste, &i.style_id)).count();
+            total += 12;
+        }
+        (
+            personal as f64 / total as f64,
+            popular as f64 / total as f64,
+        )
+    }
+
+    #[tokio::test]
+    async fn when_serving_learned_model_should_match_hidden_taste_better_than_popularity() {
+        let data = demo_data();
+        let (service, now) = regenerated(&data, ServiceConfig::default()).await;
+        let (learned, popular) = taste_share(&service, &data, now).await;
+        assert!(
+            learned > popular,
+            "learned {learned:.3} vs popularity {popular:.3}"
+        );
+        if let Ok(size) = std::env::var("FRAMEWISE_TASTE_SHARE_DEMO") {
+            // One-off measurement on a bigger demo (release mode), not part of CI.
+            let customers = size.parse().unwrap_or(5000);
+            let data = demo::generate(&DemoConfig {
+                customers,
+                ..DemoConfig::default()
+            });
+            for mode in [CollaborativeMode::Learned, CollaborativeMode::Cooccurrence] {
+                let config = ServiceConfig {
+                    collaborative: mode,
+                    ..ServiceConfig::default()
+                };
+                let (service, now) = regenerated(&data, config).await;
+                let (personal, popular) = taste_share(&service, &data, now).await;
+                println!("{mode:?}: personalised {personal:.3}, popularity {popular:.3}");
+            }
+        }
     }
 }

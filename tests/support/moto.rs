@@ -1,4 +1,4 @@
-//! moto server harness: one emulator of DynamoDB, SQS and S3 per test process, on a free
+//! moto server harness: one emulator of DynamoDB, KMS, SQS and S3 per test process, on a free
 //! loopback port, with fresh resource names per test and static test credentials.
 //!
 //! moto runs under a tiny Python wrapper that exits when its stdin closes, so the server
@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use framewise::adapters::aws::{create_resources_with, AwsClients, AwsSettings, ResourceOptions};
+use framewise::adapters::aws::{
+    create_kms_key, create_resources_with, AwsClients, AwsSettings, ResourceOptions,
+};
 
 /// How to install moto, printed whenever it is missing.
 pub const INSTALL_HINT: &str = "moto server is required: pip install 'moto[server]'";
@@ -96,14 +98,15 @@ impl Moto {
             bucket: name,
             region: "us-east-1".to_string(),
             endpoint_url: Some(self.endpoint.clone()),
+            kms_key_id: None,
         }
     }
 
-    /// Fresh resources for one test: clients with static credentials, table, bucket and a
+    /// Fresh resources for one test: clients with static credentials, table, bucket, a
     /// queue whose messages are visible again at once and dead-lettered after
-    /// `max_receives` receives.
+    /// `max_receives` receives, and a KMS key (`kms_key_id`) sealing prescriptions.
     pub async fn fresh(&self, label: &str, max_receives: u32) -> (AwsSettings, AwsClients) {
-        let settings = self.unique_settings(label);
+        let mut settings = self.unique_settings(label);
         let clients = AwsClients::with_static_credentials(&settings, "test", "test").await;
         create_resources_with(
             &clients,
@@ -115,6 +118,11 @@ impl Moto {
         )
         .await
         .expect("creating AWS resources on moto");
+        settings.kms_key_id = Some(
+            create_kms_key(&clients)
+                .await
+                .expect("creating a KMS key on moto"),
+        );
         (settings, clients)
     }
 }

@@ -58,6 +58,7 @@ impl Config {
             bucket: String::new(),
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
+            kms_key_id: None,
         }
     }
 }

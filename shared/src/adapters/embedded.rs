@@ -15,8 +15,8 @@ use redb::{
 };
 
 use super::{
-    apply_signals, decode_list_page, enqueue_with, parse_receipt, receive_with, time_key,
-    QueueMessage, QueueOps, SignalAggregates, DEFAULT_MAX_RECEIVES,
+    apply_signals, decode_list_page, enqueue_with, open_customer, parse_receipt, receive_with,
+    seal_customer, time_key, QueueMessage, QueueOps, SignalAggregates, DEFAULT_MAX_RECEIVES,
 };
 use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
@@ -25,8 +25,6 @@ use crate::ports::{
     CatalogStore, CoOccurrence, DailyStyleCounts, EnqueueOutcome, ProfileStore, QueuedSignal,
     RecommendationStore, SignalQueue, SignalStore,
 };
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 
 const STYLES: TableDefinition<&str, &[u8]> = TableDefinition::new("styles");
 const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
@@ -196,65 +194,6 @@ fn decode<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("{what} {key}: {e}")))
 }
 
-/// A customer at rest: the profile as JSON with the prescription only in sealed form
-/// (envelope encryption, see [`crate::optics::sealing`]).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredCustomer {
-    #[serde(flatten)]
-    customer: Customer,
-    /// Base64 of the sealed prescription JSON, bound to the customer id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sealed_prescription: Option<String>,
-}
-
-/// How a customer is kept at rest: the prescription is sealed, the rest stays JSON.
-async fn seal_customer(sealer: &Sealer, customer: &Customer) -> StoreResult<Vec<u8>> {
-    let sealed_prescription = match &customer.prescription {
-        Some(rx) => Some(
-            sealer
-                .seal_prescription(&customer.id, rx)
-                .await
-                .map(|bytes| STANDARD.encode(bytes))
-                .map_err(|e| {
-                    StoreError::Backend(format!("sealing customer {}: {e}", customer.id))
-                })?,
-        ),
-        None => None,
-    };
-    encode(&StoredCustomer {
-        customer: Customer {
-            prescription: None,
-            ..customer.clone()
-        },
-        sealed_prescription,
-    })
-}
-
-/// Inverse of [`seal_customer`]. Errors never include the stored bytes (health data). A
-/// record written before sealing existed (plaintext prescription) still opens.
-async fn open_customer(sealer: &Sealer, bytes: &[u8], id: &str) -> StoreResult<Customer> {
-    let stored: StoredCustomer = serde_json::from_slice(bytes).map_err(|e| {
-        StoreError::Corrupt(format!(
-            "customer {id}: undecodable record ({:?} error at line {} column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))
-    })?;
-    let mut customer = stored.customer;
-    if let Some(sealed) = stored.sealed_prescription {
-        let raw = STANDARD
-            .decode(sealed)
-            .map_err(|_| StoreError::Corrupt(format!("customer {id}: sealed prescription")))?;
-        let rx = sealer
-            .open_prescription(id, &raw)
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("customer {id}: {e}")))?;
-        customer.prescription = Some(rx);
-    }
-    Ok(customer)
-}
-
 fn day_key(day: NaiveDate) -> i32 {
     day.num_days_from_ce()
 }
@@ -332,7 +271,7 @@ impl ProfileStore for EmbeddedStore {
         for customer in customers {
             encoded.push((
                 customer.id.clone(),
-                seal_customer(&self.sealer, customer).await?,
+                encode(&seal_customer(Some(&self.sealer), customer).await?)?,
             ));
         }
         self.write(move |txn| {
@@ -353,7 +292,7 @@ impl ProfileStore for EmbeddedStore {
             guard.map(|v| v.value().to_vec())
         };
         match bytes {
-            Some(bytes) => Ok(Some(open_customer(&self.sealer, &bytes, id).await?)),
+            Some(bytes) => Ok(Some(open_customer(Some(&self.sealer), &bytes, id).await?)),
             None => Ok(None),
         }
     }

@@ -30,6 +30,10 @@ pub trait CollaborativeScorer: Send + Sync {
     fn score(&self, history: &[WeightedItem], out: &mut [CollaborativeScore]);
     /// Styles most related to one style, strongest first, without the style itself.
     fn related(&self, index: usize, limit: usize) -> Vec<(usize, f32)>;
+    /// Short name of the scorer, so operators and tests can tell which one serves.
+    fn name(&self) -> &'static str {
+        "custom"
+    }
 }
 
 /// Average similarity to the history at which the collaborative term reaches full strength;
@@ -50,6 +54,10 @@ impl ItemKnn {
 }
 
 impl CollaborativeScorer for ItemKnn {
+    fn name(&self) -> &'static str {
+        "cooccurrence"
+    }
+
     fn score(&self, history: &[WeightedItem], out: &mut [CollaborativeScore]) {
         let mut best_part = vec![0.0f32; out.len()];
         let mut raw = vec![0.0f32; out.len()];

@@ -216,6 +216,11 @@ impl Engine {
         &self.model
     }
 
+    /// Name of the collaborative scorer in use ("cooccurrence", "learned", ...).
+    pub fn collaborative_name(&self) -> &'static str {
+        self.collaborative.name()
+    }
+
     /// The sanitized configuration in use.
     pub fn config(&self) -> &EngineConfig {
         &self.config

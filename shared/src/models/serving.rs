@@ -62,6 +62,10 @@ impl LearnedScorer {
 }
 
 impl CollaborativeScorer for LearnedScorer {
+    fn name(&self) -> &'static str {
+        "learned"
+    }
+
     fn score(&self, history: &[WeightedItem], out: &mut [CollaborativeScore]) {
         let mut raw = vec![0.0f32; out.len()];
         let mut best_part = vec![0.0f32; out.len()];

@@ -21,9 +21,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{drain_with_backoff, sdk_error, Backoff};
-use crate::adapters::{co_occurrence_pairs, signal_day, time_key, MAX_PAIRED_STYLES};
+use crate::adapters::{
+    co_occurrence_pairs, open_customer, seal_customer, signal_day, time_key, MAX_PAIRED_STYLES,
+};
 use crate::domain::{Customer, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
+use crate::optics::sealing::Sealer;
 use crate::ports::{
     kind_index, CatalogStore, CoOccurrence, DailyStyleCounts, ProfileStore, RecommendationStore,
     SignalStore,
@@ -62,7 +65,12 @@ pub struct DynamoStore {
     pair_cap: usize,
     /// Days already written to the `DAYS` index by this process (saves a write per signal).
     days_indexed: Mutex<HashSet<NaiveDate>>,
+    /// Seals prescriptions at rest (KMS on AWS); without one, prescriptions are refused.
+    sealer: Option<Sealer>,
 }
+
+/// Why a customer with a prescription is refused by a store without a key.
+pub const KMS_KEY_REQUIRED: &str = "FRAMEWISE_KMS_KEY_ID is required to store prescriptions";
 
 impl DynamoStore {
     /// A store over `table`; the client is shared and built once per cold start.
@@ -75,7 +83,16 @@ impl DynamoStore {
             backoff: Backoff::default(),
             pair_cap: MAX_PAIRED_STYLES,
             days_indexed: Mutex::new(HashSet::new()),
+            sealer: None,
         }
+    }
+
+    /// Seals every prescription with `sealer` before it is written (envelope encryption;
+    /// [`super::KmsKeyProvider`] in production). Without it, customers with a prescription
+    /// are refused, so health data never reaches the table in clear.
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = Some(sealer);
+        self
     }
 
     /// How long history items and event markers live before TTL deletes them.
@@ -649,12 +666,16 @@ impl CatalogStore for DynamoStore {
 #[async_trait]
 impl ProfileStore for DynamoStore {
     async fn put_customers(&self, customers: &[Customer]) -> StoreResult<()> {
+        // Refused whole, before any write.
+        if self.sealer.is_none() && customers.iter().any(|c| c.prescription.is_some()) {
+            return Err(StoreError::Backend(KMS_KEY_REQUIRED.to_string()));
+        }
         let mut items = Vec::with_capacity(customers.len() * 2);
         for customer in customers {
             items.push(data_item(
                 format!("CUSTOMER#{}", customer.id),
                 "PROFILE".to_string(),
-                customer,
+                &seal_customer(self.sealer.as_ref(), customer).await?,
                 "customer",
             )?);
             items.push(customer_index_key(&customer.id));
@@ -669,10 +690,13 @@ impl ProfileStore for DynamoStore {
     }
 
     async fn get_customer(&self, id: &str) -> StoreResult<Option<Customer>> {
-        self.get_item(profile_key(id), false)
-            .await?
-            .map(|item| decode(&item, "customer"))
-            .transpose()
+        let Some(item) = self.get_item(profile_key(id), false).await? else {
+            return Ok(None);
+        };
+        let json = string_attr(&item, DATA)?;
+        open_customer(self.sealer.as_ref(), json.as_bytes(), id)
+            .await
+            .map(Some)
     }
 
     async fn delete_customer(&self, id: &str) -> StoreResult<bool> {

@@ -7,6 +7,7 @@
 //! `docs/dynamodb.md`.
 
 mod dynamo;
+mod kms;
 mod s3;
 mod sqs;
 
@@ -20,9 +21,13 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use rand::Rng;
 
 use crate::error::{StoreError, StoreResult};
+use crate::optics::sealing::Sealer;
 use crate::ports::Stores;
 
-pub use dynamo::{DynamoStore, DEFAULT_HISTORY_RETENTION_DAYS, MAX_ITEM_DATA_BYTES};
+pub use dynamo::{
+    DynamoStore, DEFAULT_HISTORY_RETENTION_DAYS, KMS_KEY_REQUIRED, MAX_ITEM_DATA_BYTES,
+};
+pub use kms::KmsKeyProvider;
 pub use s3::S3ArtifactStore;
 pub use sqs::{signal_from_sqs_body, SqsSignalQueue, MAX_MESSAGE_BYTES};
 
@@ -42,6 +47,9 @@ pub struct AwsSettings {
     pub region: String,
     /// `AWS_ENDPOINT_URL`: one endpoint for every service (moto, local development).
     pub endpoint_url: Option<String>,
+    /// KMS key sealing prescriptions at rest (`FRAMEWISE_KMS_KEY_ID`: id, ARN or alias).
+    /// Without it, customers with a prescription cannot be stored.
+    pub kms_key_id: Option<String>,
 }
 
 impl AwsSettings {
@@ -66,6 +74,7 @@ impl AwsSettings {
             bucket: required("FRAMEWISE_BUCKET")?,
             region: non_empty("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.to_string()),
             endpoint_url: non_empty("AWS_ENDPOINT_URL"),
+            kms_key_id: non_empty("FRAMEWISE_KMS_KEY_ID"),
         })
     }
 
@@ -79,10 +88,12 @@ impl AwsSettings {
     }
 }
 
-/// The three SDK clients, built once per cold start and shared by every adapter.
+/// The SDK clients, built once per cold start and shared by every adapter.
 #[derive(Debug, Clone)]
 pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// Wraps and unwraps the data keys sealing prescriptions.
+    pub kms: aws_sdk_kms::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub s3: aws_sdk_s3::Client,
 }
@@ -123,6 +134,7 @@ impl AwsClients {
             .build();
         Self {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
             sqs: aws_sdk_sqs::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
         }
@@ -138,13 +150,15 @@ impl AwsClients {
     }
 }
 
-/// Every port over AWS: one [`DynamoStore`] for the record and signal ports, the SQS queue
-/// and the S3 artifact store.
+/// Every port over AWS: one [`DynamoStore`] for the record and signal ports (prescriptions
+/// sealed with [`KmsKeyProvider`] when `kms_key_id` is set), the SQS queue and the S3
+/// artifact store.
 pub fn aws_stores(clients: &AwsClients, settings: &AwsSettings) -> Stores {
-    let store = Arc::new(DynamoStore::new(
-        clients.dynamodb.clone(),
-        settings.table.clone(),
-    ));
+    let mut dynamo = DynamoStore::new(clients.dynamodb.clone(), settings.table.clone());
+    if let Some(key_id) = &settings.kms_key_id {
+        dynamo = dynamo.with_sealer(kms_sealer(clients, key_id));
+    }
+    let store = Arc::new(dynamo);
     Stores {
         catalog: store.clone(),
         profiles: store.clone(),
@@ -159,6 +173,17 @@ pub fn aws_stores(clients: &AwsClients, settings: &AwsSettings) -> Stores {
             settings.bucket.clone(),
         )),
     }
+}
+
+/// Envelope encryption whose key-encryption key is the KMS key `key_id`.
+pub fn kms_sealer(clients: &AwsClients, key_id: &str) -> Sealer {
+    Sealer::new(Arc::new(KmsKeyProvider::new(clients.kms.clone(), key_id)))
+}
+
+/// Creates a symmetric KMS key and returns its id, for `FRAMEWISE_KMS_KEY_ID` in tests and
+/// local development against moto; production keys come from the SAM template.
+pub async fn create_kms_key(clients: &AwsClients) -> StoreResult<String> {
+    kms::create_key(&clients.kms).await
 }
 
 /// How [`create_resources_with`] configures the queue.
@@ -387,6 +412,7 @@ mod tests {
                     "FRAMEWISE_QUEUE_URL" => "http://127.0.0.1:5000/123456789012/signals",
                     "FRAMEWISE_BUCKET" => "b",
                     "AWS_ENDPOINT_URL" => "http://127.0.0.1:5000",
+                    "FRAMEWISE_KMS_KEY_ID" => "alias/framewise",
                     _ => return None,
                 }
                 .to_string(),
@@ -399,5 +425,18 @@ mod tests {
             Some("http://127.0.0.1:5000")
         );
         assert_eq!(settings.queue_name(), "signals");
+        assert_eq!(settings.kms_key_id.as_deref(), Some("alias/framewise"));
+    }
+
+    #[test]
+    fn when_env_lacks_kms_key_should_leave_it_unset() {
+        let env = |name: &str| match name {
+            "FRAMEWISE_TABLE" | "FRAMEWISE_BUCKET" => Some("t".to_string()),
+            "FRAMEWISE_QUEUE_URL" => Some("http://q/1/signals".to_string()),
+            "FRAMEWISE_KMS_KEY_ID" => Some("  ".to_string()),
+            _ => None,
+        };
+        let settings = AwsSettings::from_lookup(env).expect("settings");
+        assert_eq!(settings.kms_key_id, None);
     }
 }
