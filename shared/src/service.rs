@@ -1419,22 +1419,5 @@ mod learned_tests {
             learned > popular,
             "learned {learned:.3} vs popularity {popular:.3}"
         );
-        if let Ok(size) = std::env::var("FRAMEWISE_TASTE_SHARE_DEMO") {
-            // One-off measurement on a bigger demo (release mode), not part of CI.
-            let customers = size.parse().unwrap_or(5000);
-            let data = demo::generate(&DemoConfig {
-                customers,
-                ..DemoConfig::default()
-            });
-            for mode in [CollaborativeMode::Learned, CollaborativeMode::Cooccurrence] {
-                let config = ServiceConfig {
-                    collaborative: mode,
-                    ..ServiceConfig::default()
-                };
-                let (service, now) = regenerated(&data, config).await;
-                let (personal, popular) = taste_share(&service, &data, now).await;
-                println!("{mode:?}: personalised {personal:.3}, popularity {popular:.3}");
-            }
-        }
     }
 }
