@@ -106,17 +106,26 @@ impl CollaborativeScorer for ItemKnn {
     }
 
     fn related(&self, index: usize, limit: usize) -> Vec<(usize, f32)> {
-        self.neighbours
-            .get(index)
-            .map(|list| {
-                list.iter()
-                    .filter(|(j, _)| *j as usize != index)
-                    .take(limit)
-                    .map(|&(j, s)| (j as usize, s))
-                    .collect()
-            })
-            .unwrap_or_default()
+        row_neighbours(&self.neighbours, index, limit)
     }
+}
+
+/// The first `limit` entries of row `index` of a sparse item-item matrix, without the item
+/// itself: what `CollaborativeScorer::related` answers for any neighbour-list model.
+pub(crate) fn row_neighbours(
+    rows: &[Vec<(u32, f32)>],
+    index: usize,
+    limit: usize,
+) -> Vec<(usize, f32)> {
+    rows.get(index)
+        .map(|row| {
+            row.iter()
+                .filter(|(j, _)| *j as usize != index)
+                .take(limit)
+                .map(|&(j, w)| (j as usize, w))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! popularity, trending, season), applies hard filters, re-ranks with MMR for diversity,
 //! picks a SKU per item (see [`FitRule`]) and explains every item with reasons.
 
-mod collaborative;
+pub(crate) mod collaborative;
 mod config;
 mod diversity;
 mod features;

@@ -100,16 +100,7 @@ impl CollaborativeScorer for LearnedScorer {
     }
 
     fn related(&self, index: usize, limit: usize) -> Vec<(usize, f32)> {
-        self.rows
-            .get(index)
-            .map(|row| {
-                row.iter()
-                    .filter(|(j, _)| *j as usize != index)
-                    .take(limit)
-                    .map(|&(j, w)| (j as usize, w))
-                    .collect()
-            })
-            .unwrap_or_default()
+        crate::engine::collaborative::row_neighbours(&self.rows, index, limit)
     }
 }
 
