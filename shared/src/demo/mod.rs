@@ -191,24 +191,7 @@ pub(crate) const SHAPES: [Shape; 11] = [
 ];
 
 /// Every colour family in declaration order.
-pub(crate) const FAMILIES: [ColourFamily; 16] = [
-    ColourFamily::Black,
-    ColourFamily::Tortoise,
-    ColourFamily::Brown,
-    ColourFamily::Gold,
-    ColourFamily::Silver,
-    ColourFamily::Gunmetal,
-    ColourFamily::Grey,
-    ColourFamily::Clear,
-    ColourFamily::Blue,
-    ColourFamily::Green,
-    ColourFamily::Red,
-    ColourFamily::Pink,
-    ColourFamily::Purple,
-    ColourFamily::Orange,
-    ColourFamily::Yellow,
-    ColourFamily::White,
-];
+pub(crate) const FAMILIES: [ColourFamily; 16] = ColourFamily::ALL;
 
 /// Every material in declaration order.
 pub(crate) const MATERIALS: [Material; 6] = [

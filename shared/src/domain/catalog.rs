@@ -71,6 +71,28 @@ pub enum ColourFamily {
     White,
 }
 
+impl ColourFamily {
+    /// Every colour family in declaration order (`ALL[f as usize] == f`).
+    pub const ALL: [ColourFamily; 16] = [
+        Self::Black,
+        Self::Tortoise,
+        Self::Brown,
+        Self::Gold,
+        Self::Silver,
+        Self::Gunmetal,
+        Self::Grey,
+        Self::Clear,
+        Self::Blue,
+        Self::Green,
+        Self::Red,
+        Self::Pink,
+        Self::Purple,
+        Self::Orange,
+        Self::Yellow,
+        Self::White,
+    ];
+}
+
 /// Colour temperature of a frame colour, matched against a shopper's undertone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -15,24 +15,7 @@ pub(crate) const CATEGORIES: usize = 4;
 pub(crate) const SIZE_CLASSES: usize = 3;
 
 /// Every colour family, indexed like the bits of [`Features::colours`].
-pub(crate) const ALL_COLOURS: [ColourFamily; COLOURS] = [
-    ColourFamily::Black,
-    ColourFamily::Tortoise,
-    ColourFamily::Brown,
-    ColourFamily::Gold,
-    ColourFamily::Silver,
-    ColourFamily::Gunmetal,
-    ColourFamily::Grey,
-    ColourFamily::Clear,
-    ColourFamily::Blue,
-    ColourFamily::Green,
-    ColourFamily::Red,
-    ColourFamily::Pink,
-    ColourFamily::Purple,
-    ColourFamily::Orange,
-    ColourFamily::Yellow,
-    ColourFamily::White,
-];
+pub(crate) const ALL_COLOURS: [ColourFamily; COLOURS] = ColourFamily::ALL;
 
 pub(crate) fn colour_index(c: ColourFamily) -> usize {
     c as usize
