@@ -156,7 +156,7 @@ async fn when_signals_body_too_large_should_answer_413() {
     let app = signals_api::app(stores.queue.clone());
     let mut event: Value =
         serde_json::from_str(&fixture("apigw-v2-post-signals.json")).expect("json");
-    event["body"] = Value::String(" ".repeat(framewise::service::MAX_SIGNAL_BODY_BYTES + 1));
+    event["body"] = Value::String(" ".repeat(framewise::api::MAX_SIGNAL_BODY_BYTES + 1));
     let request = lambda_http::request::from_str(&event.to_string()).expect("event");
 
     let (status, body) = call(app, request).await;

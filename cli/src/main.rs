@@ -29,6 +29,10 @@ use indicatif::{ProgressBar, ProgressStyle};
     about = "Personalized eyewear recommendations"
 )]
 struct Cli {
+    /// Configuration file (TOML; see `framewise config --print-defaults`). Every key is
+    /// optional; without a file the documented defaults apply.
+    #[arg(long, global = true, env = "FRAMEWISE_CONFIG_FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -63,6 +67,12 @@ enum Command {
     },
     /// Offline evaluation of the learned models on interaction data (docs/evaluation.md).
     Eval(eval::EvalArgs),
+    /// Print the documented default configuration, or check a configuration file.
+    Config {
+        /// Print every key with its default and what it does, as TOML.
+        #[arg(long)]
+        print_defaults: bool,
+    },
 }
 
 /// Size and seed of generated demo data.
@@ -135,8 +145,23 @@ fn init_tracing() {
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn run(cli: Cli) -> CliResult {
+    let config = load_config(cli.config.as_deref())?;
     match cli.command {
-        Command::Serve(args) => serve::serve(args).await,
+        Command::Serve(args) => serve::serve(args, config).await,
+        Command::Config { print_defaults } => {
+            if print_defaults {
+                print!("{}", framewise::service::DEFAULTS_TOML);
+            } else {
+                // Reaching here means the file (if any) loaded and validated.
+                match &cli.config {
+                    Some(path) => println!("{}: valid", path.display()),
+                    None => println!(
+                        "no --config given: the defaults apply (--print-defaults shows them)"
+                    ),
+                }
+            }
+            Ok(())
+        }
         Command::Eval(args) => eval::run(args),
         Command::DemoData { out, size } => {
             let bar = spinner("generating demo data");
@@ -159,7 +184,7 @@ async fn run(cli: Cli) -> CliResult {
             file,
             data_dir,
         } => {
-            let service = open_service(&data_dir).await?;
+            let service = open_service(&data_dir, config).await?;
             match what {
                 ImportKind::Catalog => {
                     let styles = import::read_catalog_jsonl(&file)?;
@@ -184,7 +209,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::CheckFit(args) => check_fit::run(args).await,
         Command::Regenerate { data_dir } => {
-            let service = open_service(&data_dir).await?;
+            let service = open_service(&data_dir, config).await?;
             let report = regenerate_with_progress(&service).await?;
             println!(
                 "model {}: {} styles, {} lists in {:.1} s",
@@ -195,12 +220,21 @@ async fn run(cli: Cli) -> CliResult {
     }
 }
 
-async fn open_service(data_dir: &Path) -> Result<Arc<Framewise>, Box<dyn std::error::Error>> {
+/// The configuration file, validated, or the defaults without one.
+fn load_config(path: Option<&Path>) -> Result<ServiceConfig, Box<dyn std::error::Error>> {
+    Ok(match path {
+        Some(path) => ServiceConfig::from_file(path)?,
+        None => ServiceConfig::default(),
+    })
+}
+
+async fn open_service(
+    data_dir: &Path,
+    config: ServiceConfig,
+) -> Result<Arc<Framewise>, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(data_dir)?;
     let stores = embedded_stores(data_dir)?;
-    Ok(Arc::new(
-        Framewise::open(stores, ServiceConfig::default()).await?,
-    ))
+    Ok(Arc::new(Framewise::open(stores, config).await?))
 }
 
 /// Bulk-loads historical signals straight into the signal store (not through the queue).

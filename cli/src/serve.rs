@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use framewise::demo;
-use framewise::service::Framewise;
+use framewise::service::{Framewise, ServiceConfig};
 use tokio::sync::watch;
 
 use crate::{import_history, open_service, regenerate_with_progress, spinner, CliResult, DemoSize};
@@ -36,8 +36,8 @@ pub struct ServeArgs {
     no_worker: bool,
 }
 
-pub async fn serve(args: ServeArgs) -> CliResult {
-    let service = open_service(&args.data_dir).await?;
+pub async fn serve(args: ServeArgs, config: ServiceConfig) -> CliResult {
+    let service = open_service(&args.data_dir, config).await?;
     if args.demo && service.engine().styles().next().is_none() {
         load_demo(&service, &args.demo_size).await?;
     }

@@ -3,7 +3,8 @@
 //! - [`domain`]: catalogue, customers, signals and lists, with validation.
 //! - [`engine`]: candidate generation, scoring, filters, diversity and reasons.
 //! - [`ports`]: the storage and messaging traits; [`adapters`] implement them.
-//! - [`service`]: the use cases (serve, ingest, process, regenerate) over the ports.
+//! - [`service`]: the use cases over the ports, one file each (lists, signals, regeneration,
+//!   models, catalogue, profiles) with the deployment's [`service::ServiceConfig`].
 //! - [`models`]: learned collaborative models (ALS, EASE, hybrid) and offline evaluation.
 //! - [`api`]: the HTTP router, served locally by the CLI and on AWS by Lambda.
 

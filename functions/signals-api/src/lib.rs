@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
+use framewise::api::parse_signal_batch;
 use framewise::api::ApiError;
 use framewise::error::{ServiceError, StoreError};
 use framewise::ports::SignalQueue;
-use framewise::service::parse_signal_batch;
 
 /// Typed configuration, read once per cold start.
 #[derive(Debug, Clone, PartialEq, Eq)]

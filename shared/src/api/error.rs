@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-use crate::error::{FieldError, ServiceError};
+use crate::error::{FieldError, ServiceError, ValidationErrors};
 
 #[derive(Debug, Serialize)]
 struct ErrorBody {
@@ -58,6 +58,12 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        ServiceError::from(e).into()
     }
 }
 

@@ -1,8 +1,13 @@
-//! The HTTP API: one router, served locally by the CLI and by Lambda on AWS.
+//! The HTTP API: one router, served locally by the CLI and by Lambda on AWS. Request bodies
+//! are parsed here (signal batches, profiles) and handed to the service as domain values.
 
 mod error;
 mod profile;
+mod profile_body;
 mod routes;
+mod signal_batch;
 
 pub use error::ApiError;
+pub use profile_body::{parse_profile, ProfileView};
 pub use routes::router;
+pub use signal_batch::{parse_signal_batch, MAX_SIGNALS_PER_REQUEST, MAX_SIGNAL_BODY_BYTES};

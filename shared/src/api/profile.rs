@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 
 use super::error::ApiError;
+use super::profile_body::{parse_profile, ProfileView};
 use crate::optics::lens::{LensDesign, LensRequest, LensUse};
 use crate::service::Framewise;
 
@@ -64,10 +65,9 @@ async fn put_profile(
                 format!("a profile may be at most {MAX_PROFILE_BODY_BYTES} bytes"),
             )
         })?;
-    let view = service
-        .put_profile(&customer_id, &bytes, Utc::now())
-        .await?;
-    Ok(Json(view).into_response())
+    let customer = parse_profile(&customer_id, &bytes)?;
+    let customer = service.put_profile(customer, Utc::now()).await?;
+    Ok(Json(ProfileView::new(customer, false)).into_response())
 }
 
 async fn get_profile(
@@ -87,7 +87,8 @@ async fn get_profile(
             ))
         }
     };
-    Ok(Json(service.get_profile(&customer_id, include).await?).into_response())
+    let customer = service.get_profile(&customer_id).await?;
+    Ok(Json(ProfileView::new(customer, include)).into_response())
 }
 
 async fn delete_profile(

@@ -15,8 +15,9 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::error::ApiError;
+use super::signal_batch::{parse_signal_batch, MAX_SIGNAL_BODY_BYTES};
 use crate::domain::Category;
-use crate::service::{Framewise, RecommendationQuery, MAX_SIGNAL_BODY_BYTES};
+use crate::service::{Framewise, RecommendationQuery};
 
 type AppState = Arc<Framewise>;
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
@@ -126,7 +127,8 @@ async fn signals(State(service): State<AppState>, body: Body) -> Result<Response
                 format!("a request may carry at most {MAX_SIGNAL_BODY_BYTES} bytes"),
             )
         })?;
-    let outcome = service.accept_signals(&bytes, Utc::now()).await?;
+    let signals = parse_signal_batch(&bytes, Utc::now())?;
+    let outcome = service.accept_signals(&signals).await?;
     Ok((StatusCode::ACCEPTED, Json(outcome)).into_response())
 }
 

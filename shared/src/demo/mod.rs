@@ -21,9 +21,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, Poisson, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{
-    AgeBand, ColourFamily, Customer, Material, PriceBand, Shape, SignalKind, Style,
-};
+use crate::domain::{AgeBand, ColourFamily, Customer, Material, PriceBand, Shape, Style};
+/// Demo interactions are rows of the interactions file format.
+pub use crate::import::Interaction;
 use crate::import::{self, ImportError};
 
 /// Size, seed and time window of the generated data.
@@ -69,15 +69,6 @@ impl DemoConfig {
             ..Self::default()
         }
     }
-}
-
-/// One historical interaction as written to `interactions.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Interaction {
-    pub customer_id: String,
-    pub style_id: String,
-    pub kind: SignalKind,
-    pub timestamp: DateTime<Utc>,
 }
 
 /// The hidden ground truth behind one customer's behaviour, written to `tastes.jsonl`

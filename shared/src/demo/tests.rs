@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Duration, TimeZone, Utc};
 
 use super::*;
+use crate::domain::SignalKind;
 use crate::domain::{Category, ColourSeason, FaceShape, Finish, RimType, Undertone};
 
 fn catalogue_only(styles: usize) -> DemoData {

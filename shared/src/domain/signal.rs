@@ -190,3 +190,70 @@ impl Signal {
         }
     }
 }
+
+/// How much one signal of each kind says about a shopper's interest in a style.
+/// Positive kinds grow from passive to committed; returns and dismissals count against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KindWeights {
+    /// 0.0: being shown a style says nothing about the shopper.
+    pub impression: f32,
+    /// 1.0
+    pub view: f32,
+    /// 2.0
+    pub click: f32,
+    /// 3.0
+    pub favorite: f32,
+    /// 4.0: a virtual try-on is a strong, deliberate look at the frame on one's own face.
+    pub try_on: f32,
+    /// 6.0
+    pub add_to_cart: f32,
+    /// 10.0
+    pub purchase: f32,
+    /// -12.0: outweighs the purchase it undoes.
+    #[serde(rename = "return")]
+    pub returned: f32,
+    /// -4.0
+    pub dismiss: f32,
+}
+
+impl Default for KindWeights {
+    fn default() -> Self {
+        Self {
+            impression: 0.0,
+            view: 1.0,
+            click: 2.0,
+            favorite: 3.0,
+            try_on: 4.0,
+            add_to_cart: 6.0,
+            purchase: 10.0,
+            returned: -12.0,
+            dismiss: -4.0,
+        }
+    }
+}
+
+impl KindWeights {
+    /// The weight of one signal of `kind`, before decay.
+    pub fn weight(&self, kind: SignalKind) -> f32 {
+        match kind {
+            SignalKind::Impression => self.impression,
+            SignalKind::View => self.view,
+            SignalKind::Click => self.click,
+            SignalKind::TryOn => self.try_on,
+            SignalKind::Favorite => self.favorite,
+            SignalKind::AddToCart => self.add_to_cart,
+            SignalKind::Purchase => self.purchase,
+            SignalKind::Return => self.returned,
+            SignalKind::Dismiss => self.dismiss,
+        }
+    }
+
+    /// Confidence of one signal of `kind` as positive evidence, for the learned models: its
+    /// weight when positive; `None` for kinds that say nothing or count against (impressions,
+    /// returns, dismissals), which training drops.
+    pub fn confidence(&self, kind: SignalKind) -> Option<f32> {
+        let weight = self.weight(kind);
+        (weight.is_finite() && weight > 0.0).then_some(weight)
+    }
+}

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::LearnError;
+use crate::domain::{KindWeights, SignalKind};
 
 /// One deduplicated (user, item) interaction on dense indices.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,17 +36,19 @@ pub enum Format {
     Csv { sep: u8 },
 }
 
-/// Confidence weight of a signal kind in a retailer export; kinds that are not positive
-/// evidence (dismissals, returns, impressions) return `None` and are dropped.
+/// Confidence weight of a signal kind in a retailer export, from the one kind-weight table
+/// ([`KindWeights`], its defaults here). Common export aliases (`order`, `cart`, `like`...)
+/// map to their kind; an unknown kind counts as a view. Kinds that are not positive evidence
+/// (dismissals, returns, impressions) return `None` and are dropped.
 pub fn kind_weight(kind: &str) -> Option<f32> {
-    match kind.trim().to_ascii_lowercase().as_str() {
-        "impression" | "dismiss" | "return" => None,
-        "view" | "click" => Some(1.0),
-        "try_on" | "favorite" | "like" | "wishlist" => Some(2.0),
-        "add_to_cart" | "cart" => Some(3.0),
-        "purchase" | "order" | "buy" => Some(5.0),
-        _ => Some(1.0),
-    }
+    let name = kind.trim().to_ascii_lowercase();
+    let kind = match name.as_str() {
+        "like" | "wishlist" => SignalKind::Favorite,
+        "cart" => SignalKind::AddToCart,
+        "order" | "buy" => SignalKind::Purchase,
+        other => SignalKind::parse(other).unwrap_or(SignalKind::View),
+    };
+    KindWeights::default().confidence(kind)
 }
 
 struct Raw {
@@ -367,9 +370,10 @@ mod tests {
         let d = Dataset::parse_csv(text, b',').unwrap();
         assert_eq!(d.item_ids, vec!["s1", "s2"]);
         let w: Vec<f32> = d.interactions.iter().map(|x| x.weight).collect();
+        // The one kind-weight table (engine defaults): purchase 10, view 1.
         assert_eq!(
             w,
-            vec![5.0, 1.0],
+            vec![10.0, 1.0],
             "sorted by time: purchase (2023) then view (2026)"
         );
     }

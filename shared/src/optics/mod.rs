@@ -5,7 +5,6 @@
 
 pub mod frame;
 pub mod lens;
-pub mod profile;
 pub mod rx;
 pub mod sealing;
 pub mod style;

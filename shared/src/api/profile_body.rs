@@ -3,11 +3,11 @@
 //! written notation, and a view that redacts the prescription unless asked for.
 
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::rx::parse_prescription;
-use crate::domain::{Customer, Prescription};
+use crate::domain::Customer;
 use crate::error::{FieldError, ValidationErrors};
+use crate::optics::rx::parse_prescription;
 
 const FIELDS: [&str; 7] = [
     "age_band",
@@ -108,7 +108,7 @@ impl ProfileView {
             customer
                 .face_measurements
                 .as_ref()
-                .and_then(super::style::classify_face)
+                .and_then(crate::optics::style::classify_face)
         } else {
             None
         };
@@ -126,11 +126,6 @@ impl ProfileView {
             prescription_on_file: on_file,
         }
     }
-}
-
-/// A JSON summary that is safe to show anywhere: only whether a prescription exists.
-pub fn redacted(rx: Option<&Prescription>) -> Value {
-    json!({ "on_file": rx.is_some() })
 }
 
 #[cfg(test)]

@@ -1,0 +1,146 @@
+//! `POST /v1/signals` bodies: parsed and validated as a whole, every bad field named by its
+//! path, nothing accepted unless everything is valid. Used by the shared router and by the
+//! `signals-api` function alike.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::Signal;
+use crate::error::{FieldError, ServiceError, ValidationErrors};
+
+/// Most signals one request may carry.
+pub const MAX_SIGNALS_PER_REQUEST: usize = 100;
+/// Largest accepted request body for signals.
+pub const MAX_SIGNAL_BODY_BYTES: usize = 256 * 1024;
+
+/// Parses and validates a signal batch; every problem is reported with its field path and
+/// nothing is accepted unless everything is valid.
+pub fn parse_signal_batch(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Signal>, ServiceError> {
+    if body.len() > MAX_SIGNAL_BODY_BYTES {
+        return Err(ServiceError::TooLarge(format!(
+            "a request may carry at most {MAX_SIGNAL_BODY_BYTES} bytes"
+        )));
+    }
+    let root: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ValidationErrors::single("body", format!("not valid JSON: {e}")))?;
+    let Some(items) = root.get("signals").and_then(|v| v.as_array()) else {
+        return Err(ValidationErrors::single("signals", "required: an array of signals").into());
+    };
+    if items.is_empty() {
+        return Err(ValidationErrors::single("signals", "must hold at least one signal").into());
+    }
+    if items.len() > MAX_SIGNALS_PER_REQUEST {
+        return Err(ValidationErrors::single(
+            "signals",
+            format!("at most {MAX_SIGNALS_PER_REQUEST} signals per request"),
+        )
+        .into());
+    }
+    let mut errors = Vec::new();
+    let mut signals = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("signals[{i}]");
+        match serde_path_to_error::deserialize::<_, Signal>(item) {
+            Ok(signal) => match signal.validate(now) {
+                Ok(()) => signals.push(signal),
+                Err(e) => errors.extend(e.0.into_iter().map(|f| f.under(&path))),
+            },
+            Err(e) => {
+                let field = e.path().to_string();
+                let message = e.into_inner().to_string();
+                let error = if field == "." {
+                    // serde reports a missing field at the parent; name the field itself.
+                    match missing_field_name(&message) {
+                        Some(name) => FieldError::new(name, message),
+                        None => FieldError::new("", message),
+                    }
+                } else {
+                    FieldError::new(field, message)
+                };
+                errors.push(error.under(&path));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(signals)
+    } else {
+        Err(ValidationErrors(errors).into())
+    }
+}
+
+fn missing_field_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap()
+    }
+
+    fn field_errors(result: Result<Vec<Signal>, ServiceError>) -> Vec<FieldError> {
+        match result {
+            Err(ServiceError::Invalid(ValidationErrors(errors))) => errors,
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn when_batch_is_valid_should_parse_every_signal() {
+        let body = br#"{"signals": [
+            {"event_id": "e1", "customer_id": "c1", "kind": "view", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"},
+            {"event_id": "e2", "session_id": "anon", "kind": "purchase", "style_id": "s2", "sku": "s2-a", "timestamp": "2026-06-01T11:00:00Z", "context": {"device": "ios"}}
+        ]}"#;
+        let signals = parse_signal_batch(body, now()).unwrap();
+        assert_eq!(signals.len(), 2);
+        assert_eq!(signals[1].sku.as_deref(), Some("s2-a"));
+    }
+
+    #[test]
+    fn when_signals_are_invalid_should_name_each_field() {
+        let body = br#"{"signals": [
+            {"event_id": "e1", "customer_id": "c1", "kind": "stare", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"},
+            {"event_id": "e2", "customer_id": "c1", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"},
+            {"event_id": "e3", "kind": "view", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"},
+            {"event_id": "e4", "customer_id": "c1", "kind": "view", "style_id": "s1", "timestamp": "2030-01-01T00:00:00Z"}
+        ]}"#;
+        let fields: Vec<String> = field_errors(parse_signal_batch(body, now()))
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "signals[0].kind",
+                "signals[1].kind",
+                "signals[2].customer_id",
+                "signals[3].timestamp"
+            ]
+        );
+    }
+
+    #[test]
+    fn when_batch_is_too_big_should_reject_whole_request() {
+        let one = r#"{"event_id": "e", "customer_id": "c", "kind": "view", "style_id": "s", "timestamp": "2026-06-01T11:00:00Z"}"#;
+        let body = format!("{{\"signals\": [{}]}}", vec![one; 101].join(","));
+        let errors = field_errors(parse_signal_batch(body.as_bytes(), now()));
+        assert_eq!(errors[0].field, "signals");
+        let huge = vec![b' '; MAX_SIGNAL_BODY_BYTES + 1];
+        assert!(matches!(
+            parse_signal_batch(&huge, now()),
+            Err(ServiceError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn when_body_is_not_json_should_name_body() {
+        let errors = field_errors(parse_signal_batch(b"{nope", now()));
+        assert_eq!(errors[0].field, "body");
+        let errors = field_errors(parse_signal_batch(b"{\"signals\": 3}", now()));
+        assert_eq!(errors[0].field, "signals");
+    }
+}

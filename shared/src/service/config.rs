@@ -1,0 +1,275 @@
+//! The one configuration of a Framewise deployment: service, engine and optics tunables in
+//! one TOML file (`framewise serve --config FILE`, `FRAMEWISE_CONFIG` on Lambda). Every key
+//! is optional; a missing key keeps its documented default (`framewise config
+//! --print-defaults` prints them, from [`DEFAULTS_TOML`]). A file with an unknown key, a
+//! value of the wrong type or out of range is refused at start with an error naming the key.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::EngineConfig;
+use crate::models::ease::EaseParams;
+use crate::optics::frame::FrameRulesConfig;
+
+/// The documented defaults, as `framewise config --print-defaults` prints them. A test
+/// checks that this file parses to exactly [`ServiceConfig::default`].
+pub const DEFAULTS_TOML: &str = include_str!("defaults.toml");
+
+/// Tunables of a deployment. The engine and the optics rules have their own sections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceConfig {
+    /// A precomputed list older than this is recomputed on read.
+    pub list_max_age_secs: i64,
+    pub default_limit: usize,
+    pub max_limit: usize,
+    /// How many of a shopper's most recent signals feed their list.
+    pub history_limit: usize,
+    /// How many days of daily counts feed popularity and trending.
+    pub aggregate_window_days: i64,
+    /// Lists written per store call during regeneration.
+    pub write_chunk: usize,
+    /// Which collaborative scorer serves: the learned model when its artifact exists, or
+    /// the engine's co-occurrence neighbours.
+    pub collaborative: CollaborativeMode,
+    /// Strongest learned weights kept per style in the learned artifact.
+    pub learned_neighbours: usize,
+    /// L2 regularisation of the learned (EASE) model.
+    pub learned_lambda: f64,
+    pub engine: EngineConfig,
+    /// Prescription-to-frame rule thresholds (F1-F11), used by the list filter and by lens
+    /// advice alike.
+    pub optics: FrameRulesConfig,
+}
+
+/// Source of the collaborative term of the engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CollaborativeMode {
+    /// Train a pruned EASE model at regeneration and serve it (falls back to co-occurrence
+    /// when a model version has no learned artifact).
+    #[default]
+    Learned,
+    /// Serve the co-occurrence neighbours of the engine model only.
+    Cooccurrence,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            list_max_age_secs: 24 * 3600,
+            default_limit: 12,
+            max_limit: 100,
+            history_limit: 500,
+            aggregate_window_days: 365,
+            write_chunk: 100,
+            collaborative: CollaborativeMode::Learned,
+            learned_neighbours: 100,
+            learned_lambda: EaseParams::default().lambda,
+            engine: EngineConfig::default(),
+            optics: FrameRulesConfig::default(),
+        }
+    }
+}
+
+/// A configuration that cannot be used; the message names the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("configuration is not valid TOML: {0}")]
+    Syntax(String),
+    #[error("configuration key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+    #[error("configuration key `{key}` is unknown (see `framewise config --print-defaults`)")]
+    UnknownKey { key: String },
+}
+
+impl ServiceConfig {
+    /// Parses and validates a TOML configuration.
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Syntax(e.message().to_string()))?;
+        let defaults =
+            toml::Table::try_from(Self::default()).map_err(|e| ConfigError::Invalid {
+                key: String::new(),
+                message: e.to_string(),
+            })?;
+        if let Some(key) = unknown_key(&table, &defaults, "") {
+            return Err(ConfigError::UnknownKey { key });
+        }
+        let config: Self =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                ConfigError::Invalid {
+                    key: e.path().to_string(),
+                    message: e.into_inner().message().to_string(),
+                }
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads and validates a TOML configuration file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Checks every value is in its valid range; the first bad key is named.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| {
+            Err(ConfigError::Invalid {
+                key: key.to_string(),
+                message,
+            })
+        };
+        if self.list_max_age_secs < 0 {
+            return invalid("list_max_age_secs", "must be 0 or more".into());
+        }
+        if !(1..=crate::engine::MAX_LIST_SIZE).contains(&self.max_limit) {
+            let max = crate::engine::MAX_LIST_SIZE;
+            return invalid("max_limit", format!("must be between 1 and {max}"));
+        }
+        if !(1..=self.max_limit).contains(&self.default_limit) {
+            let max = self.max_limit;
+            return invalid(
+                "default_limit",
+                format!("must be between 1 and max_limit ({max})"),
+            );
+        }
+        for (key, value) in [
+            ("history_limit", self.history_limit),
+            ("write_chunk", self.write_chunk),
+            ("learned_neighbours", self.learned_neighbours),
+        ] {
+            if value == 0 {
+                return invalid(key, "must be at least 1".into());
+            }
+        }
+        if self.aggregate_window_days < 1 {
+            return invalid("aggregate_window_days", "must be at least 1".into());
+        }
+        if !(self.learned_lambda.is_finite() && self.learned_lambda > 0.0) {
+            return invalid("learned_lambda", "must be a positive number".into());
+        }
+        // The engine clamps bad values when it runs; a configuration must not rely on that.
+        let sanitized = toml::Table::try_from(self.engine.sanitized());
+        let given = toml::Table::try_from(&self.engine);
+        if let (Ok(sanitized), Ok(given)) = (sanitized, given) {
+            if let Some((key, valid)) = first_difference(&given, &sanitized, "engine") {
+                return invalid(
+                    &key,
+                    format!("out of range (the nearest valid value is {valid})"),
+                );
+            }
+        }
+        let optics = toml::Table::try_from(&self.optics).unwrap_or_default();
+        if let Some(key) = first_non_finite(&optics, "optics") {
+            return invalid(&key, "must be a finite number".into());
+        }
+        Ok(())
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// The first key of `given` that `known` (the serialized defaults) does not have.
+fn unknown_key(given: &toml::Table, known: &toml::Table, prefix: &str) -> Option<String> {
+    given.iter().find_map(|(key, value)| match known.get(key) {
+        None => Some(join(prefix, key)),
+        Some(toml::Value::Table(known)) => match value {
+            toml::Value::Table(given) => unknown_key(given, known, &join(prefix, key)),
+            _ => None,
+        },
+        Some(_) => None,
+    })
+}
+
+/// The first key whose value differs between two serializations, with the second value.
+fn first_difference(a: &toml::Table, b: &toml::Table, prefix: &str) -> Option<(String, String)> {
+    a.iter().find_map(|(key, left)| {
+        let right = b.get(key)?;
+        match (left, right) {
+            (toml::Value::Table(l), toml::Value::Table(r)) => {
+                first_difference(l, r, &join(prefix, key))
+            }
+            (l, r) if l != r => Some((join(prefix, key), r.to_string())),
+            _ => None,
+        }
+    })
+}
+
+fn first_non_finite(table: &toml::Table, prefix: &str) -> Option<String> {
+    table.iter().find_map(|(key, value)| match value {
+        toml::Value::Float(f) if !f.is_finite() => Some(join(prefix, key)),
+        toml::Value::Table(t) => first_non_finite(t, &join(prefix, key)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        match ServiceConfig::from_toml_str(text) {
+            Err(e) => e.to_string(),
+            Ok(c) => panic!("expected an error, got {c:?}"),
+        }
+    }
+
+    #[test]
+    fn when_defaults_file_parsed_should_equal_default_config() {
+        let parsed = ServiceConfig::from_toml_str(DEFAULTS_TOML).expect("defaults parse");
+        assert_eq!(parsed, ServiceConfig::default());
+    }
+
+    #[test]
+    fn when_empty_should_use_defaults_and_when_partial_should_override_only_those_keys() {
+        assert_eq!(
+            ServiceConfig::from_toml_str("").expect("empty"),
+            ServiceConfig::default()
+        );
+        let config = ServiceConfig::from_toml_str(
+            "default_limit = 20\ncollaborative = \"cooccurrence\"\n[engine]\nhemisphere = \"south\"\n[engine.kind_weights]\npurchase = 8.0\n[optics]\nhigh_minus = -3.5\n",
+        )
+        .expect("valid");
+        assert_eq!(config.default_limit, 20);
+        assert_eq!(config.collaborative, CollaborativeMode::Cooccurrence);
+        assert_eq!(config.engine.hemisphere, crate::engine::Hemisphere::South);
+        assert!((config.engine.kind_weights.purchase - 8.0).abs() < 1e-6);
+        assert!((config.optics.high_minus + 3.5).abs() < 1e-6);
+        assert_eq!(config.max_limit, 100, "untouched keys keep their default");
+    }
+
+    #[test]
+    fn when_key_unknown_should_name_it_with_its_section() {
+        assert!(error("defualt_limit = 3").contains("`defualt_limit`"));
+        let e = error("[engine.kind_weights]\npurchse = 3.0");
+        assert!(e.contains("`engine.kind_weights.purchse`"), "{e}");
+    }
+
+    #[test]
+    fn when_value_has_wrong_type_or_range_should_name_the_key() {
+        let e = error("[engine]\ndiversity_lambda = \"high\"");
+        assert!(e.contains("engine.diversity_lambda"), "{e}");
+        let e = error("[engine]\ndiversity_lambda = 1.5");
+        assert!(e.contains("`engine.diversity_lambda`"), "{e}");
+        assert!(error("default_limit = 0").contains("`default_limit`"));
+        assert!(error("max_limit = 500").contains("`max_limit`"));
+        assert!(error("learned_lambda = -1.0").contains("`learned_lambda`"));
+        assert!(error("[optics]\nhigh_plus = nan").contains("`optics.high_plus`"));
+        assert!(error("collaborative = \"magic\"").contains("`collaborative`"));
+        assert!(error("default_limit = ").contains("not valid TOML"));
+    }
+}

@@ -1,0 +1,316 @@
+//! Serving lists: the shopper's page (precomputed when fresh, computed now otherwise), the
+//! product, similar, also-bought and trending reads, and how a list is computed and stored.
+//! This is the file that answers "where is the list computed".
+
+use chrono::{DateTime, Utc};
+
+use super::cursor::{decode_cursor, encode_cursor};
+use super::{not_found, Framewise};
+use crate::domain::{
+    validate_id, Category, Customer, ListPage, ListSource, Prescription, RecommendationPage,
+    RecommendedItem, ScoredItem, Signal, StoredList, Style, Subject,
+};
+use crate::engine::{Engine, RecommendRequest};
+use crate::error::{ServiceError, StoreError, ValidationErrors};
+use crate::optics::frame::FrameRulesConfig;
+use crate::optics::lens::{recommend_lens, LensRequest, LensSummary};
+
+/// Query of `GET /v1/customers/{id}/recommendations`.
+#[derive(Debug, Clone, Default)]
+pub struct RecommendationQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub placement: Option<String>,
+    /// An anonymous session whose signals seed the list of an unknown customer.
+    pub session_id: Option<String>,
+}
+
+impl Framewise {
+    /// A page of the customer's list: the precomputed one when fresh, else computed now.
+    /// Items carry lens advice when the customer has a prescription. The customer is read
+    /// once, alongside the list, and serves both a stale list's recompute and lens advice.
+    pub async fn recommendations(
+        &self,
+        customer_id: &str,
+        query: RecommendationQuery,
+        now: DateTime<Utc>,
+    ) -> Result<RecommendationPage, ServiceError> {
+        validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
+        let limit = self.check_limit(query.limit)?;
+        if let Some(placement) = &query.placement {
+            validate_id(placement).map_err(|m| ValidationErrors::single("placement", m))?;
+        }
+        if let Some(session) = &query.session_id {
+            validate_id(session).map_err(|m| ValidationErrors::single("session_id", m))?;
+        }
+        let engine = self.engine();
+        let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
+        let offset = cursor.as_ref().map_or(0, |(_, offset)| *offset);
+        let (stored, customer) = tokio::try_join!(
+            self.stores.lists.get_list_page(customer_id, offset, limit),
+            self.stores.profiles.get_customer(customer_id),
+        )?;
+        let lens = LensAdvisor::for_customer(customer.as_ref(), &self.config.optics);
+
+        if let Some((recommendation_id, _)) = cursor {
+            let list = stored
+                .filter(|l| l.recommendation_id == recommendation_id)
+                .ok_or_else(|| {
+                    ValidationErrors::single(
+                        "cursor",
+                        "the list this cursor points into was replaced; request the first page again",
+                    )
+                })?;
+            return Ok(page(&engine, list, query.placement, lens.as_ref()));
+        }
+        if let Some(list) = stored.filter(|l| {
+            now.signed_duration_since(l.generated_at).num_seconds() < self.config.list_max_age_secs
+        }) {
+            return Ok(page(&engine, list, query.placement, lens.as_ref()));
+        }
+
+        let mut history = self
+            .history(&Subject::Customer(customer_id.to_string()))
+            .await?;
+        let known = customer.is_some() || !history.is_empty();
+        if !known {
+            if let Some(session) = &query.session_id {
+                history = self.history(&Subject::Session(session.clone())).await?;
+            }
+        }
+        let source = if known {
+            ListSource::Realtime
+        } else {
+            ListSource::ColdStart
+        };
+        let list = self.compute_list(
+            &engine,
+            customer_id,
+            customer.as_ref(),
+            &history,
+            now,
+            source,
+        );
+        // Lists of unknown ids are not stored: random ids must not grow the store.
+        if known {
+            self.stores
+                .lists
+                .put_lists(std::slice::from_ref(&list))
+                .await?;
+        }
+        Ok(page(
+            &engine,
+            list.page(0, limit),
+            query.placement,
+            lens.as_ref(),
+        ))
+    }
+
+    /// The style with its colourways, sizes and current stock.
+    pub async fn product(&self, style_id: &str) -> Result<Style, ServiceError> {
+        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
+        self.stores
+            .catalog
+            .get_style(style_id)
+            .await?
+            .ok_or_else(|| not_found("product", style_id))
+    }
+
+    pub fn similar(
+        &self,
+        style_id: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<RecommendedItem>, ServiceError> {
+        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
+        let limit = self.check_limit(limit)?;
+        let engine = self.engine();
+        let items = engine
+            .similar(style_id, limit)
+            .ok_or_else(|| not_found("product", style_id))?;
+        Ok(hydrate(&engine, items, None))
+    }
+
+    pub fn also_bought(
+        &self,
+        style_id: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<RecommendedItem>, ServiceError> {
+        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
+        let limit = self.check_limit(limit)?;
+        let engine = self.engine();
+        let items = engine
+            .also_bought(style_id, limit)
+            .ok_or_else(|| not_found("product", style_id))?;
+        Ok(hydrate(&engine, items, None))
+    }
+
+    pub fn trending(
+        &self,
+        category: Option<Category>,
+        limit: Option<usize>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RecommendedItem>, ServiceError> {
+        let limit = self.check_limit(limit)?;
+        let engine = self.engine();
+        Ok(hydrate(
+            &engine,
+            engine.trending(category, limit, now),
+            None,
+        ))
+    }
+
+    fn check_limit(&self, limit: Option<usize>) -> Result<usize, ValidationErrors> {
+        let limit = limit.unwrap_or(self.config.default_limit);
+        if limit == 0 || limit > self.config.max_limit {
+            return Err(ValidationErrors::single(
+                "limit",
+                format!("must be between 1 and {}", self.config.max_limit),
+            ));
+        }
+        Ok(limit)
+    }
+
+    pub(super) async fn history(&self, subject: &Subject) -> Result<Vec<Signal>, StoreError> {
+        self.stores
+            .signals
+            .history(subject, self.config.history_limit)
+            .await
+    }
+
+    fn compute_list(
+        &self,
+        engine: &Engine,
+        customer_id: &str,
+        customer: Option<&Customer>,
+        history: &[Signal],
+        now: DateTime<Utc>,
+        source: ListSource,
+    ) -> StoredList {
+        let items = engine.recommend(&RecommendRequest {
+            customer,
+            history,
+            now,
+            limit: self.config.engine.list_size,
+        });
+        StoredList {
+            recommendation_id: new_recommendation_id(),
+            customer_id: customer_id.to_string(),
+            model_version: engine.model_version().to_string(),
+            generated_at: now,
+            source,
+            items,
+        }
+    }
+
+    /// Recomputes and stores the list of one customer from their current history.
+    pub async fn recompute_customer(
+        &self,
+        customer_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StoredList, ServiceError> {
+        let engine = self.engine();
+        let list = self.compute_for_storage(&engine, customer_id, now).await?;
+        self.stores
+            .lists
+            .put_lists(std::slice::from_ref(&list))
+            .await?;
+        Ok(list)
+    }
+
+    /// The list to precompute for a customer, from their stored profile and history.
+    pub(super) async fn compute_for_storage(
+        &self,
+        engine: &Engine,
+        customer_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StoredList, ServiceError> {
+        let customer = self.stores.profiles.get_customer(customer_id).await?;
+        let history = self
+            .history(&Subject::Customer(customer_id.to_string()))
+            .await?;
+        Ok(self.compute_list(
+            engine,
+            customer_id,
+            customer.as_ref(),
+            &history,
+            now,
+            ListSource::Precomputed,
+        ))
+    }
+}
+
+/// Lens advice for the items of one page, for a shopper with a prescription, under the
+/// configured frame rules.
+struct LensAdvisor<'a> {
+    rx: &'a Prescription,
+    request: LensRequest,
+    rules: &'a FrameRulesConfig,
+}
+
+impl<'a> LensAdvisor<'a> {
+    fn for_customer(customer: Option<&'a Customer>, rules: &'a FrameRulesConfig) -> Option<Self> {
+        let customer = customer?;
+        Some(Self {
+            rx: customer.prescription.as_ref()?,
+            request: LensRequest {
+                child: customer.age_band.is_some_and(|a| a.is_child()),
+                ..LensRequest::default()
+            },
+            rules,
+        })
+    }
+
+    fn advise(&self, style: &Style, item: &mut RecommendedItem) {
+        if let Some(size) = item.size.as_ref() {
+            let advice = recommend_lens(self.rx, &self.request, Some((style, size)), self.rules);
+            item.lens = LensSummary::of(&advice);
+        }
+    }
+}
+
+fn new_recommendation_id() -> String {
+    format!("rec-{}", uuid::Uuid::now_v7().simple())
+}
+
+/// Joins scored items with display data (and lens advice, for a shopper with a
+/// prescription), skipping styles no longer sellable.
+fn hydrate(
+    engine: &Engine,
+    items: Vec<ScoredItem>,
+    lens: Option<&LensAdvisor<'_>>,
+) -> Vec<RecommendedItem> {
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let style = engine.style(&item.style_id)?;
+            if !style.is_available() {
+                return None;
+            }
+            let mut item = RecommendedItem::from_style(style, item);
+            if let Some(lens) = lens {
+                lens.advise(style, &mut item);
+            }
+            Some(item)
+        })
+        .collect()
+}
+
+fn page(
+    engine: &Engine,
+    list: ListPage,
+    placement: Option<String>,
+    lens: Option<&LensAdvisor<'_>>,
+) -> RecommendationPage {
+    let end = list.offset + list.items.len();
+    let next_cursor = (end < list.total).then(|| encode_cursor(&list.recommendation_id, end));
+    RecommendationPage {
+        recommendation_id: list.recommendation_id,
+        customer_id: list.customer_id,
+        model_version: list.model_version,
+        generated_at: list.generated_at,
+        source: list.source,
+        placement,
+        items: hydrate(engine, list.items, lens),
+        next_cursor,
+    }
+}

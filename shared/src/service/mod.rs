@@ -1,0 +1,99 @@
+//! Use cases over the ports, one file each: serve lists ([`lists`]), accept and apply
+//! signals ([`signals`]), rebuild and publish models ([`models`], [`regeneration`]), keep
+//! the catalogue ([`catalog`]) and shopper profiles ([`profiles`]). The HTTP router, the
+//! local CLI and the Lambda functions all call this one service; requests arrive here
+//! already parsed (see [`crate::api`]).
+
+mod catalog;
+mod config;
+mod cursor;
+mod lists;
+mod models;
+mod profiles;
+mod regeneration;
+mod signals;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::{Arc, RwLock};
+
+use chrono::Utc;
+use tokio::sync::Notify;
+
+use crate::engine::Engine;
+use crate::error::ServiceError;
+use crate::ports::Stores;
+
+pub use catalog::CatalogSyncReport;
+pub use config::{CollaborativeMode, ConfigError, ServiceConfig, DEFAULTS_TOML};
+pub use lists::RecommendationQuery;
+pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT};
+pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};
+pub use signals::ProcessReport;
+
+/// The Framewise service: stores behind ports plus the current engine snapshot.
+pub struct Framewise {
+    stores: Stores,
+    config: ServiceConfig,
+    /// Swapped whole when the catalogue or the model changes; readers clone the Arc.
+    engine: RwLock<Arc<Engine>>,
+    /// Woken when signals are queued, so an in-process worker need not poll.
+    signals_queued: Arc<Notify>,
+}
+
+impl Framewise {
+    /// Loads the catalogue and the current model artifact (building a first model if there
+    /// is none yet).
+    pub async fn open(stores: Stores, config: ServiceConfig) -> Result<Self, ServiceError> {
+        let styles = stores.catalog.list_styles().await?;
+        let model = match models::load_current_model(&stores).await? {
+            Some(model) => model,
+            None => models::build_model(&stores, &config, &styles, Utc::now()).await?,
+        };
+        let engine = models::build_engine(&stores, &config, styles, model).await;
+        Ok(Self {
+            stores,
+            config,
+            engine: RwLock::new(Arc::new(engine)),
+            signals_queued: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// Notified after every accepted signal batch.
+    pub fn signals_queued(&self) -> Arc<Notify> {
+        self.signals_queued.clone()
+    }
+
+    /// The engine snapshot serving requests right now.
+    pub fn engine(&self) -> Arc<Engine> {
+        match self.engine.read() {
+            Ok(guard) => guard.clone(),
+            // A panic while holding the lock cannot leave an Arc half-written.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn swap_engine(&self, engine: Engine) {
+        let engine = Arc::new(engine);
+        match self.engine.write() {
+            Ok(mut guard) => *guard = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+    }
+}
+
+fn not_found(what: &'static str, id: &str) -> ServiceError {
+    ServiceError::NotFound {
+        what,
+        id: id.to_string(),
+    }
+}

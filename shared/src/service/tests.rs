@@ -1,0 +1,165 @@
+//! Service tests over the memory stores: the learned model published, served and folded
+//! into lists.
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::adapters::memory_stores;
+use crate::demo::{self, DemoConfig, DemoData};
+use crate::domain::SignalKind;
+use crate::domain::{RecommendationPage, Signal, Subject};
+use crate::models::SparseItemModel;
+
+fn demo_data() -> DemoData {
+    demo::generate(&DemoConfig {
+        styles: 80,
+        customers: 200,
+        days: 60,
+        ..DemoConfig::default()
+    })
+}
+
+async fn regenerated(data: &DemoData, config: ServiceConfig) -> (Framewise, DateTime<Utc>) {
+    let service = Framewise::open(memory_stores(), config).await.unwrap();
+    service.import_styles(&data.styles).await.unwrap();
+    service.import_customers(&data.customers).await.unwrap();
+    let signals = crate::import::interactions_to_signals(&data.interactions);
+    let now = DemoConfig::default().end;
+    service.apply_signals(&signals, now).await.unwrap();
+    service.regenerate(now, &|_, _| {}).await.unwrap();
+    (service, now)
+}
+
+#[tokio::test]
+async fn when_regenerated_on_demo_data_should_publish_and_serve_learned_model() {
+    let data = demo_data();
+    let (service, _) = regenerated(&data, ServiceConfig::default()).await;
+    let version = service.stores().artifacts.current().await.unwrap().unwrap();
+    let artifacts = &service.stores().artifacts;
+    assert!(artifacts
+        .get(&version, MODEL_ARTIFACT)
+        .await
+        .unwrap()
+        .is_some());
+    let learned = artifacts.get(&version, LEARNED_ARTIFACT).await.unwrap();
+    assert!(SparseItemModel::from_bytes(&learned.unwrap()).is_ok());
+    assert_eq!(service.engine().collaborative_name(), "learned");
+    // A reopened service (e.g. another worker) loads the learned artifact too.
+    let reopened = Framewise::open(service.stores().clone(), ServiceConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(reopened.engine().collaborative_name(), "learned");
+}
+
+#[tokio::test]
+async fn when_collaborative_is_cooccurrence_should_not_train_learned_model() {
+    let data = demo_data();
+    let config = ServiceConfig {
+        collaborative: CollaborativeMode::Cooccurrence,
+        ..ServiceConfig::default()
+    };
+    let (service, _) = regenerated(&data, config).await;
+    let version = service.stores().artifacts.current().await.unwrap().unwrap();
+    let learned = service.stores().artifacts.get(&version, LEARNED_ARTIFACT);
+    assert!(learned.await.unwrap().is_none());
+    assert_eq!(service.engine().collaborative_name(), "cooccurrence");
+}
+
+#[tokio::test]
+async fn when_shopper_buys_should_fold_purchase_into_next_list_without_retraining() {
+    let data = demo_data();
+    let (service, now) = regenerated(&data, ServiceConfig::default()).await;
+    let customer = &data.customers[0].id;
+    let before = service
+        .recommendations(customer, RecommendationQuery::default(), now)
+        .await
+        .unwrap();
+    let bought = before.items[0].style_id.clone();
+    let signal = Signal {
+        event_id: "fold-in-1".into(),
+        customer_id: Some(customer.clone()),
+        session_id: None,
+        kind: SignalKind::Purchase,
+        style_id: bought.clone(),
+        sku: None,
+        timestamp: now,
+        recommendation_id: None,
+        placement: None,
+        context: Default::default(),
+    };
+    let version = service.engine().model_version().to_string();
+    service.apply_signals(&[signal], now).await.unwrap();
+    let after = service
+        .recommendations(customer, RecommendationQuery::default(), now)
+        .await
+        .unwrap();
+    assert_eq!(after.model_version, version, "no retraining happened");
+    let ids = |p: &RecommendationPage| -> Vec<String> {
+        p.items.iter().map(|i| i.style_id.clone()).collect()
+    };
+    assert_ne!(
+        ids(&before),
+        ids(&after),
+        "the purchase should change the list"
+    );
+    let history = service
+        .stores()
+        .signals
+        .history(&Subject::Customer(customer.clone()), 500)
+        .await
+        .unwrap();
+    let engine = service.engine();
+    let names: Vec<&str> = history
+        .iter()
+        .filter_map(|s| engine.style(&s.style_id))
+        .map(|s| s.name.as_str())
+        .collect();
+    let because: Vec<&str> = after
+        .items
+        .iter()
+        .flat_map(|i| &i.reasons)
+        .filter(|r| r.code.starts_with("because_you"))
+        .map(|r| r.text.as_str())
+        .collect();
+    assert!(!because.is_empty(), "learned scores should be anchored");
+    assert!(
+        because.iter().all(|t| names.iter().any(|n| t.contains(n))),
+        "{because:?}"
+    );
+}
+
+/// Share of each shopper's top-12 that fits their hidden taste.
+async fn taste_share(service: &Framewise, data: &DemoData, now: DateTime<Utc>) -> (f64, f64) {
+    let trending = service.trending(None, Some(12), now).unwrap();
+    let (mut personal, mut popular, mut total) = (0usize, 0usize, 0usize);
+    let engine = service.engine();
+    let fits = |taste: &demo::Taste, id: &str| engine.style(id).is_some_and(|s| taste.matches(s));
+    for taste in &data.tastes {
+        let page = service
+            .recommendations(&taste.customer_id, RecommendationQuery::default(), now)
+            .await
+            .unwrap();
+        personal += page
+            .items
+            .iter()
+            .filter(|i| fits(taste, &i.style_id))
+            .count();
+        popular += trending.iter().filter(|i| fits(taste, &i.style_id)).count();
+        total += 12;
+    }
+    (
+        personal as f64 / total as f64,
+        popular as f64 / total as f64,
+    )
+}
+
+#[tokio::test]
+async fn when_serving_learned_model_should_match_hidden_taste_better_than_popularity() {
+    let data = demo_data();
+    let (service, now) = regenerated(&data, ServiceConfig::default()).await;
+    let (learned, popular) = taste_share(&service, &data, now).await;
+    assert!(
+        learned > popular,
+        "learned {learned:.3} vs popularity {popular:.3}"
+    );
+}
