@@ -21,7 +21,7 @@ use crate::models::ease::EaseParams;
 use crate::models::serving::train_sparse_ease;
 use crate::models::{Dataset, LearnError, LearnedScorer, SparseItemModel};
 use crate::optics::frame::{best_size, FrameRulesConfig};
-use crate::optics::lens::{recommend_lens, LensRecommendation, LensRequest, LensSummary};
+use crate::optics::lens::{recommend_lens, LensRecommendation, LensRequest};
 use crate::optics::profile::{parse_profile, ProfileView};
 use crate::ports::{EnqueueOutcome, Stores};
 
@@ -1172,7 +1172,7 @@ impl Framewise {
                 continue;
             };
             let advice = recommend_lens(rx, &request, Some((style, size)), &config);
-            item.lens = LensSummary::of(&advice);
+            item.lens = advice.summary();
         }
         Ok(page)
     }

@@ -6,93 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::frame::{evaluate, FrameCheck, FrameRulesConfig};
 use super::rx::RxSummary;
-use crate::domain::{Category, FrameSize, Prescription, RimType, Style};
+use crate::domain::{Category, FrameSize, LensSummary, Prescription, RimType, Style};
 
-/// Lens materials with their optical data (index, Abbe, specific gravity).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LensMaterial {
-    /// CR-39 standard plastic, 1.50.
-    Cr39,
-    Trivex,
-    Polycarbonate,
-    Index156,
-    Index160,
-    Index167,
-    Index174,
-}
-
-impl LensMaterial {
-    pub fn index(self) -> f32 {
-        match self {
-            Self::Cr39 => 1.50,
-            Self::Trivex => 1.53,
-            Self::Polycarbonate => 1.59,
-            Self::Index156 => 1.56,
-            Self::Index160 => 1.60,
-            Self::Index167 => 1.67,
-            Self::Index174 => 1.74,
-        }
-    }
-
-    pub fn abbe(self) -> f32 {
-        match self {
-            Self::Cr39 => 58.0,
-            Self::Trivex => 43.0,
-            Self::Polycarbonate => 30.0,
-            Self::Index156 => 37.0,
-            Self::Index160 => 41.0,
-            Self::Index167 => 32.0,
-            Self::Index174 => 33.0,
-        }
-    }
-
-    /// Typical minimum centre thickness in mm (section 2); PC and Trivex are assumptions.
-    pub fn min_centre_thickness(self) -> f32 {
-        match self {
-            Self::Cr39 => 2.0,
-            Self::Trivex => 1.5,
-            Self::Polycarbonate => 1.5,
-            Self::Index156 => 1.4,
-            Self::Index160 => 1.2,
-            Self::Index167 => 1.1,
-            Self::Index174 => 1.5,
-        }
-    }
-
-    /// Impact-resistant and drillable: what rimless, kids and sport need.
-    pub fn is_impact_resistant(self) -> bool {
-        matches!(self, Self::Trivex | Self::Polycarbonate)
-    }
-
-    /// Blocks UV without a separate treatment (PC and high index).
-    pub fn blocks_uv(self) -> bool {
-        !matches!(self, Self::Cr39 | Self::Trivex)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Cr39 => "standard plastic (CR-39, 1.50)",
-            Self::Trivex => "Trivex (1.53)",
-            Self::Polycarbonate => "polycarbonate (1.59)",
-            Self::Index156 => "mid index 1.56",
-            Self::Index160 => "high index 1.60",
-            Self::Index167 => "high index 1.67",
-            Self::Index174 => "high index 1.74",
-        }
-    }
-}
-
-/// Lens design by need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LensDesign {
-    SingleVision,
-    Progressive,
-    Office,
-    Bifocal,
-    Reader,
-}
+// The lens vocabulary lives in the domain; re-exported so `optics::lens` stays the one place
+// to find lens advice.
+pub use crate::domain::{LensDesign, LensMaterial};
 
 /// How the glasses will be used; drives design, treatments and the sun category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -408,31 +326,18 @@ pub fn recommend_lens(
     }
 }
 
-/// The lens advice for one recommended frame, compact enough for every list item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LensSummary {
-    pub material: LensMaterial,
-    pub index: f32,
-    pub design: LensDesign,
-    /// The frame size the estimate is for.
-    pub size: String,
-    pub edge_thickness_mm: f32,
-    pub centre_thickness_mm: f32,
-    pub reason: String,
-}
-
-impl LensSummary {
-    /// From full advice that checked a frame; `None` without a frame check.
-    pub fn of(advice: &LensRecommendation) -> Option<Self> {
-        let frame = advice.frame.as_ref()?;
-        Some(Self {
-            material: advice.material,
-            index: advice.index,
-            design: advice.design,
+impl LensRecommendation {
+    /// The compact advice for a list item; `None` without a frame check.
+    pub fn summary(&self) -> Option<LensSummary> {
+        let frame = self.frame.as_ref()?;
+        Some(LensSummary {
+            material: self.material,
+            index: self.index,
+            design: self.design,
             size: frame.size_label.clone(),
             edge_thickness_mm: (frame.thickness.edge * 10.0).round() / 10.0,
             centre_thickness_mm: (frame.thickness.centre * 10.0).round() / 10.0,
-            reason: advice.material_reason.clone(),
+            reason: self.material_reason.clone(),
         })
     }
 }
