@@ -2,10 +2,12 @@
 
 pub mod catalog;
 pub mod customer;
+pub mod lens;
 pub mod recommendation;
 pub mod signal;
 
 pub use catalog::*;
 pub use customer::*;
+pub use lens::*;
 pub use recommendation::*;
 pub use signal::*;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{Category, FrameColour, FrameSize, Material, RimType, Shape, Style};
+use super::lens::LensSummary;
 
 /// Why an item is on the list, as a stable code plus human-readable text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,7 +112,7 @@ pub struct RecommendedItem {
     pub size: Option<FrameSize>,
     /// Lens advice for this frame when the shopper has a prescription (set at hydration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lens: Option<crate::optics::lens::LensSummary>,
+    pub lens: Option<LensSummary>,
 }
 
 /// A page of a recommendation list as returned by the API.

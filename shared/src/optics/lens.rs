@@ -1,123 +1,19 @@
-//! Lens recommendation (domain brief section 4): material/index from the maximum meridian
-//! power and the cylinder, design from the ADD and the use, coatings and treatments each
-//! with a reason, the sun filter category by use, and the edge thickness in a chosen frame.
+//! Lens recommendation (domain brief section 4): the material and design (chosen in
+//! [`super::lens_choice`]), coatings and treatments each with a reason, the sun filter
+//! category by use, and the edge thickness in a chosen frame.
 
 use serde::{Deserialize, Serialize};
 
 use super::frame::{evaluate, FrameCheck, FrameRulesConfig};
 use super::rx::RxSummary;
-use crate::domain::{Category, FrameSize, Prescription, RimType, Style};
+use crate::domain::{Category, FrameSize, LensSummary, Prescription, Style};
 
-/// Lens materials with their optical data (index, Abbe, specific gravity).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LensMaterial {
-    /// CR-39 standard plastic, 1.50.
-    Cr39,
-    Trivex,
-    Polycarbonate,
-    Index156,
-    Index160,
-    Index167,
-    Index174,
-}
-
-impl LensMaterial {
-    pub fn index(self) -> f32 {
-        match self {
-            Self::Cr39 => 1.50,
-            Self::Trivex => 1.53,
-            Self::Polycarbonate => 1.59,
-            Self::Index156 => 1.56,
-            Self::Index160 => 1.60,
-            Self::Index167 => 1.67,
-            Self::Index174 => 1.74,
-        }
-    }
-
-    pub fn abbe(self) -> f32 {
-        match self {
-            Self::Cr39 => 58.0,
-            Self::Trivex => 43.0,
-            Self::Polycarbonate => 30.0,
-            Self::Index156 => 37.0,
-            Self::Index160 => 41.0,
-            Self::Index167 => 32.0,
-            Self::Index174 => 33.0,
-        }
-    }
-
-    /// Typical minimum centre thickness in mm (section 2); PC and Trivex are assumptions.
-    pub fn min_centre_thickness(self) -> f32 {
-        match self {
-            Self::Cr39 => 2.0,
-            Self::Trivex => 1.5,
-            Self::Polycarbonate => 1.5,
-            Self::Index156 => 1.4,
-            Self::Index160 => 1.2,
-            Self::Index167 => 1.1,
-            Self::Index174 => 1.5,
-        }
-    }
-
-    /// Impact-resistant and drillable: what rimless, kids and sport need.
-    pub fn is_impact_resistant(self) -> bool {
-        matches!(self, Self::Trivex | Self::Polycarbonate)
-    }
-
-    /// Blocks UV without a separate treatment (PC and high index).
-    pub fn blocks_uv(self) -> bool {
-        !matches!(self, Self::Cr39 | Self::Trivex)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Cr39 => "standard plastic (CR-39, 1.50)",
-            Self::Trivex => "Trivex (1.53)",
-            Self::Polycarbonate => "polycarbonate (1.59)",
-            Self::Index156 => "mid index 1.56",
-            Self::Index160 => "high index 1.60",
-            Self::Index167 => "high index 1.67",
-            Self::Index174 => "high index 1.74",
-        }
-    }
-}
-
-/// Lens design by need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LensDesign {
-    SingleVision,
-    Progressive,
-    Office,
-    Bifocal,
-    Reader,
-}
-
-/// How the glasses will be used; drives design, treatments and the sun category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LensUse {
-    Everyday,
-    Desk,
-    NearOnly,
-    Driving,
-    NightDriving,
-    Outdoor,
-    Water,
-    Snow,
-    Sport,
-}
-
-/// What the shopper asks for beyond the prescription.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LensRequest {
-    /// Overrides the design chosen from the ADD and the uses.
-    pub design: Option<LensDesign>,
-    pub uses: Vec<LensUse>,
-    /// A child wears them: impact-resistant lenses are mandatory.
-    pub child: bool,
-}
+// The lens vocabulary lives in the domain and the choosers one layer down; re-exported so
+// `optics::lens` stays the one place to find lens advice.
+pub use super::lens_choice::{
+    choose_design, choose_material, needs_surfacing, LensRequest, LensUse,
+};
+pub use crate::domain::{LensDesign, LensMaterial};
 
 /// Included by default or offered as an option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,103 +70,20 @@ pub struct LensRecommendation {
     pub assisted_ordering: Option<String>,
 }
 
-/// The design from the ADD and the uses (section 4 "Design by need").
-pub fn choose_design(summary: &RxSummary, request: &LensRequest) -> (LensDesign, String) {
-    if let Some(d) = request.design {
-        return (d, "The design you chose".to_string());
+impl LensRecommendation {
+    /// The compact advice for a list item; `None` without a frame check.
+    pub fn summary(&self) -> Option<LensSummary> {
+        let frame = self.frame.as_ref()?;
+        Some(LensSummary {
+            material: self.material,
+            index: self.index,
+            design: self.design,
+            size: frame.size_label.clone(),
+            edge_thickness_mm: (frame.thickness.edge * 10.0).round() / 10.0,
+            centre_thickness_mm: (frame.thickness.centre * 10.0).round() / 10.0,
+            reason: self.material_reason.clone(),
+        })
     }
-    if summary.add <= 0.0 {
-        return (
-            LensDesign::SingleVision,
-            "No reading addition: single vision lenses".to_string(),
-        );
-    }
-    if request.uses.contains(&LensUse::NearOnly) {
-        return (
-            LensDesign::Reader,
-            "Near only: single vision readers with your distance power plus the addition"
-                .to_string(),
-        );
-    }
-    if request.uses.contains(&LensUse::Desk) {
-        return (
-            LensDesign::Office,
-            "Desk work: an office lens puts the screen distance at the top and reading below"
-                .to_string(),
-        );
-    }
-    (
-        LensDesign::Progressive,
-        "You have a reading addition: progressives cover far, screen and near without a line"
-            .to_string(),
-    )
-}
-
-/// Does the material need a surfaced (not stock) blank: multifocals and strong powers.
-pub fn needs_surfacing(design: LensDesign, summary: &RxSummary) -> bool {
-    matches!(
-        design,
-        LensDesign::Progressive | LensDesign::Office | LensDesign::Bifocal
-    ) || summary.max_meridian_power > 4.0
-        || summary.max_cyl > 2.0
-}
-
-/// The material: impact-resistant where mandatory (kids, sport, rimless), else the index
-/// table by maximum meridian power P and |CYL|.
-pub fn choose_material(
-    summary: &RxSummary,
-    request: &LensRequest,
-    style: Option<&Style>,
-) -> (LensMaterial, String) {
-    let p = summary.max_meridian_power;
-    let cyl = summary.max_cyl;
-    let rim = style.map(|s| s.rim);
-    let category = style.map(|s| s.category);
-    if rim == Some(RimType::Rimless) {
-        return (
-            LensMaterial::Trivex,
-            "Rimless mounts are drilled: Trivex drills cleanly and resists cracking".to_string(),
-        );
-    }
-    if request.child || category == Some(Category::Kids) {
-        return (
-            LensMaterial::Polycarbonate,
-            "Children's lenses must be impact resistant: polycarbonate".to_string(),
-        );
-    }
-    if request.uses.contains(&LensUse::Sport) || category == Some(Category::Sport) {
-        return (
-            LensMaterial::Polycarbonate,
-            "Sport needs impact-resistant polycarbonate lenses".to_string(),
-        );
-    }
-    let (material, why) = if p <= 2.0 && cyl <= 2.0 {
-        (
-            LensMaterial::Cr39,
-            "Low power: standard plastic is thin enough and has the clearest optics",
-        )
-    } else if p <= 2.5 && cyl <= 2.0 {
-        (
-            LensMaterial::Index156,
-            "Mild power: a mid-index 1.56 lens keeps the edges slim",
-        )
-    } else if p <= 4.0 && cyl <= 3.0 {
-        (
-            LensMaterial::Index160,
-            "Moderate power: high index 1.60 gives thinner, lighter lenses",
-        )
-    } else if p <= 7.0 && cyl <= 4.0 {
-        (
-            LensMaterial::Index167,
-            "Strong power: high index 1.67 keeps the lenses thin",
-        )
-    } else {
-        (
-            LensMaterial::Index174,
-            "Very strong power: 1.74 is the thinnest lens available",
-        )
-    };
-    (material, why.to_string())
 }
 
 /// Full lens advice for a prescription, optionally for one frame size of a style.
@@ -408,35 +221,6 @@ pub fn recommend_lens(
     }
 }
 
-/// The lens advice for one recommended frame, compact enough for every list item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LensSummary {
-    pub material: LensMaterial,
-    pub index: f32,
-    pub design: LensDesign,
-    /// The frame size the estimate is for.
-    pub size: String,
-    pub edge_thickness_mm: f32,
-    pub centre_thickness_mm: f32,
-    pub reason: String,
-}
-
-impl LensSummary {
-    /// From full advice that checked a frame; `None` without a frame check.
-    pub fn of(advice: &LensRecommendation) -> Option<Self> {
-        let frame = advice.frame.as_ref()?;
-        Some(Self {
-            material: advice.material,
-            index: advice.index,
-            design: advice.design,
-            size: frame.size_label.clone(),
-            edge_thickness_mm: (frame.thickness.edge * 10.0).round() / 10.0,
-            centre_thickness_mm: (frame.thickness.centre * 10.0).round() / 10.0,
-            reason: advice.material_reason.clone(),
-        })
-    }
-}
-
 /// Sun filter category by use (section 4 and the section 7 UV defaults).
 pub fn sun_category(uses: &[LensUse]) -> SunCategory {
     let driving = uses
@@ -486,59 +270,6 @@ mod tests {
             pd: PupillaryDistance::Binocular(63.0),
             fitting_height: None,
         }
-    }
-
-    fn material(sph: f32, cyl: f32) -> LensMaterial {
-        choose_material(
-            &RxSummary::of(&rx(sph, cyl, None)),
-            &LensRequest::default(),
-            None,
-        )
-        .0
-    }
-
-    #[test]
-    fn when_power_rises_should_step_up_the_index_table() {
-        assert_eq!(material(-1.5, -0.5), LensMaterial::Cr39);
-        assert_eq!(material(-2.25, 0.0), LensMaterial::Index156);
-        assert_eq!(material(-3.5, 0.0), LensMaterial::Index160);
-        assert_eq!(material(-5.0, -1.0), LensMaterial::Index167);
-        assert_eq!(material(-8.0, -1.0), LensMaterial::Index174);
-        // CYL alone: -1.00 -2.50 has P = 3.50 and CYL 2.50 -> 1.60.
-        assert_eq!(material(-1.0, -2.5), LensMaterial::Index160);
-    }
-
-    #[test]
-    fn when_child_or_rimless_should_use_impact_resistant_material() {
-        let s = RxSummary::of(&rx(-1.0, 0.0, None));
-        let child = LensRequest {
-            child: true,
-            ..LensRequest::default()
-        };
-        assert!(choose_material(&s, &child, None).0.is_impact_resistant());
-    }
-
-    #[test]
-    fn when_add_present_should_pick_progressive_office_or_reader() {
-        let s = RxSummary::of(&rx(-1.0, 0.0, Some(2.0)));
-        let d = |uses: Vec<LensUse>| {
-            choose_design(
-                &s,
-                &LensRequest {
-                    uses,
-                    ..LensRequest::default()
-                },
-            )
-            .0
-        };
-        assert_eq!(d(vec![]), LensDesign::Progressive);
-        assert_eq!(d(vec![LensUse::Desk]), LensDesign::Office);
-        assert_eq!(d(vec![LensUse::NearOnly]), LensDesign::Reader);
-        let none = RxSummary::of(&rx(-1.0, 0.0, None));
-        assert_eq!(
-            choose_design(&none, &LensRequest::default()).0,
-            LensDesign::SingleVision
-        );
     }
 
     #[test]

@@ -9,6 +9,10 @@ pub mod rx;
 pub mod sealing;
 pub mod style;
 
+// The layers the frame rules and the lens advice share (section 2 geometry, lens choice).
+pub mod geometry;
+pub mod lens_choice;
+
 pub use frame::{evaluate, FrameCheck, FrameRulesConfig, RuleFinding, RuleId, Severity};
 pub use lens::{recommend_lens, LensDesign, LensMaterial, LensRecommendation, LensRequest};
 pub use rx::{parse_prescription, RxSummary};
@@ -19,9 +23,27 @@ pub(crate) mod testutil {
     use chrono::NaiveDate;
 
     use crate::domain::{
-        Category, ColourFamily, ColourValue, Colourway, Finish, FrameColour, FrameSize, Material,
-        Pattern, RimType, Shape, Style, Temperature, Variant,
+        Category, ColourFamily, ColourValue, Colourway, EyeRx, Finish, FrameColour, FrameSize,
+        Material, Pattern, Prescription, PupillaryDistance, RimType, Shape, Style, Temperature,
+        Variant,
     };
+
+    /// The same SPH/CYL (axis 180)/ADD in both eyes with a binocular PD.
+    pub fn rx(sph: f32, cyl: f32, add: Option<f32>, pd: f32) -> Prescription {
+        let eye = EyeRx {
+            sph,
+            cyl,
+            axis: (cyl != 0.0).then_some(180),
+            add,
+            prism: None,
+        };
+        Prescription {
+            od: eye.clone(),
+            os: eye,
+            pd: PupillaryDistance::Binocular(pd),
+            fitting_height: None,
+        }
+    }
 
     /// A frame size: A, DBL, B, ED; temple 140, total width 2A + DBL + 8.
     pub fn size(label: &str, a: f32, dbl: f32, b: f32, ed: f32) -> FrameSize {

@@ -13,7 +13,7 @@ use crate::domain::{
 use crate::engine::{Engine, RecommendRequest};
 use crate::error::{ServiceError, StoreError, ValidationErrors};
 use crate::optics::frame::FrameRulesConfig;
-use crate::optics::lens::{recommend_lens, LensRequest, LensSummary};
+use crate::optics::lens::{recommend_lens, LensRequest};
 
 /// Query of `GET /v1/customers/{id}/recommendations`.
 #[derive(Debug, Clone, Default)]
@@ -263,7 +263,7 @@ impl<'a> LensAdvisor<'a> {
     fn advise(&self, style: &Style, item: &mut RecommendedItem) {
         if let Some(size) = item.size.as_ref() {
             let advice = recommend_lens(self.rx, &self.request, Some((style, size)), self.rules);
-            item.lens = LensSummary::of(&advice);
+            item.lens = advice.summary();
         }
     }
 }

@@ -1,162 +1,12 @@
-//! Prescriptions (domain brief section 1): the written notation, validation, minus-cylinder
-//! normalisation (transposition) and the derived values the frame and lens rules need.
+//! Reading prescriptions (domain brief section 1): the written notation
+//! (`OD -2.25 -0.75 x180 OS -2.00 DS PD 63`) and the JSON object, with a field path for
+//! every error.
 
 use serde_json::Value;
 
+use super::normal_form::validated;
 use crate::domain::{EyeRx, Prescription, PupillaryDistance};
 use crate::error::{FieldError, ValidationErrors};
-
-/// Anisometropia above this (D of spherical equivalent between the eyes) is flagged.
-pub const ANISOMETROPIA_FLAG: f32 = 2.0;
-
-/// Converts one eye between plus- and minus-cylinder form: SPH + CYL, -CYL, and the axis
-/// turned by 90 degrees (AXIS + 90 up to 90, else AXIS - 90; never "180 - axis").
-pub fn transpose(eye: &EyeRx) -> EyeRx {
-    if eye.cyl == 0.0 {
-        return EyeRx {
-            axis: None,
-            ..eye.clone()
-        };
-    }
-    let axis = normal_axis(eye.axis.unwrap_or(180));
-    let axis = if axis <= 90 { axis + 90 } else { axis - 90 };
-    EyeRx {
-        sph: eye.sph + eye.cyl,
-        cyl: -eye.cyl,
-        axis: Some(axis),
-        ..eye.clone()
-    }
-}
-
-/// Axis 0 and 180 are the same meridian; stored as 180.
-fn normal_axis(axis: u16) -> u16 {
-    if axis == 0 {
-        180
-    } else {
-        axis
-    }
-}
-
-/// One eye in minus-cylinder form with axis 0 read as 180 and no axis without cylinder.
-pub fn normalise_eye(eye: &EyeRx) -> EyeRx {
-    let eye = if eye.cyl > 0.0 {
-        transpose(eye)
-    } else {
-        eye.clone()
-    };
-    EyeRx {
-        axis: if eye.cyl == 0.0 {
-            None
-        } else {
-            eye.axis.map(normal_axis)
-        },
-        // -0.00 prints oddly and compares equal anyway.
-        sph: eye.sph + 0.0,
-        cyl: eye.cyl + 0.0,
-        ..eye
-    }
-}
-
-/// The prescription in minus-cylinder form (what labs, the rules and the store use).
-pub fn normalise(rx: &Prescription) -> Prescription {
-    Prescription {
-        od: normalise_eye(&rx.od),
-        os: normalise_eye(&rx.os),
-        ..rx.clone()
-    }
-}
-
-/// Validates (domain rules, field paths `od.axis`...) and normalises.
-pub fn validated(rx: &Prescription) -> Result<Prescription, ValidationErrors> {
-    let mut errors = match rx.validate() {
-        Ok(()) => Vec::new(),
-        Err(e) => e.0,
-    };
-    if let PupillaryDistance::Monocular { od, os } = rx.pd {
-        if (od - os).abs() > 5.0 && errors.iter().all(|e| e.field != "pd") {
-            errors.push(FieldError::new(
-                "pd",
-                "monocular PDs differ by more than 5 mm; please re-measure",
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(normalise(rx))
-    } else {
-        Err(ValidationErrors(errors))
-    }
-}
-
-/// Values derived from a (normalised) prescription. Health data: `Debug` is redacted.
-#[derive(Clone, Copy, PartialEq)]
-pub struct RxSummary {
-    /// max(|SPH|, |SPH + CYL|) over both eyes: drives material and frame rules.
-    pub max_meridian_power: f32,
-    /// Most negative principal meridian over both eyes (0 when none is minus).
-    pub strongest_minus: f32,
-    /// Most positive principal meridian over both eyes (0 when none is plus).
-    pub strongest_plus: f32,
-    /// Largest |CYL| of the two eyes.
-    pub max_cyl: f32,
-    /// Spherical equivalent SPH + CYL/2, right and left.
-    pub se_od: f32,
-    pub se_os: f32,
-    /// |SE right - SE left|.
-    pub anisometropia: f32,
-    /// Anisometropia above 2.00 D: steer away from rimless frames.
-    pub anisometropic: bool,
-    /// Largest ADD of the two eyes (0 without one).
-    pub add: f32,
-    pub has_prism: bool,
-    /// Largest prism amount (prism dioptres).
-    pub max_prism: f32,
-    pub binocular_pd: f32,
-    /// Monocular PDs (right, left); half the binocular PD each when only that is known.
-    pub mono_pd: (f32, f32),
-}
-
-impl std::fmt::Debug for RxSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RxSummary(<redacted>)")
-    }
-}
-
-impl RxSummary {
-    pub fn of(rx: &Prescription) -> Self {
-        let rx = normalise(rx);
-        let eyes = [&rx.od, &rx.os];
-        let meridians = eyes.iter().flat_map(|e| [e.sph, e.sph + e.cyl]);
-        let strongest_minus = meridians.clone().fold(0.0f32, f32::min);
-        let strongest_plus = meridians.fold(0.0f32, f32::max);
-        let se = |e: &EyeRx| e.sph + e.cyl / 2.0;
-        let (se_od, se_os) = (se(&rx.od), se(&rx.os));
-        let anisometropia = (se_od - se_os).abs();
-        let add = eyes.iter().filter_map(|e| e.add).fold(0.0f32, f32::max);
-        let max_prism = eyes
-            .iter()
-            .filter_map(|e| e.prism.map(|p| p.amount))
-            .fold(0.0f32, f32::max);
-        let mono_pd = match rx.pd {
-            PupillaryDistance::Binocular(pd) => (pd / 2.0, pd / 2.0),
-            PupillaryDistance::Monocular { od, os } => (od, os),
-        };
-        Self {
-            max_meridian_power: rx.max_meridian_power(),
-            strongest_minus,
-            strongest_plus,
-            max_cyl: eyes.iter().map(|e| e.cyl.abs()).fold(0.0, f32::max),
-            se_od,
-            se_os,
-            anisometropia,
-            anisometropic: anisometropia > ANISOMETROPIA_FLAG + 1e-3,
-            add,
-            has_prism: max_prism > 0.0,
-            max_prism,
-            binocular_pd: rx.pd.binocular(),
-            mono_pd,
-        }
-    }
-}
 
 /// Parses one eye in the common written notation: `-2.25 -0.75 x 180 add +2.00`,
 /// `PL`/`plano`, `DS`/`SPH` in the cylinder box, `x090`. Errors name `sph`, `cyl`, `axis`,
@@ -508,46 +358,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn eye(sph: f32, cyl: f32, axis: Option<u16>) -> EyeRx {
-        EyeRx {
-            sph,
-            cyl,
-            axis,
-            add: None,
-            prism: None,
-        }
-    }
-
     fn fields(e: ValidationErrors) -> Vec<String> {
         e.0.into_iter().map(|f| f.field).collect()
-    }
-
-    #[test]
-    fn when_transposing_plus_cyl_should_use_axis_plus_or_minus_90() {
-        // +1.00 +2.00 x 045 -> +3.00 -2.00 x 135.
-        let t = transpose(&eye(1.0, 2.0, Some(45)));
-        assert_eq!((t.sph, t.cyl, t.axis), (3.0, -2.0, Some(135)));
-        // Axis above 90 subtracts 90: x 120 -> x 030 (the "180 - axis" trap would give 60).
-        let t = transpose(&eye(-1.0, 1.5, Some(120)));
-        assert_eq!((t.sph, t.cyl, t.axis), (0.5, -1.5, Some(30)));
-        assert_ne!(t.axis, Some(60));
-        // Exactly 90 adds 90.
-        assert_eq!(transpose(&eye(0.0, 1.0, Some(90))).axis, Some(180));
-    }
-
-    #[test]
-    fn when_transposing_twice_should_return_original() {
-        let e = eye(-2.25, -0.75, Some(170));
-        let back = transpose(&transpose(&e));
-        assert_eq!((back.sph, back.cyl, back.axis), (-2.25, -0.75, Some(170)));
-    }
-
-    #[test]
-    fn when_normalising_should_read_axis_0_as_180_and_keep_minus_cyl() {
-        let n = normalise_eye(&eye(-2.0, -0.5, Some(0)));
-        assert_eq!((n.sph, n.cyl, n.axis), (-2.0, -0.5, Some(180)));
-        let n = normalise_eye(&eye(-3.0, 1.0, Some(0)));
-        assert_eq!((n.sph, n.cyl, n.axis), (-2.0, -1.0, Some(90)));
     }
 
     #[test]
@@ -636,22 +448,5 @@ mod tests {
             .unwrap_err(),
         );
         assert_eq!(f, vec!["od.cyl", "od.axis", "os.sph"]);
-    }
-
-    #[test]
-    fn when_summarising_should_derive_se_max_meridian_and_anisometropia() {
-        let rx = Prescription {
-            od: eye(-1.0, -1.0, Some(180)),
-            os: eye(-4.0, 0.0, None),
-            pd: PupillaryDistance::Binocular(62.0),
-            fitting_height: None,
-        };
-        let s = RxSummary::of(&rx);
-        assert_eq!(s.se_od, -1.5);
-        assert_eq!(s.se_os, -4.0);
-        assert_eq!(s.max_meridian_power, 4.0);
-        assert_eq!(s.strongest_minus, -4.0);
-        assert!(s.anisometropic, "2.5 D difference is flagged");
-        assert_eq!(format!("{s:?}"), "RxSummary(<redacted>)");
     }
 }
