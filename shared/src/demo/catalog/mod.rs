@@ -1,15 +1,21 @@
 //! Catalogue generator: brands, styles, colourways, boxing sizes and stock
-//! (eyewear-domain sections 2 and 6).
+//! (eyewear-domain sections 2 and 6). Brands and price tiers live in `brands`, boxing
+//! sizes in `sizes`; this module assembles styles from them.
+
+mod brands;
+mod sizes;
 
 use chrono::Duration;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
 use super::palette::{self, NamedColour};
-use super::{normal, pick, weighted, weighted_distinct, DemoConfig, MATERIALS, SHAPES};
+use super::{pick, weighted, weighted_distinct, DemoConfig, MATERIALS, SHAPES};
 use crate::domain::{
     Category, Colourway, FrameColour, FrameSize, Material, RimType, Shape, Style, Variant,
 };
+use brands::{brands, choose_brand};
+use sizes::frame_sizes;
 
 const IMAGE_BASE: &str = "https://images.framewise.example/styles";
 
@@ -21,196 +27,9 @@ const CATEGORY_SHARES: [(Category, f64); 4] = [
     (Category::Sport, 0.06),
 ];
 
-/// Share of styles carried by the retailer's house brands (section 6: 40-60%).
-const HOUSE_SHARE: f64 = 0.5;
 const INACTIVE_SHARE: f64 = 0.03;
 const OUT_OF_STOCK_SHARE: f64 = 0.08;
 const LAUNCH_WINDOW_DAYS: i64 = 3 * 365;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tier {
-    Budget,
-    Mid,
-    Designer,
-    Luxury,
-}
-
-impl Tier {
-    /// Frame price in whole dollars, skewed to the cheaper end of the tier unless `up`.
-    fn price_cents<R: Rng>(self, rng: &mut R, up: bool) -> u32 {
-        let u: f64 = if up {
-            rng.gen::<f64>().max(rng.gen())
-        } else {
-            rng.gen::<f64>().powf(1.3)
-        };
-        // (lowest price, step, number of steps): $29-99, $109-199, $209-399, $449-1199.
-        let (base, step, steps) = match self {
-            Self::Budget => (29, 10, 8),
-            Self::Mid => (109, 10, 10),
-            Self::Designer => (209, 10, 20),
-            Self::Luxury => (449, 50, 16),
-        };
-        let k = ((u * f64::from(steps)) as u32).min(steps - 1);
-        (base + k * step) * 100
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BrandKind {
-    House,
-    General,
-    Sun,
-    Sport,
-    Kids,
-}
-
-#[derive(Debug, Clone)]
-struct Brand {
-    name: &'static str,
-    kind: BrandKind,
-    tier: Tier,
-    /// Relative number of styles (a few large brands, many small ones).
-    size: f64,
-}
-
-/// House brands plus invented external brands; 20-80 in total, about 40 for 1000 styles.
-fn brands<R: Rng>(rng: &mut R, styles: usize) -> Vec<Brand> {
-    let external_pool = palette::GENERAL_BRANDS.len()
-        + palette::SUN_BRANDS.len()
-        + palette::SPORT_BRANDS.len()
-        + palette::KIDS_BRANDS.len();
-    let total = ((styles as f64 / 25.0).round() as usize).clamp(20, 80);
-    let external = (total - 4).min(external_pool);
-    let share = |n: usize, min: usize| {
-        ((external * n) as f64 / external_pool as f64)
-            .round()
-            .max(min as f64) as usize
-    };
-    let kids = share(palette::KIDS_BRANDS.len(), 1).min(palette::KIDS_BRANDS.len());
-    let sport = share(palette::SPORT_BRANDS.len(), 1).min(palette::SPORT_BRANDS.len());
-    let sun = share(palette::SUN_BRANDS.len(), 2).min(palette::SUN_BRANDS.len());
-    let general = external.saturating_sub(kids + sport + sun);
-
-    let mut out = vec![
-        house(palette::HOUSE_ESSENTIALS, Tier::Budget),
-        house(palette::HOUSE_STUDIO, Tier::Mid),
-        house(palette::HOUSE_KIDS, Tier::Budget),
-        house(palette::HOUSE_ACTIVE, Tier::Mid),
-    ];
-    let groups: [(&[&'static str], usize, BrandKind, [f64; 4]); 4] = [
-        (
-            palette::GENERAL_BRANDS,
-            general,
-            BrandKind::General,
-            [0.2, 0.35, 0.3, 0.15],
-        ),
-        (
-            palette::SUN_BRANDS,
-            sun,
-            BrandKind::Sun,
-            [0.25, 0.4, 0.25, 0.1],
-        ),
-        (
-            palette::SPORT_BRANDS,
-            sport,
-            BrandKind::Sport,
-            [0.0, 0.6, 0.4, 0.0],
-        ),
-        (
-            palette::KIDS_BRANDS,
-            kids,
-            BrandKind::Kids,
-            [0.5, 0.5, 0.0, 0.0],
-        ),
-    ];
-    for (names, count, kind, tiers) in groups {
-        let mut names = names.to_vec();
-        names.shuffle(rng);
-        for (rank, name) in names.into_iter().take(count).enumerate() {
-            let tier =
-                [Tier::Budget, Tier::Mid, Tier::Designer, Tier::Luxury][weighted(rng, &tiers)];
-            out.push(Brand {
-                name,
-                kind,
-                tier,
-                size: 1.0 / (rank as f64 + 1.0).powf(0.7),
-            });
-        }
-    }
-    out
-}
-
-fn house(name: &'static str, tier: Tier) -> Brand {
-    Brand {
-        name,
-        kind: BrandKind::House,
-        tier,
-        size: 1.0,
-    }
-}
-
-/// Brand and price tier of a style: half from house brands, the rest from external brands
-/// that make that category.
-fn choose_brand<'a, R: Rng>(
-    rng: &mut R,
-    brands: &'a [Brand],
-    category: Category,
-) -> (&'a Brand, Tier) {
-    let by_name = |name: &str| brands.iter().find(|b| b.name == name);
-    if rng.gen_bool(HOUSE_SHARE) {
-        let (name, tier) = match category {
-            Category::Kids => (
-                palette::HOUSE_KIDS,
-                if rng.gen_bool(0.6) {
-                    Tier::Budget
-                } else {
-                    Tier::Mid
-                },
-            ),
-            Category::Sport => (palette::HOUSE_ACTIVE, Tier::Mid),
-            Category::Optical | Category::Sun => {
-                if rng.gen_bool(0.45) {
-                    (palette::HOUSE_ESSENTIALS, Tier::Budget)
-                } else {
-                    (palette::HOUSE_STUDIO, Tier::Mid)
-                }
-            }
-        };
-        if let Some(brand) = by_name(name) {
-            return (brand, tier);
-        }
-    }
-    let affinity = |b: &Brand| -> f64 {
-        match (category, b.kind) {
-            (_, BrandKind::House) => 0.0,
-            (Category::Optical, BrandKind::General) => 1.0,
-            (Category::Optical, BrandKind::Sun) => 0.3,
-            (Category::Sun, BrandKind::General) => 1.0,
-            (Category::Sun, BrandKind::Sun) => 3.0,
-            (Category::Sun, BrandKind::Sport) => 0.5,
-            (Category::Kids, BrandKind::Kids) => 3.0,
-            (Category::Kids, BrandKind::General) if matches!(b.tier, Tier::Budget | Tier::Mid) => {
-                0.3
-            }
-            (Category::Sport, BrandKind::Sport) => 3.0,
-            (Category::Sport, BrandKind::Sun) => 0.3,
-            _ => 0.0,
-        }
-    };
-    let weights: Vec<f64> = brands.iter().map(|b| affinity(b) * b.size).collect();
-    if weights.iter().any(|w| *w > 0.0) {
-        let brand = &brands[weighted(rng, &weights)];
-        return (brand, brand.tier);
-    }
-    // Only reachable with an unusually small brand list: fall back to a house brand.
-    let fallback = match category {
-        Category::Kids => palette::HOUSE_KIDS,
-        Category::Sport => palette::HOUSE_ACTIVE,
-        _ => palette::HOUSE_STUDIO,
-    };
-    let brand = by_name(fallback).unwrap_or(&brands[0]);
-    (brand, brand.tier)
-}
 
 fn shape_weights(category: Category) -> [(Shape, f64); 11] {
     // Weights in `SHAPES` order: round oval square rectangle cat-eye aviator browline
@@ -297,142 +116,6 @@ fn palette_for(category: Category, material: Material) -> &'static [NamedColour]
         (Category::Sport, _) => palette::SPORT,
         _ => palette::PLASTIC,
     }
-}
-
-/// Lens widths A of the style's one or two sizes, ascending (section 2 ranges).
-fn lens_widths<R: Rng>(
-    rng: &mut R,
-    category: Category,
-    shape: Shape,
-    kid_group: usize,
-) -> Vec<u32> {
-    let two = rng.gen_bool(0.45);
-    if category == Category::Kids {
-        // Eye size by age: 2.5-4 -> 40-42, 4-7 -> 43-45, 7-10 -> 45-47, 10-16 -> 47-52.
-        let (lo, hi) = [(40, 42), (43, 45), (45, 47), (47, 52)][kid_group];
-        let a = rng.gen_range(lo..=hi);
-        return if two && a + 2 <= 52 {
-            vec![a, a + 2]
-        } else {
-            vec![a]
-        };
-    }
-    let mean = match shape {
-        Shape::Round => 49.0,
-        Shape::Oval | Shape::Browline | Shape::Geometric => 51.0,
-        Shape::Square | Shape::CatEye | Shape::Wayfarer => 52.0,
-        Shape::Rectangle => 53.0,
-        Shape::Aviator | Shape::Butterfly => 56.0,
-        Shape::Wrap => 62.0,
-    };
-    let (mean, lo, hi) = match (category, shape) {
-        (_, Shape::Wrap) => (mean, 58.0, 68.0),
-        (Category::Sun, _) => (mean + 2.0, 46.0, 64.0),
-        (Category::Sport, _) => (mean + 2.0, 52.0, 62.0),
-        _ => (mean, 44.0, 62.0),
-    };
-    let a = normal(rng, mean, 2.2).round().clamp(lo, hi) as u32;
-    if !two {
-        return vec![a];
-    }
-    let step = pick(rng, &[(2u32, 0.3), (3, 0.4), (4, 0.3)]);
-    if f64::from(a + step) <= hi {
-        vec![a, a + step]
-    } else if f64::from(a - step) >= lo {
-        vec![a - step, a]
-    } else {
-        vec![a]
-    }
-}
-
-/// Lens height B as a share of A by shape (aviators deep, browlines shallow).
-fn height_ratio(shape: Shape) -> f64 {
-    match shape {
-        Shape::Round => 0.90,
-        Shape::Aviator => 0.88,
-        Shape::Butterfly => 0.86,
-        Shape::Square | Shape::Geometric => 0.84,
-        Shape::Wayfarer => 0.80,
-        Shape::CatEye => 0.78,
-        Shape::Oval => 0.76,
-        Shape::Browline | Shape::Wrap => 0.70,
-        Shape::Rectangle => 0.66,
-    }
-}
-
-/// How far ED exceeds max(A, B): round shapes barely, upswept and angular shapes more.
-fn ed_allowance(shape: Shape) -> f64 {
-    match shape {
-        Shape::Round => 1.0,
-        Shape::Oval => 1.5,
-        Shape::Rectangle | Shape::Browline => 2.5,
-        Shape::Square | Shape::Wayfarer => 3.0,
-        Shape::CatEye | Shape::Aviator | Shape::Geometric | Shape::Wrap => 4.0,
-        Shape::Butterfly => 5.0,
-    }
-}
-
-fn frame_sizes<R: Rng>(
-    rng: &mut R,
-    category: Category,
-    shape: Shape,
-    material: Material,
-) -> Vec<FrameSize> {
-    let kid_group = weighted(rng, &[0.15, 0.3, 0.3, 0.25]);
-    let widths = lens_widths(rng, category, shape, kid_group);
-    let bridge0 = match (category, shape) {
-        (Category::Kids, _) => {
-            let (lo, hi) = [(14, 15), (14, 16), (15, 17), (16, 18)][kid_group];
-            f64::from(rng.gen_range(lo..=hi))
-        }
-        (Category::Sport, _) | (_, Shape::Wrap) => normal(rng, 16.0, 1.2).round().clamp(14.0, 18.0),
-        _ => normal(rng, 18.5, 1.8).round().clamp(14.0, 24.0),
-    };
-    let endpiece = if shape == Shape::Wrap {
-        rng.gen_range(10..=12) as f64 / 2.0
-    } else if is_metal(material) {
-        rng.gen_range(4..=7) as f64 / 2.0
-    } else if material == Material::Mixed {
-        rng.gen_range(6..=9) as f64 / 2.0
-    } else {
-        rng.gen_range(8..=12) as f64 / 2.0
-    };
-    widths
-        .iter()
-        .enumerate()
-        .map(|(i, &a)| {
-            let a_mm = f64::from(a);
-            let bridge = if i > 0 && rng.gen_bool(0.5) {
-                (bridge0 + 1.0).min(24.0)
-            } else {
-                bridge0
-            };
-            let temple = match (category, shape) {
-                (Category::Kids, _) if kid_group == 3 => {
-                    pick(rng, &[(125.0, 0.3), (130.0, 0.5), (135.0, 0.2)])
-                }
-                (Category::Kids, _) => pick(rng, &[(120.0, 0.25), (125.0, 0.5), (130.0, 0.25)]),
-                (Category::Sport, _) | (_, Shape::Wrap) => pick(rng, &[(130.0, 0.5), (135.0, 0.5)]),
-                _ if a <= 50 => pick(rng, &[(135.0, 0.6), (140.0, 0.4)]),
-                _ if a <= 54 => pick(rng, &[(140.0, 0.6), (145.0, 0.4)]),
-                _ => pick(rng, &[(145.0, 0.5), (150.0, 0.5)]),
-            };
-            let height = (a_mm * height_ratio(shape) + normal(rng, 0.0, 1.0))
-                .round()
-                .clamp(28.0, 45.0);
-            let ed = (a_mm.max(height) + ed_allowance(shape) + normal(rng, 0.0, 0.4))
-                .max(a_mm.max(height) + 0.5);
-            FrameSize {
-                label: a.to_string(),
-                lens_width: a as f32,
-                bridge: bridge as f32,
-                temple_length: temple as f32,
-                lens_height: height as f32,
-                effective_diameter: super::half(ed),
-                total_width: (2.0 * a_mm + bridge + 2.0 * endpiece) as f32,
-            }
-        })
-        .collect()
 }
 
 fn shape_label(shape: Shape) -> &'static str {
