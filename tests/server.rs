@@ -259,3 +259,75 @@ async fn when_input_is_bad_should_answer_structured_errors() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "signals[0].kind");
 }
+
+#[test]
+fn when_config_printed_should_validate_and_when_a_key_is_bad_serve_should_refuse_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = framewise_integration_tests::framewise_bin();
+    let printed = std::process::Command::new(bin)
+        .args(["config", "--print-defaults"])
+        .output()
+        .expect("framewise config runs");
+    assert!(printed.status.success());
+    let defaults = dir.path().join("defaults.toml");
+    std::fs::write(&defaults, &printed.stdout).expect("write defaults");
+    let checked = std::process::Command::new(bin)
+        .arg("config")
+        .arg("--config")
+        .arg(&defaults)
+        .output()
+        .expect("framewise config --config runs");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[engine]\ndiversity_lambda = 3.0\n").expect("write bad config");
+    let mut serve = std::process::Command::new(bin)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&bad)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("framewise serve runs");
+    // A server that wrongly accepted the file would keep running: give it a minute, then stop it.
+    let started = Instant::now();
+    let exited = loop {
+        match serve.try_wait().expect("wait for serve") {
+            Some(status) => break Some(status),
+            None if started.elapsed() > Duration::from_secs(60) => break None,
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let _ = serve.kill();
+    let refused = serve.wait_with_output().expect("serve output");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        exited.is_some_and(|status| !status.success()),
+        "a bad configuration must stop the server at start: {stderr}"
+    );
+    assert!(stderr.contains("engine.diversity_lambda"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_config_file_sets_default_limit_should_serve_pages_of_that_size() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("framewise.toml");
+    std::fs::write(&config, "default_limit = 5\n").expect("write config");
+    let config = config.to_string_lossy().to_string();
+    let mut args = DEMO.to_vec();
+    args.extend(["--config", config.as_str()]);
+    let server = Server::start(&dir.path().join("data"), &args);
+    let client = reqwest::Client::new();
+    let (status, list) = get_json(
+        &client,
+        &server.url("/v1/customers/cu-00001/recommendations"),
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(5), "{list}");
+}
