@@ -2,12 +2,15 @@
 //!
 //! - [`domain`]: catalogue, customers, signals and lists, with validation.
 //! - [`engine`]: candidate generation, scoring, filters, diversity and reasons.
+//! - [`aggregates`]: the signal aggregates and the rules of applying a signal to them.
 //! - [`ports`]: the storage and messaging traits; [`adapters`] implement them.
+//! - [`sealing`]: envelope encryption of health data at rest (local key file or KMS).
 //! - [`service`]: the use cases (serve, ingest, process, regenerate) over the ports.
 //! - [`models`]: learned collaborative models (ALS, EASE, hybrid) and offline evaluation.
 //! - [`api`]: the HTTP router, served locally by the CLI and on AWS by Lambda.
 
 pub mod adapters;
+pub mod aggregates;
 pub mod api;
 pub mod demo;
 pub mod domain;
@@ -17,4 +20,5 @@ pub mod import;
 pub mod models;
 pub mod optics;
 pub mod ports;
+pub mod sealing;
 pub mod service;

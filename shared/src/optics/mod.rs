@@ -7,13 +7,11 @@ pub mod frame;
 pub mod lens;
 pub mod profile;
 pub mod rx;
-pub mod sealing;
 pub mod style;
 
 pub use frame::{evaluate, FrameCheck, FrameRulesConfig, RuleFinding, RuleId, Severity};
 pub use lens::{recommend_lens, LensDesign, LensMaterial, LensRecommendation, LensRequest};
 pub use rx::{parse_prescription, RxSummary};
-pub use sealing::{KeyProvider, LocalKeyFile, SealError, Sealer};
 
 #[cfg(test)]
 pub(crate) mod testutil {
