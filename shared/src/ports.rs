@@ -8,8 +8,11 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Customer, ListPage, Signal, SignalKind, StoredList, Style, Subject};
+use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
 use crate::error::StoreResult;
+
+// Re-exported so `ports::DailyStyleCounts` and friends keep working; defined in `aggregates`.
+pub use crate::aggregates::{kind_index, CoOccurrence, DailyStyleCounts};
 
 /// Frames and their stock; written by imports and catalogue sync, read by everything.
 #[async_trait]
@@ -51,38 +54,6 @@ pub trait RecommendationStore: Send + Sync {
     }
     /// Inserts or replaces lists by customer id.
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()>;
-}
-
-/// Counts of one style's signals on one UTC day; the engine derives popularity and
-/// trending (with its own decay) from these.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DailyStyleCounts {
-    pub style_id: String,
-    pub day: NaiveDate,
-    /// Indexed like `SignalKind::ALL`.
-    pub counts: [u32; 9],
-}
-
-impl DailyStyleCounts {
-    pub fn count(&self, kind: SignalKind) -> u32 {
-        self.counts[kind_index(kind)]
-    }
-}
-
-/// Position of a kind in `SignalKind::ALL` (and in `DailyStyleCounts::counts`).
-pub fn kind_index(kind: SignalKind) -> usize {
-    SignalKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or_default()
-}
-
-/// How many distinct subjects engaged with both styles of a pair.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CoOccurrence {
-    pub style_a: String,
-    pub style_b: String,
-    pub subjects: u32,
 }
 
 /// Interaction history and the aggregates derived from it.

@@ -1,6 +1,7 @@
 //! Conformance suite for the record, signal and queue ports, written once over [`Stores`]
 //! and run against every implementation: in-memory and embedded here, DynamoDB/SQS/S3 over
-//! moto in the integration tests (public with the `conformance` feature).
+//! moto in the integration tests (public with the `conformance` feature). Every backend
+//! runs the one scenario list of [`conformance_tests!`](crate::conformance_tests).
 //!
 //! Each scenario expects fresh, empty stores and a queue that dead-letters a message after
 //! [`MAX_RECEIVES`] receives.
@@ -692,42 +693,83 @@ pub async fn when_artifacts_put_should_be_readable_and_current(h: &dyn Harness) 
     assert!(artifacts.put("v1", "../x", b"{}").await.is_err());
 }
 
-#[cfg(test)]
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod memory_backend {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::local::memory()).await;
-                }
-            )*
-        }
-
-        mod embedded_backend {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::local::embedded()).await;
-                }
-            )*
-        }
+/// Expands every conformance scenario as a `#[tokio::test]` of the same name, each on
+/// fresh stores from `$harness`: an expression evaluating to a future of a [`Harness`],
+/// run once per test. This is the one list of scenarios: the in-crate memory and embedded
+/// backends and the AWS integration tests all expand it, so a scenario added here runs on
+/// every backend. Invoke it inside a module named after the backend:
+///
+/// ```ignore
+/// mod conformance_on_aws {
+///     framewise::conformance_tests!(super::harness("conf"));
+/// }
+/// ```
+#[macro_export]
+macro_rules! conformance_tests {
+    ($harness:expr) => {
+        $crate::conformance_tests!(@scenarios ($harness)
+            // scenarios: begin
+            when_same_event_applied_twice_should_count_once,
+            when_history_read_should_be_newest_first_and_limited,
+            when_daily_counts_requested_since_should_skip_older_days,
+            when_subjects_engage_styles_should_count_each_pair_once_per_subject,
+            when_subject_engaged_more_than_cap_should_pair_only_most_recent,
+            when_signals_applied_should_list_each_subject_once,
+            when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked,
+            when_message_received_too_often_should_go_to_dead_letters,
+            when_styles_put_should_round_trip_ordered_and_replace,
+            when_customers_put_should_round_trip_and_delete,
+            when_lists_put_should_round_trip_and_replace,
+            when_list_page_requested_should_return_only_that_window,
+            when_artifacts_put_should_be_readable_and_current,
+            // scenarios: end
+        );
+    };
+    (@scenarios ($harness:expr) $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let harness = $harness.await;
+                $crate::adapters::conformance::$name(&harness).await;
+            }
+        )*
     };
 }
 
 #[cfg(test)]
-conformance!(
-    when_same_event_applied_twice_should_count_once,
-    when_history_read_should_be_newest_first_and_limited,
-    when_daily_counts_requested_since_should_skip_older_days,
-    when_subjects_engage_styles_should_count_each_pair_once_per_subject,
-    when_subject_engaged_more_than_cap_should_pair_only_most_recent,
-    when_signals_applied_should_list_each_subject_once,
-    when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked,
-    when_message_received_too_often_should_go_to_dead_letters,
-    when_styles_put_should_round_trip_ordered_and_replace,
-    when_customers_put_should_round_trip_and_delete,
-    when_lists_put_should_round_trip_and_replace,
-    when_list_page_requested_should_return_only_that_window,
-    when_artifacts_put_should_be_readable_and_current,
-);
+mod memory_backend {
+    crate::conformance_tests!(async { super::local::memory() });
+}
+
+#[cfg(test)]
+mod embedded_backend {
+    crate::conformance_tests!(async { super::local::embedded() });
+}
+
+#[cfg(test)]
+mod tests {
+    /// Names between two marker lines of this file's source.
+    fn listed(source: &str, begin: &str, end: &str) -> Vec<String> {
+        let start = source.find(begin).expect("begin marker") + begin.len();
+        let stop = source[start..].find(end).expect("end marker") + start;
+        source[start..stop]
+            .lines()
+            .map(|line| line.trim().trim_end_matches(',').to_string())
+            .filter(|name| !name.is_empty() && !name.starts_with("//"))
+            .collect()
+    }
+
+    #[test]
+    fn when_scenario_defined_should_be_in_the_one_list() {
+        let source = include_str!("conformance.rs");
+        let defined: Vec<String> = source
+            .lines()
+            .filter_map(|line| line.strip_prefix("pub async fn "))
+            .filter_map(|rest| rest.split('(').next())
+            .map(str::to_string)
+            .collect();
+        let listed = listed(source, "// scenarios: begin", "// scenarios: end");
+        assert!(!defined.is_empty(), "no scenario found in the source");
+        assert_eq!(listed, defined, "every scenario, in definition order");
+    }
+}

@@ -9,15 +9,16 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-use super::{
-    apply_signals, enqueue_with, parse_receipt, receive_with, time_key, QueueMessage, QueueOps,
-    SignalAggregates, DEFAULT_MAX_RECEIVES,
-};
+use super::queue_rules::{enqueue_with, parse_receipt, receive_with, QueueMessage, QueueOps};
+use super::time_key::time_key;
+use super::DEFAULT_MAX_RECEIVES;
+use crate::aggregates::apply::{apply_signals, SignalAggregates};
+use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{Customer, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::{
-    CatalogStore, CoOccurrence, DailyStyleCounts, EnqueueOutcome, ProfileStore, QueuedSignal,
-    RecommendationStore, SignalQueue, SignalStore,
+    CatalogStore, EnqueueOutcome, ProfileStore, QueuedSignal, RecommendationStore, SignalQueue,
+    SignalStore,
 };
 
 /// Catalogue, profiles, lists, signals and queue held in memory behind one lock, so every

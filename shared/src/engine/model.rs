@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{decay, EngineConfig};
 use super::features::{content_neighbours, top_k, BrandTable, Features};
+use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{SignalKind, Style};
-use crate::ports::{CoOccurrence, DailyStyleCounts};
 
 /// First bytes of every serialized model.
 const MAGIC: &[u8; 8] = b"FWMODEL\0";

@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
+use crate::aggregates::{kind_index, CoOccurrence, DailyStyleCounts};
 use crate::domain::{
     Category, ColourFamily, ColourValue, Colourway, Finish, FrameColour, FrameSize, Material,
     Pattern, RimType, Shape, Signal, SignalKind, Style, Temperature, Variant,
 };
-use crate::ports::{kind_index, CoOccurrence, DailyStyleCounts};
 
 /// A fixed "now" in June (northern sun season).
 pub fn june() -> DateTime<Utc> {

@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 
 use super::testkit::{daily, december, frame_size, june, pair, signal, StyleBuilder};
 use super::*;
+use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{
     Category, ColourFamily, Customer, FaceMeasurements, Material, Shape, SignalKind,
     StylePreferences,
 };
-use crate::ports::{CoOccurrence, DailyStyleCounts};
 
 const SHAPES: [Shape; 11] = [
     Shape::Round,

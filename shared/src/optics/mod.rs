@@ -1,12 +1,10 @@
-//! Optical and style intelligence (domain brief sections 1-5): prescriptions, encryption at
-//! rest, frame compatibility, lens recommendations, face shape and colour harmony.
-//!
-//! Everything here is pure except [`sealing`], which talks to a key provider.
+//! Optical and style intelligence (domain brief sections 1-5): prescriptions, frame
+//! compatibility (rules F1-F11, one function each in `frame/rules.rs`), lens advice, face shape and
+//! colour harmony. Everything here is pure; encryption at rest is [`crate::sealing`].
 
 pub mod frame;
 pub mod lens;
 pub mod rx;
-pub mod sealing;
 pub mod style;
 
 // The layers the frame rules and the lens advice share (section 2 geometry, lens choice).
@@ -16,7 +14,6 @@ pub mod lens_choice;
 pub use frame::{evaluate, FrameCheck, FrameRulesConfig, RuleFinding, RuleId, Severity};
 pub use lens::{recommend_lens, LensDesign, LensMaterial, LensRecommendation, LensRequest};
 pub use rx::{parse_prescription, RxSummary};
-pub use sealing::{KeyProvider, LocalKeyFile, SealError, Sealer};
 
 #[cfg(test)]
 pub(crate) mod testutil {

@@ -1,4 +1,4 @@
-//! The KMS key-encryption key behind [`crate::optics::sealing::Sealer`] on AWS: each data
+//! The KMS key-encryption key behind [`crate::sealing::Sealer`] on AWS: each data
 //! key is wrapped with KMS Encrypt and unwrapped with KMS Decrypt, so the KEK never leaves
 //! KMS and every unwrap is authorised (and logged) by IAM.
 
@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_kms::error::DisplayErrorContext;
 use aws_sdk_kms::primitives::Blob;
 
-use crate::optics::sealing::{KeyProvider, SealError};
+use crate::sealing::{KeyProvider, SealError};
 
 /// A KMS symmetric key as the [`KeyProvider`] of envelope encryption. Needs `kms:Encrypt`
 /// and `kms:Decrypt` on the key.

@@ -21,8 +21,8 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use rand::Rng;
 
 use crate::error::{StoreError, StoreResult};
-use crate::optics::sealing::Sealer;
 use crate::ports::Stores;
+use crate::sealing::Sealer;
 
 pub use dynamo::{
     DynamoStore, DEFAULT_HISTORY_RETENTION_DAYS, KMS_KEY_REQUIRED, MAX_ITEM_DATA_BYTES,

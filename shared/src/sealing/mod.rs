@@ -1,12 +1,15 @@
 //! Envelope encryption of health data at rest: each record gets a fresh AES-256-GCM data
 //! key; the data key is wrapped by a key-encryption key (KEK) from a [`KeyProvider`] — a
-//! local key file in the embedded default, KMS on AWS. The record id is bound in as
-//! associated data, so a sealed record copied onto another customer does not open.
+//! [`LocalKeyFile`] in the embedded default, KMS on AWS (`adapters::aws::KmsKeyProvider`).
+//! The record id is bound in as associated data, so a sealed record copied onto another
+//! customer does not open.
 //!
 //! Format: `version (1) | key id len (1) | key id | wrapped key len (2, BE) | wrapped key |
 //! nonce (12) | ciphertext with tag`.
 
-use std::path::{Path, PathBuf};
+mod local_key;
+
+use std::path::Path;
 use std::sync::Arc;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -16,6 +19,8 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 
 use crate::domain::Prescription;
+
+pub use local_key::LocalKeyFile;
 
 /// First byte of every sealed record.
 pub const SEAL_VERSION: u8 = 1;
@@ -43,106 +48,6 @@ pub trait KeyProvider: Send + Sync {
     fn key_id(&self) -> &str;
     async fn wrap(&self, data_key: &[u8]) -> Result<Vec<u8>, SealError>;
     async fn unwrap(&self, key_id: &str, wrapped: &[u8]) -> Result<Vec<u8>, SealError>;
-}
-
-/// A 256-bit KEK read from a local file (created with mode 0600 on first use).
-pub struct LocalKeyFile {
-    id: String,
-    kek: Key<Aes256Gcm>,
-    path: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for LocalKeyFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalKeyFile")
-            .field("id", &self.id)
-            .field("path", &self.path)
-            .finish_non_exhaustive()
-    }
-}
-
-impl LocalKeyFile {
-    /// The conventional location inside a data directory.
-    pub fn default_path(data_dir: &Path) -> PathBuf {
-        data_dir.join("keys").join("kek.bin")
-    }
-
-    /// Reads the key file, creating it (random key, 0600, directory 0700) if missing.
-    pub fn open_or_create(path: &Path) -> Result<Self, SealError> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path)?,
-            Err(e) => return Err(e.into()),
-        };
-        if bytes.len() != KEY_LEN {
-            return Err(SealError::Key(format!(
-                "key file {} must hold exactly {KEY_LEN} bytes",
-                path.display()
-            )));
-        }
-        let mut this = Self::from_bytes("local", &bytes)?;
-        this.path = Some(path.to_path_buf());
-        Ok(this)
-    }
-
-    /// A KEK from raw bytes (tests, or keys injected by a secret manager).
-    pub fn from_bytes(id: &str, bytes: &[u8]) -> Result<Self, SealError> {
-        if bytes.len() != KEY_LEN || id.is_empty() || id.len() > 255 {
-            return Err(SealError::Key(
-                "a key must be 32 bytes with a 1-255 byte id".into(),
-            ));
-        }
-        Ok(Self {
-            id: id.to_string(),
-            kek: *Key::<Aes256Gcm>::from_slice(bytes),
-            path: None,
-        })
-    }
-
-    /// A fresh random KEK that lives only in memory.
-    pub fn random(id: &str) -> Result<Self, SealError> {
-        let mut bytes = [0u8; KEY_LEN];
-        OsRng.fill_bytes(&mut bytes);
-        Self::from_bytes(id, &bytes)
-    }
-}
-
-fn create_key_file(path: &Path) -> Result<Vec<u8>, SealError> {
-    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-        set_mode(dir, 0o700)?;
-    }
-    let mut key = vec![0u8; KEY_LEN];
-    OsRng.fill_bytes(&mut key);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut file) => {
-            use std::io::Write;
-            file.write_all(&key)?;
-            file.sync_all()?;
-            Ok(key)
-        }
-        // Another process created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(std::fs::read(path)?),
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
 }
 
 fn gcm_seal(key: &Key<Aes256Gcm>, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, SealError> {
@@ -176,24 +81,6 @@ fn gcm_open(key: &Key<Aes256Gcm>, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, 
             },
         )
         .map_err(|_| SealError::Authentication)
-}
-
-#[async_trait]
-impl KeyProvider for LocalKeyFile {
-    fn key_id(&self) -> &str {
-        &self.id
-    }
-
-    async fn wrap(&self, data_key: &[u8]) -> Result<Vec<u8>, SealError> {
-        gcm_seal(&self.kek, data_key, self.id.as_bytes())
-    }
-
-    async fn unwrap(&self, key_id: &str, wrapped: &[u8]) -> Result<Vec<u8>, SealError> {
-        if key_id != self.id {
-            return Err(SealError::Key(format!("unknown key id '{key_id}'")));
-        }
-        gcm_open(&self.kek, wrapped, self.id.as_bytes())
-    }
 }
 
 /// Envelope encryption over a [`KeyProvider`]. Cheap to clone.
@@ -339,22 +226,5 @@ mod tests {
             s.open(&sealed, b"cu-2").await,
             Err(SealError::Authentication)
         ));
-    }
-
-    #[tokio::test]
-    async fn when_key_file_missing_should_create_it_private_and_reuse_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Sealer::local(dir.path()).unwrap();
-        let sealed = a.seal(b"x", b"id").await.unwrap();
-        let path = LocalKeyFile::default_path(dir.path());
-        assert_eq!(std::fs::read(&path).unwrap().len(), 32);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let b = Sealer::local(dir.path()).unwrap();
-        assert_eq!(b.open(&sealed, b"id").await.unwrap(), b"x");
     }
 }

@@ -1,0 +1,182 @@
+//! How DynamoDB persists a signal. The rules (what a signal changes) are
+//! [`crate::aggregates::apply`]: this file only lays the [`SignalEffects`] of each signal
+//! and its [`co_occurrence_pairs`] out as DynamoDB requests, because DynamoDB cannot make a
+//! batch of signals atomic (see "Applying a signal" in `docs/dynamodb.md`):
+//!
+//! 1. the day's `DAYS` index entry (idempotent put, once per process and day);
+//! 2. one transaction: the event marker (conditional, so a redelivered event changes
+//!    nothing), the daily count, and for a subject the history item and subject index entry;
+//! 3. for an engagement: a conditional first-engagement put; only if it is the first, the
+//!    pairs with the most recent engagements and the engagement order item.
+
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::item::{count_attribute, data_item, epoch, key_item, n, s, string_attr, EXPIRES_AT};
+use super::keys::{
+    daily_counts_key, day_key, engagement_order_key, engagement_partition, event_marker_key,
+    first_engagement_key, history_key, pair_key, subject_index_key, ENGAGEMENT_ORDER_PREFIX,
+};
+use super::requests::{put_action, QueryOptions, Range};
+use super::DynamoStore;
+use crate::adapters::aws::sdk_error;
+use crate::aggregates::apply::{co_occurrence_pairs, effects_of, Engagement, SignalEffects};
+use crate::domain::Signal;
+use crate::error::{StoreError, StoreResult};
+
+/// Concurrent UpdateItem calls when counting co-occurrence pairs.
+const PAIR_WRITERS: usize = 16;
+
+impl DynamoStore {
+    /// [`crate::ports::SignalStore::apply`] on DynamoDB: per signal, in order, the steps
+    /// above. A signal whose marker exists is skipped, so redelivered batches are harmless.
+    pub(super) async fn apply_in_order(&self, signals: &[Signal]) -> StoreResult<Vec<Signal>> {
+        let now = Utc::now();
+        let mut new = Vec::new();
+        for signal in signals {
+            let effects = effects_of(signal);
+            if !self.apply_core(&effects, now).await? {
+                continue;
+            }
+            if let Some(engagement) = &effects.engagement {
+                self.apply_engagement(engagement).await?;
+            }
+            new.push(signal.clone());
+        }
+        Ok(new)
+    }
+
+    /// Adds `day` to the `DAYS` index once per process (idempotent put).
+    async fn index_day(&self, day: NaiveDate) -> StoreResult<()> {
+        let known = self
+            .days_indexed
+            .lock()
+            .map(|days| days.contains(&day))
+            .unwrap_or(false);
+        if !known {
+            self.put_item(key_item(day_key(day))).await?;
+            if let Ok(mut days) = self.days_indexed.lock() {
+                days.insert(day);
+            }
+        }
+        Ok(())
+    }
+
+    /// Steps 1 and 2, atomically for step 2: the event marker (conditional), the daily
+    /// count, and for a subject its history item and subject index entry.
+    /// `Ok(false)` if the event was applied before.
+    async fn apply_core(
+        &self,
+        effects: &SignalEffects<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let daily = effects.daily;
+        self.index_day(daily.day).await?;
+        let mut marker = key_item(event_marker_key(effects.event_id));
+        marker.insert(EXPIRES_AT.to_string(), epoch(now + self.retention));
+        let mut actions = vec![put_action(
+            &self.table,
+            marker,
+            Some("attribute_not_exists(#pk)"),
+        )?];
+        actions.push(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_item(daily_counts_key(daily.day, daily.style_id))))
+                        .update_expression("ADD #c :one")
+                        .expression_attribute_names("#c", count_attribute(daily.kind))
+                        .expression_attribute_values(":one", n(1))
+                        .build()
+                        .map_err(|e| sdk_error("DynamoDB Update", e))?,
+                )
+                .build(),
+        );
+        if let Some(history) = &effects.history {
+            let signal = history.signal;
+            let mut item = data_item(
+                history_key(&history.subject_key, signal.timestamp, &signal.event_id),
+                signal,
+                "signal",
+            )?;
+            item.insert(
+                EXPIRES_AT.to_string(),
+                epoch(signal.timestamp + self.retention),
+            );
+            actions.push(put_action(&self.table, item, None)?);
+            let index = key_item(subject_index_key(&history.subject_key));
+            actions.push(put_action(&self.table, index, None)?);
+        }
+        self.transact(actions).await
+    }
+
+    /// Step 3: on the subject's first engagement with the style, counts the subject once
+    /// for each pair with its most recent other engagements.
+    async fn apply_engagement(&self, engagement: &Engagement<'_>) -> StoreResult<()> {
+        let subject_key = engagement.subject_key.as_str();
+        let first = self
+            .put_if_absent(key_item(first_engagement_key(
+                subject_key,
+                engagement.style_id,
+            )))
+            .await?;
+        if !first {
+            return Ok(());
+        }
+        let recent = self
+            .query(
+                engagement_partition(subject_key),
+                Range::Prefix(ENGAGEMENT_ORDER_PREFIX.to_string()),
+                QueryOptions {
+                    descending: true,
+                    consistent: true,
+                    limit: Some(self.pair_cap),
+                },
+            )
+            .await?;
+        let recent: Vec<&str> = recent
+            .iter()
+            .map(|item| string_attr(item, "style"))
+            .collect::<StoreResult<_>>()?;
+        let pairs = co_occurrence_pairs(engagement.style_id, recent, self.pair_cap);
+        self.add_pairs(pairs).await?;
+        let mut order = key_item(engagement_order_key(
+            subject_key,
+            engagement.at,
+            engagement.style_id,
+        ));
+        order.insert("style".to_string(), s(engagement.style_id));
+        self.put_item(order).await
+    }
+
+    /// Counts one more subject for each pair with plain `ADD` updates, [`PAIR_WRITERS`] in
+    /// flight: atomic per pair, no transaction conflicts on popular pairs.
+    async fn add_pairs(&self, pairs: Vec<(String, String)>) -> StoreResult<()> {
+        let mut pending = pairs.into_iter();
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            while running.len() < PAIR_WRITERS {
+                let Some((a, b)) = pending.next() else { break };
+                let request = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key_item(pair_key(&a, &b))))
+                    .update_expression("SET #a = :a, #b = :b ADD #n :one")
+                    .expression_attribute_names("#a", "a")
+                    .expression_attribute_names("#b", "b")
+                    .expression_attribute_names("#n", "n")
+                    .expression_attribute_values(":a", s(a))
+                    .expression_attribute_values(":b", s(b))
+                    .expression_attribute_values(":one", n(1));
+                running.spawn(async move { request.send().await.map(|_| ()) });
+            }
+            let Some(done) = running.join_next().await else {
+                return Ok(());
+            };
+            done.map_err(|e| StoreError::Backend(format!("pair update task failed: {e}")))?
+                .map_err(|e| sdk_error("DynamoDB UpdateItem", e))?;
+        }
+    }
+}

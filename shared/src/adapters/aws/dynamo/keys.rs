@@ -1,0 +1,283 @@
+//! Every key of the single DynamoDB table: one builder per item kind, the partitions the
+//! queries read, and [`shard`]. No other file formats a key. The table mirrors
+//! `docs/dynamodb.md` (change both together; the tests below pin each shape):
+//!
+//! | what | `pk` | `sk` | builder |
+//! |---|---|---|---|
+//! | style | `CATALOG` | `STYLE#<style_id>` | [`style_key`] |
+//! | profile (prescription included) | `CUSTOMER#<id>` | `PROFILE` | [`profile_key`] |
+//! | customer id index | `CUSTOMERS#<shard>` | `<id>` | [`customer_index_key`] |
+//! | precomputed list | `CUSTOMER#<id>` | `LIST` | [`list_key`] |
+//! | event marker | `EVENT#<event_id>` | `EVENT` | [`event_marker_key`] |
+//! | history | `HIST#<subject key>` | `<time key, 20 digits>#<event_id>` | [`history_key`] |
+//! | subject index | `SUBJECTS#<shard>` | `<subject key>` | [`subject_index_key`] |
+//! | days with counts | `DAYS` | `<yyyy-mm-dd>` | [`day_key`] |
+//! | daily counts | `DAILY#<yyyy-mm-dd>` | `<style_id>` | [`daily_counts_key`] |
+//! | first engagement | `ENG#<subject key>` | `S#<style_id>` | [`first_engagement_key`] |
+//! | engagement order | `ENG#<subject key>` | `T#<time key, 20 digits>#<style_id>` | [`engagement_order_key`] |
+//! | co-occurring pair | `PAIRS#<shard>` | `<style_a>#<style_b>` (`a < b`) | [`pair_key`] |
+//!
+//! `<shard>` is [`shard`] of the index entry's sort key (the id, the subject key, the pair).
+//! The time key is [`time_key`], so sort keys order by time. Ids cannot contain `#` (domain
+//! validation), so `#` separates.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::adapters::time_key::time_key;
+
+/// Name of the partition key attribute.
+pub(super) const PK: &str = "pk";
+/// Name of the sort key attribute.
+pub(super) const SK: &str = "sk";
+/// Index partitions are spread over this many keys so no single partition is hot.
+pub(super) const SHARDS: u32 = 16;
+
+const CATALOG: &str = "CATALOG";
+const DAYS: &str = "DAYS";
+/// Sort-key prefix of styles in the `CATALOG` partition.
+pub(super) const STYLE_PREFIX: &str = "STYLE#";
+/// Sort-key prefix of the engagement order items in an `ENG#` partition.
+pub(super) const ENGAGEMENT_ORDER_PREFIX: &str = "T#";
+
+/// The key of one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ItemKey {
+    pub pk: String,
+    pub sk: String,
+}
+
+fn item_key(pk: impl Into<String>, sk: impl Into<String>) -> ItemKey {
+    ItemKey {
+        pk: pk.into(),
+        sk: sk.into(),
+    }
+}
+
+pub(super) fn style_key(style_id: &str) -> ItemKey {
+    item_key(catalog_partition(), format!("{STYLE_PREFIX}{style_id}"))
+}
+
+pub(super) fn profile_key(customer_id: &str) -> ItemKey {
+    item_key(customer_partition(customer_id), "PROFILE")
+}
+
+pub(super) fn customer_index_key(customer_id: &str) -> ItemKey {
+    item_key(customer_index_partition(shard(customer_id)), customer_id)
+}
+
+pub(super) fn list_key(customer_id: &str) -> ItemKey {
+    item_key(customer_partition(customer_id), "LIST")
+}
+
+pub(super) fn event_marker_key(event_id: &str) -> ItemKey {
+    item_key(format!("EVENT#{event_id}"), "EVENT")
+}
+
+pub(super) fn history_key(subject_key: &str, at: DateTime<Utc>, event_id: &str) -> ItemKey {
+    item_key(
+        history_partition(subject_key),
+        format!("{:020}#{event_id}", time_key(at)),
+    )
+}
+
+pub(super) fn subject_index_key(subject_key: &str) -> ItemKey {
+    item_key(subject_index_partition(shard(subject_key)), subject_key)
+}
+
+/// The `DAYS` index entry of a day with counts.
+pub(super) fn day_key(day: NaiveDate) -> ItemKey {
+    item_key(days_partition(), day_sort_key(day))
+}
+
+pub(super) fn daily_counts_key(day: NaiveDate, style_id: &str) -> ItemKey {
+    item_key(daily_counts_partition(day), style_id)
+}
+
+pub(super) fn first_engagement_key(subject_key: &str, style_id: &str) -> ItemKey {
+    item_key(engagement_partition(subject_key), format!("S#{style_id}"))
+}
+
+pub(super) fn engagement_order_key(
+    subject_key: &str,
+    at: DateTime<Utc>,
+    style_id: &str,
+) -> ItemKey {
+    item_key(
+        engagement_partition(subject_key),
+        format!("{ENGAGEMENT_ORDER_PREFIX}{:020}#{style_id}", time_key(at)),
+    )
+}
+
+/// The pair `(style_a, style_b)`, `style_a < style_b`.
+pub(super) fn pair_key(style_a: &str, style_b: &str) -> ItemKey {
+    let pair = format!("{style_a}#{style_b}");
+    item_key(pair_partition(shard(&pair)), pair)
+}
+
+/// Stable shard of a key (FNV-1a), the same in every process and Rust version.
+pub(super) fn shard(value: &str) -> u32 {
+    let hash = value.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    hash % SHARDS
+}
+
+pub(super) fn catalog_partition() -> String {
+    CATALOG.to_string()
+}
+
+fn customer_partition(customer_id: &str) -> String {
+    format!("CUSTOMER#{customer_id}")
+}
+
+pub(super) fn customer_index_partition(shard: u32) -> String {
+    format!("CUSTOMERS#{shard}")
+}
+
+pub(super) fn history_partition(subject_key: &str) -> String {
+    format!("HIST#{subject_key}")
+}
+
+pub(super) fn subject_index_partition(shard: u32) -> String {
+    format!("SUBJECTS#{shard}")
+}
+
+pub(super) fn days_partition() -> String {
+    DAYS.to_string()
+}
+
+/// Sort key of a day in `DAYS`; ISO dates sort by time, so `sk >= day` reads from `day` on.
+pub(super) fn day_sort_key(day: NaiveDate) -> String {
+    day.to_string()
+}
+
+pub(super) fn daily_counts_partition(day: NaiveDate) -> String {
+    format!("DAILY#{day}")
+}
+
+pub(super) fn engagement_partition(subject_key: &str) -> String {
+    format!("ENG#{subject_key}")
+}
+
+pub(super) fn pair_partition(shard: u32) -> String {
+    format!("PAIRS#{shard}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn at_millis(millis: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(millis).expect("valid time")
+    }
+
+    fn shape(key: ItemKey) -> (String, String) {
+        (key.pk, key.sk)
+    }
+
+    fn pair(pk: impl Into<String>, sk: impl Into<String>) -> (String, String) {
+        (pk.into(), sk.into())
+    }
+
+    #[test]
+    fn when_keys_sharded_should_be_stable_and_in_range() {
+        assert_eq!(shard("c:cu-00001"), shard("c:cu-00001"));
+        let shards: HashSet<u32> = (0..200).map(|i| shard(&format!("cu-{i:05}"))).collect();
+        assert!(shards.iter().all(|s| *s < SHARDS));
+        assert!(
+            shards.len() > SHARDS as usize / 2,
+            "keys spread: {shards:?}"
+        );
+    }
+
+    #[test]
+    fn when_shard_computed_should_match_fnv1a_mod_16() {
+        // FNV-1a 32 of "" is the offset basis 0x811c9dc5; of "a" it is 0xe40c292c.
+        assert_eq!(shard(""), 0x811c_9dc5 % 16);
+        assert_eq!(shard("a"), 0xe40c_292c % 16);
+    }
+
+    #[test]
+    fn when_record_keys_built_should_match_the_documented_shapes() {
+        assert_eq!(shape(style_key("st-1")), pair("CATALOG", "STYLE#st-1"));
+        assert_eq!(shape(profile_key("cu-1")), pair("CUSTOMER#cu-1", "PROFILE"));
+        assert_eq!(shape(list_key("cu-1")), pair("CUSTOMER#cu-1", "LIST"));
+        assert_eq!(
+            shape(customer_index_key("cu-1")),
+            pair(format!("CUSTOMERS#{}", shard("cu-1")), "cu-1")
+        );
+        assert_eq!(catalog_partition(), "CATALOG");
+        assert!(style_key("st-1").sk.starts_with(STYLE_PREFIX));
+    }
+
+    #[test]
+    fn when_signal_keys_built_should_match_the_documented_shapes() {
+        let day = NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date");
+        let at = at_millis(1_740_787_200_000);
+        let time = format!("{:020}", time_key(at));
+        assert_eq!(time.len(), 20);
+        assert_eq!(shape(event_marker_key("e-1")), pair("EVENT#e-1", "EVENT"));
+        assert_eq!(
+            shape(history_key("c:cu-1", at, "e-1")),
+            pair("HIST#c:cu-1", format!("{time}#e-1"))
+        );
+        assert_eq!(
+            shape(subject_index_key("s:sess-1")),
+            pair(format!("SUBJECTS#{}", shard("s:sess-1")), "s:sess-1")
+        );
+        assert_eq!(shape(day_key(day)), pair("DAYS", "2025-03-01"));
+        assert_eq!(
+            shape(daily_counts_key(day, "st-1")),
+            pair("DAILY#2025-03-01", "st-1")
+        );
+        assert_eq!(
+            shape(first_engagement_key("c:cu-1", "st-1")),
+            pair("ENG#c:cu-1", "S#st-1")
+        );
+        assert_eq!(
+            shape(engagement_order_key("c:cu-1", at, "st-1")),
+            pair("ENG#c:cu-1", format!("T#{time}#st-1"))
+        );
+        assert_eq!(
+            shape(pair_key("a", "b")),
+            pair(format!("PAIRS#{}", shard("a#b")), "a#b")
+        );
+    }
+
+    #[test]
+    fn when_partitions_named_should_match_the_keys_they_hold() {
+        let day = NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date");
+        let at = at_millis(0);
+        assert_eq!(history_partition("c:x"), history_key("c:x", at, "e").pk);
+        assert_eq!(days_partition(), day_key(day).pk);
+        assert_eq!(day_sort_key(day), day_key(day).sk);
+        assert_eq!(daily_counts_partition(day), daily_counts_key(day, "s").pk);
+        assert_eq!(
+            engagement_partition("c:x"),
+            engagement_order_key("c:x", at, "s").pk
+        );
+        assert!(engagement_order_key("c:x", at, "s")
+            .sk
+            .starts_with(ENGAGEMENT_ORDER_PREFIX));
+        assert_eq!(
+            customer_index_partition(shard("cu-1")),
+            customer_index_key("cu-1").pk
+        );
+        assert_eq!(
+            subject_index_partition(shard("c:x")),
+            subject_index_key("c:x").pk
+        );
+        assert_eq!(pair_partition(shard("a#b")), pair_key("a", "b").pk);
+    }
+
+    #[test]
+    fn when_times_ordered_should_order_history_and_engagement_sort_keys() {
+        let (early, late) = (at_millis(-5), at_millis(1_000_000));
+        assert!(history_key("c:x", early, "z").sk < history_key("c:x", late, "a").sk);
+        assert!(
+            engagement_order_key("c:x", early, "z").sk < engagement_order_key("c:x", late, "a").sk
+        );
+    }
+}

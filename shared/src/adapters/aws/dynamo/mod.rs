@@ -1,0 +1,374 @@
+//! The record and signal ports on one DynamoDB table (`pk`/`sk` strings, TTL on
+//! `expires_at`). Every access is a GetItem, Query, BatchGetItem, BatchWriteItem,
+//! TransactWriteItems, UpdateItem, PutItem or DeleteItem: never a Scan. The key design and
+//! its trade-offs are documented in `docs/dynamodb.md`.
+//!
+//! - this file: [`DynamoStore`], its settings and the port implementations;
+//! - `keys`: every key of the table, one builder per item kind;
+//! - `apply`: how a signal's effects (rules in [`crate::aggregates::apply`]) are written;
+//! - `requests`: batched, paginated, transactional and conditional requests with retries;
+//! - `item`: attribute values, records as JSON, error messages naming keys;
+//! - `table`: creating the table with TTL.
+
+mod apply;
+mod item;
+mod keys;
+mod requests;
+mod table;
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, ReturnValue, WriteRequest};
+use aws_sdk_dynamodb::Client;
+use chrono::{Duration, NaiveDate};
+
+use self::item::{
+    count_attribute, data_item, decode, describe_key, key_item, number_attr, string_attr, unique,
+    Item, DATA,
+};
+use self::keys::{
+    catalog_partition, customer_index_key, customer_index_partition, daily_counts_partition,
+    day_sort_key, days_partition, history_partition, list_key, pair_partition, profile_key,
+    style_key, subject_index_partition, SHARDS, SK, STYLE_PREFIX,
+};
+use self::requests::{put_request, QueryOptions, Range};
+pub(super) use self::table::create_table;
+use super::{sdk_error, Backoff};
+use crate::adapters::list_page::decode_list_page;
+use crate::adapters::sealed_customer::{open_customer, seal_customer};
+use crate::aggregates::apply::MAX_PAIRED_STYLES;
+use crate::aggregates::{CoOccurrence, DailyStyleCounts};
+use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
+use crate::error::{StoreError, StoreResult};
+use crate::ports::{CatalogStore, ProfileStore, RecommendationStore, SignalStore};
+use crate::sealing::Sealer;
+
+/// Days history and event markers are kept before DynamoDB's TTL removes them.
+pub const DEFAULT_HISTORY_RETENTION_DAYS: i64 = 400;
+
+/// Largest serialized record kept in one item: DynamoDB items are capped at 400 KB, keys
+/// and attribute names included, so this leaves room for them.
+pub const MAX_ITEM_DATA_BYTES: usize = 390 * 1024;
+
+/// Why a customer with a prescription is refused by a store without a key.
+pub const KMS_KEY_REQUIRED: &str = "FRAMEWISE_KMS_KEY_ID is required to store prescriptions";
+
+const DEFAULT_PAGE_SIZE: i32 = 500;
+
+/// Catalogue, profiles, lists and signal aggregates in one DynamoDB table.
+#[derive(Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    retention: Duration,
+    page_size: i32,
+    backoff: Backoff,
+    /// How many of a subject's recent engagements a new one is paired with.
+    pair_cap: usize,
+    /// Days already written to the `DAYS` index by this process (saves a write per signal).
+    days_indexed: Mutex<HashSet<NaiveDate>>,
+    /// Seals prescriptions at rest (KMS on AWS); without one, prescriptions are refused.
+    sealer: Option<Sealer>,
+}
+
+impl DynamoStore {
+    /// A store over `table`; the client is shared and built once per cold start.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            retention: Duration::days(DEFAULT_HISTORY_RETENTION_DAYS),
+            page_size: DEFAULT_PAGE_SIZE,
+            backoff: Backoff::default(),
+            pair_cap: MAX_PAIRED_STYLES,
+            days_indexed: Mutex::new(HashSet::new()),
+            sealer: None,
+        }
+    }
+
+    /// Seals every prescription with `sealer` before it is written (envelope encryption;
+    /// [`super::KmsKeyProvider`] in production). Without it, customers with a prescription
+    /// are refused, so health data never reaches the table in clear.
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = Some(sealer);
+        self
+    }
+
+    /// How long history items and event markers live before TTL deletes them.
+    pub fn with_history_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Items per Query page (DynamoDB also stops a page at 1 MB).
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.page_size = i32::try_from(page_size.max(1)).unwrap_or(DEFAULT_PAGE_SIZE);
+        self
+    }
+
+    /// Pairs a first engagement with at most `cap` recent ones (default
+    /// [`MAX_PAIRED_STYLES`]); each pair costs one UpdateItem.
+    pub fn with_pair_cap(mut self, cap: usize) -> Self {
+        self.pair_cap = cap.max(1);
+        self
+    }
+
+    /// Retry policy for unprocessed batch entries and transaction conflicts.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Styles by id with BatchGetItem (100 keys a call), in no particular order; unknown
+    /// ids are left out. For catalogue sync, which compares a feed against what is stored.
+    pub async fn get_styles(&self, ids: &[String]) -> StoreResult<Vec<Style>> {
+        let keys: Vec<Item> = unique(ids.iter().map(|id| key_item(style_key(id))));
+        let items = self.batch_get(keys).await?;
+        items.iter().map(|item| decode(item, "style")).collect()
+    }
+}
+
+#[async_trait]
+impl CatalogStore for DynamoStore {
+    async fn put_styles(&self, styles: &[Style]) -> StoreResult<()> {
+        let items = styles
+            .iter()
+            .map(|style| {
+                let mut item = data_item(style_key(&style.id), style, "style")?;
+                item.insert("active".to_string(), AttributeValue::Bool(style.active));
+                Ok(item)
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.batch_write(
+            unique(items)
+                .into_iter()
+                .map(put_request)
+                .collect::<StoreResult<_>>()?,
+        )
+        .await
+    }
+
+    async fn get_style(&self, id: &str) -> StoreResult<Option<Style>> {
+        self.get_item(key_item(style_key(id)), false)
+            .await?
+            .map(|item| decode(&item, "style"))
+            .transpose()
+    }
+
+    async fn list_styles(&self) -> StoreResult<Vec<Style>> {
+        self.query(
+            catalog_partition(),
+            Range::Prefix(STYLE_PREFIX.to_string()),
+            QueryOptions::default(),
+        )
+        .await?
+        .iter()
+        .map(|item| decode(item, "style"))
+        .collect()
+    }
+}
+
+#[async_trait]
+impl ProfileStore for DynamoStore {
+    async fn put_customers(&self, customers: &[Customer]) -> StoreResult<()> {
+        // Refused whole, before any write.
+        if self.sealer.is_none() && customers.iter().any(|c| c.prescription.is_some()) {
+            return Err(StoreError::Backend(KMS_KEY_REQUIRED.to_string()));
+        }
+        let mut items = Vec::with_capacity(customers.len() * 2);
+        for customer in customers {
+            items.push(data_item(
+                profile_key(&customer.id),
+                &seal_customer(self.sealer.as_ref(), customer).await?,
+                "customer",
+            )?);
+            items.push(key_item(customer_index_key(&customer.id)));
+        }
+        self.batch_write(
+            unique(items)
+                .into_iter()
+                .map(put_request)
+                .collect::<StoreResult<_>>()?,
+        )
+        .await
+    }
+
+    async fn get_customer(&self, id: &str) -> StoreResult<Option<Customer>> {
+        let Some(item) = self.get_item(key_item(profile_key(id)), false).await? else {
+            return Ok(None);
+        };
+        let json = string_attr(&item, DATA)?;
+        open_customer(self.sealer.as_ref(), json.as_bytes(), id)
+            .await
+            .map(Some)
+    }
+
+    async fn delete_customer(&self, id: &str) -> StoreResult<bool> {
+        let old = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(profile_key(id))))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| sdk_error("DynamoDB DeleteItem", e))?;
+        let existed = old.attributes().is_some_and(|a| !a.is_empty());
+        let index = WriteRequest::builder()
+            .delete_request(
+                DeleteRequest::builder()
+                    .set_key(Some(key_item(customer_index_key(id))))
+                    .build()
+                    .map_err(|e| sdk_error("DynamoDB DeleteRequest", e))?,
+            )
+            .build();
+        self.batch_write(vec![index]).await?;
+        Ok(existed)
+    }
+
+    async fn list_customer_ids(&self) -> StoreResult<Vec<String>> {
+        self.sharded_sort_keys(customer_index_partition).await
+    }
+}
+
+#[async_trait]
+impl RecommendationStore for DynamoStore {
+    async fn get_list(&self, customer_id: &str) -> StoreResult<Option<StoredList>> {
+        self.get_item(key_item(list_key(customer_id)), false)
+            .await?
+            .map(|item| decode(&item, "list"))
+            .transpose()
+    }
+
+    /// One GetItem, then only the requested window of items is decoded.
+    async fn get_list_page(
+        &self,
+        customer_id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<Option<ListPage>> {
+        let Some(item) = self
+            .get_item(key_item(list_key(customer_id)), false)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let json = string_attr(&item, DATA)?;
+        decode_list_page(json.as_bytes(), offset, limit)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("list at {}: {e}", describe_key(&item))))
+    }
+
+    async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()> {
+        let items = lists
+            .iter()
+            .map(|list| data_item(list_key(&list.customer_id), list, "list"))
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.batch_write(
+            unique(items)
+                .into_iter()
+                .map(put_request)
+                .collect::<StoreResult<_>>()?,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl SignalStore for DynamoStore {
+    /// Per signal, in order: one transaction (event marker, daily count, history, subject
+    /// index), then for a first engagement the co-occurrence pairs. A signal whose marker
+    /// exists is skipped, so redelivered batches are harmless. See `apply.rs`.
+    async fn apply(&self, signals: &[Signal]) -> StoreResult<Vec<Signal>> {
+        self.apply_in_order(signals).await
+    }
+
+    async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.query(
+            history_partition(&subject.key()),
+            Range::All,
+            QueryOptions {
+                descending: true,
+                consistent: true,
+                limit: Some(limit),
+            },
+        )
+        .await?
+        .iter()
+        .map(|item| decode(item, "signal"))
+        .collect()
+    }
+
+    async fn daily_counts(&self, since: NaiveDate) -> StoreResult<Vec<DailyStyleCounts>> {
+        let days = self
+            .query(
+                days_partition(),
+                Range::From(day_sort_key(since)),
+                QueryOptions::default(),
+            )
+            .await?;
+        let mut out = Vec::new();
+        for day_item in days {
+            let day_text = string_attr(&day_item, SK)?;
+            let day: NaiveDate = day_text.parse().map_err(|_| {
+                StoreError::Corrupt(format!("DAYS index holds a bad day '{day_text}'"))
+            })?;
+            let rows = self
+                .query(
+                    daily_counts_partition(day),
+                    Range::All,
+                    QueryOptions {
+                        consistent: true,
+                        ..QueryOptions::default()
+                    },
+                )
+                .await?;
+            for row in rows {
+                let mut counts = [0u32; 9];
+                for (i, count) in counts.iter_mut().enumerate() {
+                    *count = number_attr(&row, &count_attribute(i))?;
+                }
+                out.push(DailyStyleCounts {
+                    style_id: string_attr(&row, SK)?.to_string(),
+                    day,
+                    counts,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn co_occurrences(&self) -> StoreResult<Vec<CoOccurrence>> {
+        let mut pairs = Vec::new();
+        for shard in 0..SHARDS {
+            for item in self
+                .query(pair_partition(shard), Range::All, QueryOptions::default())
+                .await?
+            {
+                pairs.push(CoOccurrence {
+                    style_a: string_attr(&item, "a")?.to_string(),
+                    style_b: string_attr(&item, "b")?.to_string(),
+                    subjects: number_attr(&item, "n")?,
+                });
+            }
+        }
+        pairs.sort_by(|x, y| (&x.style_a, &x.style_b).cmp(&(&y.style_a, &y.style_b)));
+        Ok(pairs)
+    }
+
+    async fn subjects(&self) -> StoreResult<Vec<Subject>> {
+        self.sharded_sort_keys(subject_index_partition)
+            .await?
+            .iter()
+            .map(|k| {
+                Subject::from_key(k)
+                    .ok_or_else(|| StoreError::Corrupt(format!("bad subject key '{k}'")))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,281 @@
+//! The catalogue, profile and list ports of the embedded store: JSON records by id, the
+//! prescription sealed at rest.
+
+use async_trait::async_trait;
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::{decode, encode, EmbeddedStore, RedbResultExt, CUSTOMERS, LISTS, STYLES};
+use crate::adapters::list_page::decode_list_page;
+use crate::adapters::sealed_customer::{open_customer, seal_customer};
+use crate::domain::{Customer, ListPage, StoredList, Style};
+use crate::error::{StoreError, StoreResult};
+use crate::ports::{CatalogStore, ProfileStore, RecommendationStore};
+
+/// Upserts JSON records by key in one transaction.
+async fn put_json<T: Clone + Send + 'static>(
+    store: &EmbeddedStore,
+    table: TableDefinition<'static, &'static str, &'static [u8]>,
+    items: &[T],
+    key: fn(&T) -> &str,
+    seal: fn(&T) -> StoreResult<Vec<u8>>,
+) -> StoreResult<()> {
+    let encoded = items
+        .iter()
+        .map(|item| Ok((key(item).to_string(), seal(item)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    store
+        .write(move |txn| {
+            let mut table = txn.open_table(table).db()?;
+            for (key, bytes) in &encoded {
+                table.insert(key.as_str(), bytes.as_slice()).db()?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+#[async_trait]
+impl CatalogStore for EmbeddedStore {
+    async fn put_styles(&self, styles: &[Style]) -> StoreResult<()> {
+        put_json(self, STYLES, styles, |s| &s.id, encode).await
+    }
+
+    async fn get_style(&self, id: &str) -> StoreResult<Option<Style>> {
+        let txn = self.read()?;
+        let table = txn.open_table(STYLES).db()?;
+        let guard = table.get(id).db()?;
+        guard.map(|v| decode(v.value(), "style", id)).transpose()
+    }
+
+    async fn list_styles(&self) -> StoreResult<Vec<Style>> {
+        self.blocking(|db| {
+            let txn = db.begin_read().db()?;
+            let table = txn.open_table(STYLES).db()?;
+            let mut styles = Vec::new();
+            for entry in table.iter().db()? {
+                let (id, bytes) = entry.db()?;
+                styles.push(decode(bytes.value(), "style", id.value())?);
+            }
+            Ok(styles)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ProfileStore for EmbeddedStore {
+    async fn put_customers(&self, customers: &[Customer]) -> StoreResult<()> {
+        let mut encoded = Vec::with_capacity(customers.len());
+        for customer in customers {
+            encoded.push((
+                customer.id.clone(),
+                encode(&seal_customer(Some(&self.sealer), customer).await?)?,
+            ));
+        }
+        self.write(move |txn| {
+            let mut table = txn.open_table(CUSTOMERS).db()?;
+            for (key, bytes) in &encoded {
+                table.insert(key.as_str(), bytes.as_slice()).db()?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_customer(&self, id: &str) -> StoreResult<Option<Customer>> {
+        let bytes = {
+            let txn = self.read()?;
+            let table = txn.open_table(CUSTOMERS).db()?;
+            let guard = table.get(id).db()?;
+            guard.map(|v| v.value().to_vec())
+        };
+        match bytes {
+            Some(bytes) => Ok(Some(open_customer(Some(&self.sealer), &bytes, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_customer(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.write(move |txn| {
+            let mut table = txn.open_table(CUSTOMERS).db()?;
+            let existed = table.remove(id.as_str()).db()?.is_some();
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn list_customer_ids(&self) -> StoreResult<Vec<String>> {
+        self.blocking(|db| {
+            let txn = db.begin_read().db()?;
+            let table = txn.open_table(CUSTOMERS).db()?;
+            let mut ids = Vec::new();
+            for entry in table.iter().db()? {
+                ids.push(entry.db()?.0.value().to_string());
+            }
+            Ok(ids)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl RecommendationStore for EmbeddedStore {
+    async fn get_list(&self, customer_id: &str) -> StoreResult<Option<StoredList>> {
+        let txn = self.read()?;
+        let table = txn.open_table(LISTS).db()?;
+        let guard = table.get(customer_id).db()?;
+        guard
+            .map(|v| decode(v.value(), "list", customer_id))
+            .transpose()
+    }
+
+    async fn get_list_page(
+        &self,
+        customer_id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<Option<ListPage>> {
+        let txn = self.read()?;
+        let table = txn.open_table(LISTS).db()?;
+        let guard = table.get(customer_id).db()?;
+        guard
+            .map(|v| {
+                decode_list_page(v.value(), offset, limit)
+                    .map_err(|e| StoreError::Corrupt(format!("list {customer_id}: {e}")))
+            })
+            .transpose()
+    }
+
+    async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()> {
+        put_json(self, LISTS, lists, |l| &l.customer_id, encode).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn when_customer_record_is_corrupt_should_report_corrupt_without_contents() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(&dir.path().join("framewise.redb")).expect("open");
+        store
+            .write(|txn| {
+                txn.open_table(CUSTOMERS)
+                    .db()?
+                    .insert("c1", br#"{"id":"c1","prescription":"SECRET"}"#.as_slice())
+                    .db()?;
+                Ok(())
+            })
+            .await
+            .expect("inject");
+        match store.get_customer("c1").await {
+            Err(StoreError::Corrupt(message)) => assert!(!message.contains("SECRET"), "{message}"),
+            other => panic!("expected corrupt, got {other:?}"),
+        }
+    }
+
+    fn customer_with_rx() -> Customer {
+        use crate::domain::{EyeRx, Prescription, PupillaryDistance};
+        let mut c = Customer::new("rx-1");
+        c.prescription = Some(Prescription {
+            od: EyeRx {
+                sph: -7.25,
+                cyl: -1.75,
+                axis: Some(35),
+                add: None,
+                prism: None,
+            },
+            os: EyeRx {
+                sph: -6.75,
+                cyl: 0.0,
+                axis: None,
+                add: None,
+                prism: None,
+            },
+            pd: PupillaryDistance::Binocular(58.5),
+            fitting_height: None,
+        });
+        c
+    }
+
+    #[tokio::test]
+    async fn when_customer_has_prescription_should_store_it_only_sealed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("framewise.redb");
+        let customer = customer_with_rx();
+        {
+            let store = EmbeddedStore::open(&path).expect("open");
+            store
+                .put_customers(std::slice::from_ref(&customer))
+                .await
+                .expect("put");
+            assert_eq!(
+                store.get_customer("rx-1").await.expect("get"),
+                Some(customer.clone())
+            );
+        }
+        let raw = std::fs::read(&path).expect("read db file");
+        assert!(
+            raw.windows(6).any(|w| w == b"\"rx-1\""),
+            "the record itself is in the file"
+        );
+        for needle in [
+            &b"-7.25"[..],
+            b"-6.75",
+            b"58.5",
+            b"-1.75",
+            b"\"sph\"",
+            b"\"pd\"",
+        ] {
+            assert!(
+                !raw.windows(needle.len()).any(|w| w == needle),
+                "found {:?} in the raw file",
+                String::from_utf8_lossy(needle)
+            );
+        }
+        // Reopening reads the same key file.
+        let store = EmbeddedStore::open(&path).expect("reopen");
+        assert_eq!(
+            store.get_customer("rx-1").await.expect("get"),
+            Some(customer)
+        );
+    }
+
+    #[tokio::test]
+    async fn when_key_file_replaced_should_refuse_to_open_prescription() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("framewise.redb");
+        {
+            let store = EmbeddedStore::open(&path).expect("open");
+            store
+                .put_customers(&[customer_with_rx()])
+                .await
+                .expect("put");
+        }
+        let key = crate::sealing::LocalKeyFile::default_path(dir.path());
+        std::fs::write(&key, [7u8; 32]).expect("replace key");
+        let store = EmbeddedStore::open(&path).expect("reopen");
+        assert!(matches!(
+            store.get_customer("rx-1").await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn when_customer_deleted_should_delete_prescription_and_never_debug_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(&dir.path().join("framewise.redb")).expect("open");
+        let customer = customer_with_rx();
+        let debug = format!("{customer:?}");
+        assert!(debug.contains("<redacted>"));
+        assert!(
+            !debug.contains("7.25") && !debug.contains("58.5"),
+            "{debug}"
+        );
+        store.put_customers(&[customer]).await.expect("put");
+        assert!(store.delete_customer("rx-1").await.expect("delete"));
+        assert_eq!(store.get_customer("rx-1").await.expect("get"), None);
+    }
+}

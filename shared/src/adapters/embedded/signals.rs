@@ -1,0 +1,202 @@
+//! The signal port of the embedded store: the redb tables behind the primitives of
+//! [`SignalAggregates`]; the rules of applying a signal are in [`crate::aggregates::apply`].
+
+use async_trait::async_trait;
+use chrono::{Datelike, NaiveDate};
+use redb::{ReadableDatabase, ReadableTable, Table, WriteTransaction};
+
+use super::{
+    decode, encode, next_seq, EmbeddedStore, RedbResultExt, APPLIED_EVENTS, DAILY, ENGAGED,
+    ENGAGED_ORDER, ENGAGED_SEQ, HISTORY, META, PAIRS, SUBJECTS,
+};
+use crate::adapters::time_key::time_key;
+use crate::aggregates::apply::{apply_signals, SignalAggregates};
+use crate::aggregates::{CoOccurrence, DailyStyleCounts};
+use crate::domain::{Signal, Subject};
+use crate::error::{StoreError, StoreResult};
+use crate::ports::SignalStore;
+
+fn day_key(day: NaiveDate) -> i32 {
+    day.num_days_from_ce()
+}
+
+fn day_from_key(key: i32) -> StoreResult<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(key)
+        .ok_or_else(|| StoreError::Corrupt(format!("day key {key} out of range")))
+}
+
+/// The signal tables opened inside one write transaction.
+struct SignalTables<'txn> {
+    applied: Table<'txn, &'static str, ()>,
+    history: Table<'txn, (&'static str, u64, &'static str), &'static [u8]>,
+    subjects: Table<'txn, &'static str, ()>,
+    daily: Table<'txn, (i32, &'static str), [u32; 9]>,
+    engaged: Table<'txn, (&'static str, &'static str), u64>,
+    engaged_order: Table<'txn, (&'static str, u64), &'static str>,
+    pairs: Table<'txn, (&'static str, &'static str), u32>,
+    meta: Table<'txn, &'static str, u64>,
+}
+
+impl<'txn> SignalTables<'txn> {
+    fn open(txn: &'txn WriteTransaction) -> StoreResult<Self> {
+        Ok(Self {
+            applied: txn.open_table(APPLIED_EVENTS).db()?,
+            history: txn.open_table(HISTORY).db()?,
+            subjects: txn.open_table(SUBJECTS).db()?,
+            daily: txn.open_table(DAILY).db()?,
+            engaged: txn.open_table(ENGAGED).db()?,
+            engaged_order: txn.open_table(ENGAGED_ORDER).db()?,
+            pairs: txn.open_table(PAIRS).db()?,
+            meta: txn.open_table(META).db()?,
+        })
+    }
+}
+
+impl SignalAggregates for SignalTables<'_> {
+    fn is_applied(&mut self, event_id: &str) -> StoreResult<bool> {
+        Ok(self.applied.get(event_id).db()?.is_some())
+    }
+
+    fn mark_applied(&mut self, event_id: &str) -> StoreResult<()> {
+        self.applied.insert(event_id, ()).db()?;
+        Ok(())
+    }
+
+    fn append_history(&mut self, subject_key: &str, signal: &Signal) -> StoreResult<()> {
+        let bytes = encode(signal)?;
+        self.history
+            .insert(
+                (
+                    subject_key,
+                    time_key(signal.timestamp),
+                    signal.event_id.as_str(),
+                ),
+                bytes.as_slice(),
+            )
+            .db()?;
+        self.subjects.insert(subject_key, ()).db()?;
+        Ok(())
+    }
+
+    fn add_daily(&mut self, style_id: &str, day: NaiveDate, kind: usize) -> StoreResult<()> {
+        let key = (day_key(day), style_id);
+        let mut counts = self.daily.get(key).db()?.map_or([0; 9], |v| v.value());
+        if let Some(count) = counts.get_mut(kind) {
+            *count = count.saturating_add(1);
+        }
+        self.daily.insert(key, counts).db()?;
+        Ok(())
+    }
+
+    fn is_engaged(&mut self, subject_key: &str, style_id: &str) -> StoreResult<bool> {
+        Ok(self.engaged.get((subject_key, style_id)).db()?.is_some())
+    }
+
+    fn recent_engaged(&mut self, subject_key: &str, limit: usize) -> StoreResult<Vec<String>> {
+        let mut styles = Vec::new();
+        let range = self
+            .engaged_order
+            .range((subject_key, 0)..=(subject_key, u64::MAX))
+            .db()?;
+        for entry in range.rev().take(limit) {
+            styles.push(entry.db()?.1.value().to_string());
+        }
+        Ok(styles)
+    }
+
+    fn mark_engaged(&mut self, subject_key: &str, style_id: &str) -> StoreResult<()> {
+        let seq = next_seq(&mut self.meta, ENGAGED_SEQ)?;
+        self.engaged.insert((subject_key, style_id), seq).db()?;
+        self.engaged_order
+            .insert((subject_key, seq), style_id)
+            .db()?;
+        Ok(())
+    }
+
+    fn add_pair(&mut self, style_a: &str, style_b: &str) -> StoreResult<()> {
+        let key = (style_a, style_b);
+        let count = self.pairs.get(key).db()?.map_or(0, |v| v.value());
+        self.pairs.insert(key, count.saturating_add(1)).db()?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SignalStore for EmbeddedStore {
+    async fn apply(&self, signals: &[Signal]) -> StoreResult<Vec<Signal>> {
+        let signals = signals.to_vec();
+        self.write(move |txn| apply_signals(&mut SignalTables::open(txn)?, &signals))
+            .await
+    }
+
+    async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>> {
+        let key = subject.key();
+        let txn = self.read()?;
+        let table = txn.open_table(HISTORY).db()?;
+        let range = table
+            .range((key.as_str(), 0, "")..(key.as_str(), u64::MAX, ""))
+            .db()?;
+        let mut signals = Vec::new();
+        for entry in range.rev().take(limit) {
+            let (k, bytes) = entry.db()?;
+            signals.push(decode(bytes.value(), "signal", k.value().2)?);
+        }
+        Ok(signals)
+    }
+
+    async fn daily_counts(&self, since: NaiveDate) -> StoreResult<Vec<DailyStyleCounts>> {
+        self.blocking(move |db| {
+            let txn = db.begin_read().db()?;
+            let table = txn.open_table(DAILY).db()?;
+            let mut out = Vec::new();
+            for entry in table.range((day_key(since), "")..).db()? {
+                let (key, counts) = entry.db()?;
+                let (day, style_id) = key.value();
+                out.push(DailyStyleCounts {
+                    style_id: style_id.to_string(),
+                    day: day_from_key(day)?,
+                    counts: counts.value(),
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn co_occurrences(&self) -> StoreResult<Vec<CoOccurrence>> {
+        self.blocking(|db| {
+            let txn = db.begin_read().db()?;
+            let table = txn.open_table(PAIRS).db()?;
+            let mut out = Vec::new();
+            for entry in table.iter().db()? {
+                let (key, subjects) = entry.db()?;
+                let (a, b) = key.value();
+                out.push(CoOccurrence {
+                    style_a: a.to_string(),
+                    style_b: b.to_string(),
+                    subjects: subjects.value(),
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn subjects(&self) -> StoreResult<Vec<Subject>> {
+        self.blocking(|db| {
+            let txn = db.begin_read().db()?;
+            let table = txn.open_table(SUBJECTS).db()?;
+            let mut out = Vec::new();
+            for entry in table.iter().db()? {
+                let (key, _) = entry.db()?;
+                let key = key.value();
+                out.push(
+                    Subject::from_key(key)
+                        .ok_or_else(|| StoreError::Corrupt(format!("bad subject key '{key}'")))?,
+                );
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
