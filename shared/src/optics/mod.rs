@@ -1,6 +1,7 @@
 //! Optical and style intelligence (domain brief sections 1-5): prescriptions, frame
-//! compatibility (rules F1-F11, one function each in `frame/rules.rs`), lens advice, face shape and
-//! colour harmony. Everything here is pure; encryption at rest is [`crate::sealing`].
+//! compatibility (rules F1-F11, one function each in `frame/rules.rs`), lens advice, face
+//! shape and colour harmony. Everything here is pure; encryption at rest is
+//! [`crate::sealing`].
 
 pub mod frame;
 pub mod lens;
