@@ -163,3 +163,59 @@ async fn when_serving_learned_model_should_match_hidden_taste_better_than_popula
         "learned {learned:.3} vs popularity {popular:.3}"
     );
 }
+
+fn strong_minus(id: &str) -> crate::domain::Customer {
+    let eye = crate::domain::EyeRx {
+        sph: -4.0,
+        cyl: 0.0,
+        axis: None,
+        add: None,
+        prism: None,
+    };
+    crate::domain::Customer {
+        prescription: Some(crate::domain::Prescription {
+            od: eye.clone(),
+            os: eye,
+            pd: crate::domain::PupillaryDistance::Binocular(63.0),
+            fitting_height: None,
+        }),
+        ..crate::domain::Customer::new(id)
+    }
+}
+
+async fn aspheric_advised(config: ServiceConfig) -> bool {
+    let data = demo::generate(&DemoConfig {
+        styles: 20,
+        customers: 1,
+        days: 1,
+        ..DemoConfig::small()
+    });
+    let service = Framewise::open(memory_stores(), config).await.unwrap();
+    service.import_styles(&data.styles).await.unwrap();
+    service
+        .put_profile(strong_minus("cu-rx"), DemoConfig::small().end)
+        .await
+        .unwrap();
+    let advice = service
+        .lens_recommendation("cu-rx", None, &Default::default())
+        .await
+        .unwrap();
+    advice
+        .treatments
+        .iter()
+        .any(|t| t.kind == crate::optics::lens::TreatmentKind::Aspheric)
+}
+
+#[tokio::test]
+async fn when_optics_rules_are_configured_should_advise_lenses_by_them() {
+    assert!(
+        aspheric_advised(ServiceConfig::default()).await,
+        "a -4.00 lens is aspheric from 3.00 D by default"
+    );
+    let mut config = ServiceConfig::default();
+    config.optics.aspheric_from_power = 6.0;
+    assert!(
+        !aspheric_advised(config).await,
+        "the configured threshold, not the default, decides"
+    );
+}
