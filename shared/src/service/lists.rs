@@ -116,31 +116,36 @@ impl Framewise {
             .ok_or_else(|| not_found("product", style_id))
     }
 
+    /// Frames similar in shape, material, rim, colour, size, price band and brand.
     pub fn similar(
         &self,
         style_id: &str,
         limit: Option<usize>,
     ) -> Result<Vec<RecommendedItem>, ServiceError> {
-        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
-        let limit = self.check_limit(limit)?;
-        let engine = self.engine();
-        let items = engine
-            .similar(style_id, limit)
-            .ok_or_else(|| not_found("product", style_id))?;
-        Ok(hydrate(&engine, items, None))
+        self.related(style_id, limit, Engine::similar)
     }
 
+    /// Frames the same shoppers engaged with, falling back to similar frames.
     pub fn also_bought(
         &self,
         style_id: &str,
         limit: Option<usize>,
     ) -> Result<Vec<RecommendedItem>, ServiceError> {
+        self.related(style_id, limit, Engine::also_bought)
+    }
+
+    /// Items related to one style by `relate` (`None`: the style is unknown).
+    fn related(
+        &self,
+        style_id: &str,
+        limit: Option<usize>,
+        relate: fn(&Engine, &str, usize) -> Option<Vec<ScoredItem>>,
+    ) -> Result<Vec<RecommendedItem>, ServiceError> {
         validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
         let limit = self.check_limit(limit)?;
         let engine = self.engine();
-        let items = engine
-            .also_bought(style_id, limit)
-            .ok_or_else(|| not_found("product", style_id))?;
+        let items =
+            relate(&engine, style_id, limit).ok_or_else(|| not_found("product", style_id))?;
         Ok(hydrate(&engine, items, None))
     }
 
