@@ -506,7 +506,7 @@ async fn when_sealed_customer_deleted_should_remove_the_item() {
 async fn when_resources_created_twice_should_succeed() {
     let moto = Moto::shared();
     let settings = moto.unique_settings("idem");
-    let clients = AwsClients::with_static_credentials(&settings, "test", "test").await;
+    let clients = AwsClients::with_static_credentials(&settings.endpoint(), "test", "test").await;
     framewise::adapters::aws::create_resources(&clients, &settings)
         .await
         .expect("create");

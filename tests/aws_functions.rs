@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use framewise::adapters::aws::{aws_stores, SqsSignalQueue};
+use framewise::adapters::aws::{aws_stores, S3ArtifactStore, SqsSignalQueue};
 use framewise::demo::{generate, DemoConfig};
 use framewise::domain::Subject;
 use framewise::import::interactions_to_signals;
-use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
+use framewise::service::{CollaborativeMode, Framewise, ModelRefresh, ServiceConfig};
 use framewise_integration_tests::moto::Moto;
+use framewise_lambda::{load_service_config, Access, Env};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -168,9 +169,13 @@ async fn when_signals_flow_through_the_functions_should_serve_the_recomputed_lis
     assert!(stored.generated_at > before.generated_at);
 
     // recommendations-api serves exactly that list.
-    let service = recommendations_api::open_service(aws_stores(&clients, &settings))
-        .await
-        .expect("api service");
+    let service = framewise_lambda::open(
+        aws_stores(&clients, &settings),
+        ServiceConfig::default(),
+        Access::ReadOnly,
+    )
+    .await
+    .expect("api service");
     let api = recommendations_api::app(
         service,
         Arc::new(ModelRefresh::new(Duration::from_secs(60))),
@@ -179,4 +184,68 @@ async fn when_signals_flow_through_the_functions_should_serve_the_recomputed_lis
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["recommendation_id"], stored.recommendation_id.as_str());
     assert_eq!(body["customer_id"], "cu-00001");
+}
+
+#[tokio::test]
+async fn when_framewise_config_names_an_s3_object_should_open_the_service_with_it() {
+    let moto = Moto::shared();
+    let (settings, clients) = moto.fresh("config-s3", 5).await;
+    let objects = S3ArtifactStore::new(clients.s3.clone(), settings.bucket.clone());
+    objects
+        .put_object(
+            "config/framewise.toml",
+            b"default_limit = 20\ncollaborative = \"cooccurrence\"\n[engine]\nhemisphere = \"south\"\n",
+        )
+        .await
+        .expect("config object");
+    objects
+        .put_object(
+            "config/typo.toml",
+            b"[engine.kind_weights]\npurchse = 3.0\n",
+        )
+        .await
+        .expect("bad config object");
+    let env = |key: &str| {
+        Env::from_pairs(&[(
+            "FRAMEWISE_CONFIG",
+            &format!("s3://{}/{key}", settings.bucket),
+        )])
+    };
+
+    let config = load_service_config(&env("config/framewise.toml"), &clients.s3)
+        .await
+        .expect("config from S3");
+    assert_eq!(config.default_limit, 20);
+    assert_eq!(config.collaborative, CollaborativeMode::Cooccurrence);
+    assert_eq!(
+        config.engine.hemisphere,
+        framewise::engine::Hemisphere::South
+    );
+    let service = framewise_lambda::open(
+        aws_stores(&clients, &settings),
+        config.clone(),
+        Access::ReadWrite,
+    )
+    .await
+    .expect("service");
+    assert_eq!(service.config(), &config);
+
+    let message = load_service_config(&env("config/typo.toml"), &clients.s3)
+        .await
+        .expect_err("unknown key")
+        .to_string();
+    assert!(message.contains("FRAMEWISE_CONFIG"), "{message}");
+    assert!(message.contains("config/typo.toml"), "{message}");
+    assert!(
+        message.contains("`engine.kind_weights.purchse`"),
+        "{message}"
+    );
+
+    let message = load_service_config(&env("config/missing.toml"), &clients.s3)
+        .await
+        .expect_err("no such object")
+        .to_string();
+    assert!(message.contains("FRAMEWISE_CONFIG"), "{message}");
+    assert!(message.contains("config/missing.toml"), "{message}");
+    assert!(message.contains("does not exist"), "{message}");
 }

@@ -16,6 +16,7 @@ use framewise::error::{StoreError, StoreResult};
 use framewise::import::interactions_to_signals;
 use framewise::ports::Stores;
 use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
+use framewise_lambda::Access;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -83,9 +84,10 @@ fn request(name: &str) -> lambda_http::Request {
 #[tokio::test]
 async fn when_get_recommendations_event_arrives_should_serve_list_without_storing_it() {
     let stores = demo_stores().await;
-    let service = recommendations_api::open_service(stores.clone())
-        .await
-        .expect("service");
+    let service =
+        framewise_lambda::open(stores.clone(), ServiceConfig::default(), Access::ReadOnly)
+            .await
+            .expect("service");
     let app = recommendations_api::app(
         service,
         Arc::new(ModelRefresh::new(Duration::from_secs(60))),

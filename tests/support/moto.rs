@@ -107,7 +107,8 @@ impl Moto {
     /// `max_receives` receives, and a KMS key (`kms_key_id`) sealing prescriptions.
     pub async fn fresh(&self, label: &str, max_receives: u32) -> (AwsSettings, AwsClients) {
         let mut settings = self.unique_settings(label);
-        let clients = AwsClients::with_static_credentials(&settings, "test", "test").await;
+        let clients =
+            AwsClients::with_static_credentials(&settings.endpoint(), "test", "test").await;
         create_resources_with(
             &clients,
             &settings,

@@ -10,30 +10,22 @@ use std::time::Instant;
 use async_trait::async_trait;
 use aws_lambda_events::event::s3::S3Event;
 use chrono::{DateTime, Utc};
-use framewise::adapters::aws::{AwsSettings, S3ArtifactStore};
+use framewise::adapters::aws::S3ArtifactStore;
 use framewise::error::{ServiceError, StoreError, StoreResult};
 use framewise::import::{parse_catalog_jsonl, ImportError};
 use framewise::service::{CatalogSyncReport, Framewise};
+use framewise_lambda::{ErrorKind, FunctionError};
 use serde::Serialize;
 
 /// Key prefix of feed objects (the S3 notification filters on it too).
 pub const FEED_PREFIX: &str = "feeds/";
 /// Suffix of JSON Lines feeds.
 pub const JSONL_SUFFIX: &str = ".jsonl";
-
-/// Typed configuration, read once per cold start.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub aws: AwsSettings,
-}
-
-impl Config {
-    pub fn from_env() -> Result<Self, StoreError> {
-        Ok(Self {
-            aws: AwsSettings::from_env()?,
-        })
-    }
-}
+/// Whole seconds kept in reserve before the Lambda deadline to stop list invalidation
+/// cleanly (lists left over go to the next regeneration).
+pub const SAFETY_SECS: &str = "FRAMEWISE_CATALOG_SYNC_SAFETY_SECS";
+/// Default of [`SAFETY_SECS`].
+pub const DEFAULT_SAFETY_SECS: u64 = 30;
 
 /// Reads feed objects; S3 in production, a map in tests.
 #[async_trait]
@@ -71,6 +63,17 @@ pub enum SyncError {
     Service(#[from] ServiceError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<SyncError> for FunctionError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            error @ SyncError::Missing(_) => FunctionError::new(ErrorKind::NotFound, error),
+            error @ SyncError::Feed(_) => FunctionError::new(ErrorKind::Invalid, error),
+            SyncError::Service(error) => error.into(),
+            SyncError::Store(error) => error.into(),
+        }
+    }
 }
 
 /// Handles an S3 ObjectCreated event: every JSON Lines object under [`FEED_PREFIX`] is
@@ -141,4 +144,30 @@ pub fn decode_s3_key(raw: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn when_sync_fails_should_tell_lambda_what_kind_of_failure_it_was() {
+        let missing = FunctionError::from(SyncError::Missing("feeds/a.jsonl".to_string()));
+        assert_eq!(missing.error_type(), "Framewise.NotFound");
+
+        let feed = FunctionError::from(SyncError::Feed(ImportError::Parse {
+            path: PathBuf::from("feeds/a.jsonl"),
+            line: 2,
+            message: "expected value".to_string(),
+        }));
+        assert_eq!(feed.error_type(), "Framewise.Invalid");
+        assert!(feed.to_string().contains("feeds/a.jsonl:2:"), "{feed}");
+
+        let store = FunctionError::from(SyncError::Service(ServiceError::Store(
+            StoreError::Backend("BatchWriteItem: throttled".to_string()),
+        )));
+        assert_eq!(store.error_type(), "Framewise.Store");
+    }
 }

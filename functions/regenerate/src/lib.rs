@@ -7,59 +7,23 @@
 //! queue that triggers this same function, which resumes after that customer instead of
 //! starting over.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
-use framewise::adapters::aws::AwsSettings;
 use framewise::error::{ServiceError, StoreError};
 use framewise::service::Framewise;
+use framewise_lambda::{ErrorKind, FunctionError};
 use serde::{Deserialize, Serialize};
 
-/// Default seconds kept in reserve before the Lambda deadline.
+/// The queue that carries continuations back to this function.
+pub const CONTINUATION_QUEUE_URL: &str = "FRAMEWISE_CONTINUATION_QUEUE_URL";
+/// Whole seconds kept in reserve before the Lambda deadline to finish a batch and send the
+/// continuation.
+pub const SAFETY_SECS: &str = "FRAMEWISE_REGENERATE_SAFETY_SECS";
+/// Default of [`SAFETY_SECS`].
 pub const DEFAULT_SAFETY_SECS: u64 = 60;
-
-/// Typed configuration, read once per cold start.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub aws: AwsSettings,
-    /// The queue that carries continuations back to this function
-    /// (`FRAMEWISE_CONTINUATION_QUEUE_URL`).
-    pub continuation_queue_url: String,
-    /// Time kept in reserve before the deadline to finish a batch and send the
-    /// continuation (`FRAMEWISE_REGENERATE_SAFETY_SECS`).
-    pub safety: Duration,
-}
-
-impl Config {
-    pub fn from_env() -> Result<Self, StoreError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Same as [`Config::from_env`] over any lookup, so tests need not touch the process env.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, StoreError> {
-        let value = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let safety = match value("FRAMEWISE_REGENERATE_SAFETY_SECS") {
-            None => DEFAULT_SAFETY_SECS,
-            Some(v) => v.trim().parse().map_err(|_| {
-                StoreError::Backend(format!(
-                    "invalid configuration: FRAMEWISE_REGENERATE_SAFETY_SECS must be whole seconds, got '{v}'"
-                ))
-            })?,
-        };
-        Ok(Self {
-            aws: AwsSettings::from_lookup(&lookup)?,
-            continuation_queue_url: value("FRAMEWISE_CONTINUATION_QUEUE_URL").ok_or_else(|| {
-                StoreError::Backend(
-                    "missing configuration: environment variable FRAMEWISE_CONTINUATION_QUEUE_URL must be set"
-                        .to_string(),
-                )
-            })?,
-            safety: Duration::from_secs(safety),
-        })
-    }
-}
 
 /// Where an interrupted run resumes: lists of customers after `after`, with `model_version`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +86,18 @@ pub enum RegenerateError {
     Store(#[from] StoreError),
     #[error("continuation message is not valid: {0}")]
     BadContinuation(String),
+}
+
+impl From<RegenerateError> for FunctionError {
+    fn from(error: RegenerateError) -> Self {
+        match error {
+            RegenerateError::Service(error) => error.into(),
+            RegenerateError::Store(error) => error.into(),
+            error @ RegenerateError::BadContinuation(_) => {
+                FunctionError::new(ErrorKind::Invalid, error)
+            }
+        }
+    }
 }
 
 /// Handles a schedule / on-demand event (any JSON object) or an SQS event of continuations.
@@ -214,10 +190,24 @@ async fn run_lists(
     })
 }
 
-/// The instant to stop working: the invocation deadline (milliseconds since the epoch, from
-/// the Lambda context) minus `safety`, measured from now.
-pub fn work_deadline(deadline_epoch_ms: u64, safety: Duration) -> Instant {
-    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or_default();
-    let remaining = Duration::from_millis(deadline_epoch_ms.saturating_sub(now_ms));
-    Instant::now() + remaining.saturating_sub(safety)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_regeneration_fails_should_tell_lambda_what_kind_of_failure_it_was() {
+        let bad = FunctionError::from(RegenerateError::BadContinuation("EOF".to_string()));
+        assert_eq!(bad.error_type(), "Framewise.Invalid");
+        assert_eq!(bad.to_string(), "continuation message is not valid: EOF");
+
+        let model = FunctionError::from(RegenerateError::Service(ServiceError::Model(
+            "no styles".to_string(),
+        )));
+        assert_eq!(model.error_type(), "Framewise.Model");
+
+        let store = FunctionError::from(RegenerateError::Store(StoreError::Backend(
+            "SQS SendMessage (continuation): denied".to_string(),
+        )));
+        assert_eq!(store.error_type(), "Framewise.Store");
+    }
 }

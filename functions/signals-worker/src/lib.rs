@@ -4,47 +4,12 @@
 //! those (and moves them to the DLQ after the queue's `maxReceiveCount`).
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
-use framewise::adapters::aws::{signal_from_sqs_body, AwsSettings};
+use framewise::adapters::aws::signal_from_sqs_body;
 use framewise::domain::Signal;
-use framewise::error::StoreError;
 use framewise::service::{Framewise, ModelRefresh};
-
-/// Default seconds between two checks of the model pointer.
-pub const DEFAULT_MODEL_REFRESH_SECS: u64 = 60;
-
-/// Typed configuration, read once per cold start.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub aws: AwsSettings,
-    /// How often the artifact pointer is checked (`FRAMEWISE_MODEL_REFRESH_SECS`).
-    pub model_refresh: Duration,
-}
-
-impl Config {
-    pub fn from_env() -> Result<Self, StoreError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Same as [`Config::from_env`] over any lookup, so tests need not touch the process env.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, StoreError> {
-        let refresh = match lookup("FRAMEWISE_MODEL_REFRESH_SECS").filter(|v| !v.is_empty()) {
-            None => DEFAULT_MODEL_REFRESH_SECS,
-            Some(v) => v.trim().parse().map_err(|_| {
-                StoreError::Backend(format!(
-                    "invalid configuration: FRAMEWISE_MODEL_REFRESH_SECS must be whole seconds, got '{v}'"
-                ))
-            })?,
-        };
-        Ok(Self {
-            aws: AwsSettings::from_lookup(&lookup)?,
-            model_refresh: Duration::from_secs(refresh),
-        })
-    }
-}
 
 /// Handles one SQS batch. A record that cannot be decoded fails alone; if applying the
 /// batch fails, each record is retried on its own so only the failing ones are reported.

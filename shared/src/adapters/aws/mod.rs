@@ -53,29 +53,12 @@ pub struct AwsSettings {
 }
 
 impl AwsSettings {
-    /// Reads the settings from the process environment; names the first missing variable.
-    pub fn from_env() -> Result<Self, StoreError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Same as [`AwsSettings::from_env`] over any lookup, so tests need not mutate the env.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, StoreError> {
-        let non_empty = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let required = |name: &str| {
-            non_empty(name).ok_or_else(|| {
-                StoreError::Backend(format!(
-                    "missing configuration: environment variable {name} must be set"
-                ))
-            })
-        };
-        Ok(Self {
-            table: required("FRAMEWISE_TABLE")?,
-            queue_url: required("FRAMEWISE_QUEUE_URL")?,
-            bucket: required("FRAMEWISE_BUCKET")?,
-            region: non_empty("AWS_REGION").unwrap_or_else(|| DEFAULT_REGION.to_string()),
-            endpoint_url: non_empty("AWS_ENDPOINT_URL"),
-            kms_key_id: non_empty("FRAMEWISE_KMS_KEY_ID"),
-        })
+    /// Where this deployment's clients connect.
+    pub fn endpoint(&self) -> AwsEndpoint {
+        AwsEndpoint {
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
     }
 
     /// The queue's name: the last path segment of its URL.
@@ -86,6 +69,16 @@ impl AwsSettings {
             .next()
             .unwrap_or_default()
     }
+}
+
+/// Where the SDK clients connect: the region and, for emulators, one endpoint for every
+/// service. Enough to build clients for a function that uses no table or bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsEndpoint {
+    /// `AWS_REGION`, default [`DEFAULT_REGION`].
+    pub region: String,
+    /// `AWS_ENDPOINT_URL` (moto, local development).
+    pub endpoint_url: Option<String>,
 }
 
 /// The SDK clients, built once per cold start and shared by every adapter.
@@ -100,15 +93,15 @@ pub struct AwsClients {
 
 impl AwsClients {
     /// Clients from the default credential chain (the Lambda role in production), with the
-    /// explicit region and the endpoint override of `settings`.
-    pub async fn new(settings: &AwsSettings) -> Self {
-        Self::from_sdk_config(&Self::loader(settings).load().await, settings)
+    /// explicit region and endpoint override of `endpoint`.
+    pub async fn new(endpoint: &AwsEndpoint) -> Self {
+        Self::from_sdk_config(&Self::sdk_config(endpoint).await, endpoint)
     }
 
     /// Clients with fixed credentials, for tests and local emulators: never reaches for the
     /// instance metadata service or a profile file.
     pub async fn with_static_credentials(
-        settings: &AwsSettings,
+        endpoint: &AwsEndpoint,
         access_key_id: &str,
         secret_access_key: &str,
     ) -> Self {
@@ -119,18 +112,18 @@ impl AwsClients {
             None,
             "framewise-static",
         );
-        let config = Self::loader(settings)
+        let config = Self::loader(endpoint)
             .credentials_provider(credentials)
             .load()
             .await;
-        Self::from_sdk_config(&config, settings)
+        Self::from_sdk_config(&config, endpoint)
     }
 
     /// Clients over an already loaded SDK config; S3 uses path-style addressing whenever the
     /// endpoint is overridden (emulators do not resolve `<bucket>.localhost`).
-    pub fn from_sdk_config(config: &SdkConfig, settings: &AwsSettings) -> Self {
+    pub fn from_sdk_config(config: &SdkConfig, endpoint: &AwsEndpoint) -> Self {
         let s3_config = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(settings.endpoint_url.is_some())
+            .force_path_style(endpoint.endpoint_url.is_some())
             .build();
         Self {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
@@ -140,11 +133,17 @@ impl AwsClients {
         }
     }
 
-    fn loader(settings: &AwsSettings) -> aws_config::ConfigLoader {
+    /// The SDK config behind [`AwsClients::new`], for a function that needs one client only
+    /// (the signals API builds just SQS from it).
+    pub async fn sdk_config(endpoint: &AwsEndpoint) -> SdkConfig {
+        Self::loader(endpoint).load().await
+    }
+
+    fn loader(endpoint: &AwsEndpoint) -> aws_config::ConfigLoader {
         let loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(settings.region.clone()));
-        match &settings.endpoint_url {
-            Some(endpoint) => loader.endpoint_url(endpoint),
+            .region(Region::new(endpoint.region.clone()));
+        match &endpoint.endpoint_url {
+            Some(url) => loader.endpoint_url(url),
             None => loader,
         }
     }
@@ -388,55 +387,5 @@ mod tests {
             let capped = backoff.delay(10);
             assert!((Duration::from_millis(250)..=Duration::from_millis(500)).contains(&capped));
         }
-    }
-
-    #[test]
-    fn when_env_lacks_table_should_name_the_variable() {
-        let env = |name: &str| match name {
-            "FRAMEWISE_QUEUE_URL" => Some("http://q/1/signals".to_string()),
-            "FRAMEWISE_BUCKET" => Some("b".to_string()),
-            _ => None,
-        };
-        let message = AwsSettings::from_lookup(env)
-            .expect_err("missing table")
-            .to_string();
-        assert!(message.contains("FRAMEWISE_TABLE"), "{message}");
-    }
-
-    #[test]
-    fn when_env_complete_should_default_region_and_read_endpoint() {
-        let env = |name: &str| {
-            Some(
-                match name {
-                    "FRAMEWISE_TABLE" => "t",
-                    "FRAMEWISE_QUEUE_URL" => "http://127.0.0.1:5000/123456789012/signals",
-                    "FRAMEWISE_BUCKET" => "b",
-                    "AWS_ENDPOINT_URL" => "http://127.0.0.1:5000",
-                    "FRAMEWISE_KMS_KEY_ID" => "alias/framewise",
-                    _ => return None,
-                }
-                .to_string(),
-            )
-        };
-        let settings = AwsSettings::from_lookup(env).expect("settings");
-        assert_eq!(settings.region, DEFAULT_REGION);
-        assert_eq!(
-            settings.endpoint_url.as_deref(),
-            Some("http://127.0.0.1:5000")
-        );
-        assert_eq!(settings.queue_name(), "signals");
-        assert_eq!(settings.kms_key_id.as_deref(), Some("alias/framewise"));
-    }
-
-    #[test]
-    fn when_env_lacks_kms_key_should_leave_it_unset() {
-        let env = |name: &str| match name {
-            "FRAMEWISE_TABLE" | "FRAMEWISE_BUCKET" => Some("t".to_string()),
-            "FRAMEWISE_QUEUE_URL" => Some("http://q/1/signals".to_string()),
-            "FRAMEWISE_KMS_KEY_ID" => Some("  ".to_string()),
-            _ => None,
-        };
-        let settings = AwsSettings::from_lookup(env).expect("settings");
-        assert_eq!(settings.kms_key_id, None);
     }
 }

@@ -1,0 +1,30 @@
+//! `framewise-lambda`: the one wiring of the Lambda functions, so each `main.rs` only names
+//! what it needs. Environment parsing over a lookup ([`Env`]), AWS settings and clients
+//! ([`aws_settings`], [`sqs_client`]), the deployment configuration (`FRAMEWISE_CONFIG`,
+//! [`load_service_config`]), the service opened read-only or read-write ([`open_service`]),
+//! the work deadline ([`WorkDeadline`]), tracing and the cold start ([`cold_start`]), and the
+//! errors Lambda records ([`FunctionError`], a `Diagnostic` with a stable `error_type`).
+//!
+//! Domain logic stays in `framewise-shared`; nothing here decides what a function does.
+
+mod aws;
+mod cold_start;
+mod deadline;
+mod deployment_config;
+mod env;
+mod error;
+mod service;
+
+pub use aws::{
+    aws_endpoint, aws_settings, sqs_client, BUCKET, ENDPOINT_URL, KMS_KEY_ID, QUEUE_URL, REGION,
+    TABLE,
+};
+pub use cold_start::{cold_start, init_tracing, report_init_error, RUNTIME_API};
+pub use deadline::WorkDeadline;
+pub use deployment_config::{load_service_config, ConfigSource, CONFIG};
+pub use env::Env;
+pub use error::{ConfigError, ErrorKind, FunctionError};
+pub use service::{
+    model_refresh, open, open_service, read_only, Access, AwsService, ReadOnlyLists,
+    DEFAULT_MODEL_REFRESH_SECS, MODEL_REFRESH_SECS,
+};

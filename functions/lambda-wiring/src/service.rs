@@ -1,0 +1,108 @@
+//! Opening the service once per cold start: AWS settings and clients from the environment,
+//! the deployment configuration, and read-only or read-write stores.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use framewise::adapters::aws::{aws_stores, AwsClients, AwsSettings};
+use framewise::domain::{ListPage, StoredList};
+use framewise::error::{ServiceError, StoreResult};
+use framewise::ports::{RecommendationStore, Stores};
+use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
+
+use crate::aws::aws_settings;
+use crate::deployment_config::load_service_config;
+use crate::env::Env;
+use crate::error::FunctionError;
+
+/// Seconds between two checks of the model pointer.
+pub const MODEL_REFRESH_SECS: &str = "FRAMEWISE_MODEL_REFRESH_SECS";
+/// Default of [`MODEL_REFRESH_SECS`].
+pub const DEFAULT_MODEL_REFRESH_SECS: u64 = 60;
+
+/// Whether the service may store what it computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Lists computed on read are served, not stored: the function's role may not write,
+    /// and a failed write must not fail a read.
+    ReadOnly,
+    ReadWrite,
+}
+
+/// The lists port without writes: reads go to the store, `put_lists` is dropped.
+pub struct ReadOnlyLists(pub Arc<dyn RecommendationStore>);
+
+#[async_trait]
+impl RecommendationStore for ReadOnlyLists {
+    async fn get_list(&self, customer_id: &str) -> StoreResult<Option<StoredList>> {
+        self.0.get_list(customer_id).await
+    }
+
+    async fn get_list_page(
+        &self,
+        customer_id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<Option<ListPage>> {
+        self.0.get_list_page(customer_id, offset, limit).await
+    }
+
+    async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()> {
+        tracing::debug!(
+            lists = lists.len(),
+            "read-only function: list computed on read not stored"
+        );
+        Ok(())
+    }
+}
+
+/// `stores` with the lists port made read-only.
+pub fn read_only(stores: Stores) -> Stores {
+    Stores {
+        lists: Arc::new(ReadOnlyLists(stores.lists.clone())),
+        ..stores
+    }
+}
+
+/// Opens the service over `stores` (catalogue and current model loaded once).
+pub async fn open(
+    stores: Stores,
+    config: ServiceConfig,
+    access: Access,
+) -> Result<Arc<Framewise>, ServiceError> {
+    let stores = match access {
+        Access::ReadOnly => read_only(stores),
+        Access::ReadWrite => stores,
+    };
+    Ok(Arc::new(Framewise::open(stores, config).await?))
+}
+
+/// The service opened over AWS, with the settings and clients it was built from, for the
+/// function's own adapters (the feed reader, the continuation queue).
+#[derive(Clone)]
+pub struct AwsService {
+    pub settings: AwsSettings,
+    pub clients: AwsClients,
+    pub service: Arc<Framewise>,
+}
+
+/// Opens the service from the environment: AWS settings, clients (built once here), the
+/// deployment configuration (`FRAMEWISE_CONFIG`) and the stores with `access`.
+pub async fn open_service(env: &Env, access: Access) -> Result<AwsService, FunctionError> {
+    let settings = aws_settings(env)?;
+    let clients = AwsClients::new(&settings.endpoint()).await;
+    let config = load_service_config(env, &clients.s3).await?;
+    let service = open(aws_stores(&clients, &settings), config, access).await?;
+    Ok(AwsService {
+        settings,
+        clients,
+        service,
+    })
+}
+
+/// How often a warm function checks for a newly published model (`FRAMEWISE_MODEL_REFRESH_SECS`).
+pub fn model_refresh(env: &Env) -> Result<ModelRefresh, crate::error::ConfigError> {
+    Ok(ModelRefresh::new(
+        env.secs(MODEL_REFRESH_SECS, DEFAULT_MODEL_REFRESH_SECS)?,
+    ))
+}
