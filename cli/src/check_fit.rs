@@ -45,7 +45,10 @@ struct Tally {
     top_fits_both: usize,
 }
 
-pub async fn run(args: CheckFitArgs) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run(
+    args: CheckFitArgs,
+    config: ServiceConfig,
+) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     // About 60% of generated shoppers have a prescription; generate enough for N of them.
     let data = demo::generate(&DemoConfig {
@@ -84,16 +87,18 @@ pub async fn run(args: CheckFitArgs) -> Result<(), Box<dyn std::error::Error>> {
         stores.signals.apply(chunk).await?;
     }
 
-    let with = lists_for(&stores, &customers, ServiceConfig::default()).await?;
-    let mut without_cfg = ServiceConfig::default();
+    // The configured rules and weights (`--config`), and the same without face/colour scores;
+    // violations are counted against the configured rules too.
+    let rules = config.optics.clone();
+    let mut without_cfg = config.clone();
+    let with = lists_for(&stores, &customers, config).await?;
     without_cfg.engine.weights.profile = 0.0;
     let without = lists_for(&stores, &customers, without_cfg).await?;
 
-    let config = FrameRulesConfig::default();
     let styles: BTreeMap<&str, &framewise::domain::Style> =
         data.styles.iter().map(|s| (s.id.as_str(), s)).collect();
-    let tally_with = tally(&customers, &with, &styles, &config);
-    let tally_without = tally(&customers, &without, &styles, &config);
+    let tally_with = tally(&customers, &with, &styles, &rules);
+    let tally_without = tally(&customers, &without, &styles, &rules);
 
     println!(
         "check-fit: {} shoppers with prescriptions, {} styles, seed {} ({:.1} s)",

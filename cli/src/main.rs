@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> CliResult {
             }
             Ok(())
         }
-        Command::CheckFit(args) => check_fit::run(args).await,
+        Command::CheckFit(args) => check_fit::run(args, config).await,
         Command::Regenerate { data_dir } => {
             let service = open_service(&data_dir, config).await?;
             let report = regenerate_with_progress(&service).await?;
