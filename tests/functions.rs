@@ -153,6 +153,22 @@ async fn when_signals_invalid_should_answer_400_naming_fields_and_queue_nothing(
 }
 
 #[tokio::test]
+async fn when_signals_are_posted_as_text_plain_should_answer_415_and_queue_nothing() {
+    let stores = memory_stores();
+    let app = signals_api::app(stores.queue.clone());
+    let mut event: Value =
+        serde_json::from_str(&fixture("apigw-v2-post-signals.json")).expect("json");
+    event["headers"]["content-type"] = Value::String("text/plain".to_string());
+    let request = lambda_http::request::from_str(&event.to_string()).expect("event");
+
+    let (status, body) = call(app, request).await;
+
+    assert_eq!(status, 415, "{body}");
+    assert_eq!(body["error"]["field"], "content-type");
+    assert_eq!(stores.queue.depth().await.expect("depth"), 0);
+}
+
+#[tokio::test]
 async fn when_signals_body_too_large_should_answer_413() {
     let stores = memory_stores();
     let app = signals_api::app(stores.queue.clone());

@@ -291,3 +291,51 @@ async fn when_products_are_related_should_list_similar_and_also_bought_without_s
         assert_eq!(item["category"], "sun");
     }
 }
+
+#[tokio::test]
+async fn when_json_body_is_not_declared_json_should_answer_415_and_queue_nothing() {
+    let service = service().await;
+    let signals = Body::from(SIGNALS_VALID.to_string());
+    let profile = Body::from(r#"{"face_shape": "round"}"#);
+    for (method, uri, content_type, body) in [
+        (Method::POST, "/v1/signals", Some("text/plain"), signals),
+        (
+            Method::PUT,
+            "/v1/customers/c1/profile",
+            Some("application/x-www-form-urlencoded"),
+            profile,
+        ),
+        (Method::POST, "/v1/signals", None, Body::from("{}")),
+    ] {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = framewise::api::router(service.clone())
+            .oneshot(request.body(body).expect("request builds"))
+            .await
+            .expect("router answers");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{uri}"
+        );
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let error: Value = serde_json::from_slice(&bytes).expect("JSON error body");
+        assert_eq!(error["error"]["code"], "unsupported_media_type");
+        assert_eq!(error["error"]["field"], "content-type");
+    }
+    assert_eq!(service.stores().queue.depth().await.expect("depth"), 0);
+    assert!(service
+        .stores()
+        .profiles
+        .get_customer("c1")
+        .await
+        .expect("read")
+        .is_none());
+}

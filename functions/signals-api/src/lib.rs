@@ -8,13 +8,12 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
-use framewise::api::parse_signal_batch;
-use framewise::api::ApiError;
+use framewise::api::{parse_signal_batch, require_json, ApiError};
 use framewise::error::ServiceError;
 use framewise::ports::SignalQueue;
 
@@ -30,8 +29,10 @@ pub fn app(queue: Arc<dyn SignalQueue>) -> Router {
 /// Parses, validates and queues the batch whole; any failure leaves nothing queued.
 pub async fn accept(
     State(queue): State<Arc<dyn SignalQueue>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    require_json(&headers)?;
     let signals = parse_signal_batch(&body, Utc::now())?;
     let outcome = queue.enqueue(&signals).await.map_err(ServiceError::from)?;
     tracing::info!(

@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use crate::error::{FieldError, ServiceError, ValidationErrors};
 
+/// Most field errors listed in one error body.
+pub const MAX_ERROR_DETAILS: usize = 20;
+
 #[derive(Debug, Serialize)]
 struct ErrorBody {
     error: ErrorDetail,
@@ -56,6 +59,19 @@ impl ApiError {
         }
     }
 
+    /// 415 for a body that is not declared as JSON (see `json_body`).
+    pub fn unsupported_media_type() -> Self {
+        Self {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            detail: ErrorDetail {
+                code: "unsupported_media_type",
+                message: "content-type: must be application/json".to_string(),
+                field: Some("content-type".to_string()),
+                details: Vec::new(),
+            },
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -82,7 +98,9 @@ impl From<ServiceError> for ApiError {
                             None => "invalid request".to_string(),
                         },
                         field: first.map(|f| f.field),
-                        details: errors.0,
+                        // One bad token per detail would let a large body echo back a
+                        // larger error; the message still counts every problem.
+                        details: errors.0.into_iter().take(MAX_ERROR_DETAILS).collect(),
                     },
                 }
             }
@@ -118,5 +136,30 @@ impl From<ServiceError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(ErrorBody { error: self.detail })).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn when_input_has_many_bad_fields_should_cap_the_details_but_count_them_all() {
+        let errors = (0..500)
+            .map(|i| FieldError::new(format!("prescription[{i}]"), "not a number"))
+            .collect();
+        let response =
+            ApiError::from(ServiceError::Invalid(ValidationErrors(errors))).into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        assert!(bytes.len() < 4096, "{} bytes", bytes.len());
+        let body: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        let details = body["error"]["details"].as_array().map(Vec::len);
+        assert_eq!(details, Some(MAX_ERROR_DETAILS));
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("(and 499 more)"), "{message}");
+        assert_eq!(body["error"]["field"], "prescription[0]");
     }
 }

@@ -2,12 +2,14 @@
 //! are parsed here (signal batches, profiles) and handed to the service as domain values.
 
 mod error;
+mod json_body;
 mod profile;
 mod profile_body;
 mod routes;
 mod signal_batch;
 
 pub use error::ApiError;
+pub use json_body::require_json;
 pub use profile_body::{parse_profile, ProfileView};
 pub use routes::router;
 pub use signal_batch::{parse_signal_batch, MAX_SIGNALS_PER_REQUEST, MAX_SIGNAL_BODY_BYTES};

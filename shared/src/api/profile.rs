@@ -8,13 +8,14 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 
 use super::error::ApiError;
+use super::json_body::require_json;
 use super::profile_body::{parse_profile, ProfileView};
 use crate::optics::lens::{LensDesign, LensRequest, LensUse};
 use crate::service::Framewise;
@@ -53,9 +54,11 @@ fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
 async fn put_profile(
     State(service): State<AppState>,
     customer_id: Id,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let customer_id = path_id(customer_id)?;
+    require_json(&headers)?;
     let bytes = axum::body::to_bytes(body, MAX_PROFILE_BODY_BYTES)
         .await
         .map_err(|_| {

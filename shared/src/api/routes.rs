@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -15,6 +15,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::error::ApiError;
+use super::json_body::require_json;
 use super::signal_batch::{parse_signal_batch, MAX_SIGNAL_BODY_BYTES};
 use crate::domain::Category;
 use crate::service::{Framewise, RecommendationQuery};
@@ -117,7 +118,12 @@ async fn trending(State(service): State<AppState>, params: Params) -> Result<Res
     Ok(Json(json!({ "category": category, "items": items })).into_response())
 }
 
-async fn signals(State(service): State<AppState>, body: Body) -> Result<Response, ApiError> {
+async fn signals(
+    State(service): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    require_json(&headers)?;
     let bytes = axum::body::to_bytes(body, MAX_SIGNAL_BODY_BYTES)
         .await
         .map_err(|_| {
