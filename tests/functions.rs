@@ -512,3 +512,75 @@ async fn when_another_instance_publishes_a_model_should_switch_at_the_next_refre
     let eager = ModelRefresh::new(Duration::ZERO);
     assert!(!eager.maybe_reload(&worker).await.expect("unchanged"));
 }
+
+/// An HTTP API event for `method path` with a JSON body, from the signals fixture.
+fn http_event(method: &str, path: &str, body: Option<&str>) -> lambda_http::Request {
+    let mut event: Value =
+        serde_json::from_str(&fixture("apigw-v2-post-signals.json")).expect("json");
+    event["routeKey"] = Value::String(format!("{method} {path}"));
+    event["rawPath"] = Value::String(path.to_string());
+    event["requestContext"]["http"]["method"] = Value::String(method.to_string());
+    event["requestContext"]["http"]["path"] = Value::String(path.to_string());
+    event["body"] = body.map_or(Value::Null, |b| Value::String(b.to_string()));
+    lambda_http::request::from_str(&event.to_string()).expect("event")
+}
+
+#[tokio::test]
+async fn when_profile_put_through_profiles_api_should_read_back_advise_lenses_and_delete() {
+    let stores = demo_stores().await;
+    let service = Arc::new(
+        Framewise::open(stores.clone(), ServiceConfig::default())
+            .await
+            .expect("open"),
+    );
+    let path = "/v1/customers/cu-00002/profile";
+    let profile = r#"{"face_shape": "round", "prescription": "OD -4.00 OS -4.00 PD 63"}"#;
+
+    let (status, body) = call(
+        profiles_api::app(service.clone()),
+        http_event("PUT", path, Some(profile)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["prescription_on_file"], true);
+    assert!(body.get("prescription").is_none(), "redacted: {body}");
+
+    let (status, body) = call(
+        profiles_api::app(service.clone()),
+        http_event("GET", path, None),
+    )
+    .await;
+    assert_eq!(
+        (status, body["face_shape"].as_str()),
+        (200, Some("round")),
+        "{body}"
+    );
+
+    let lens = "/v1/customers/cu-00002/lens-recommendation";
+    let (status, body) = call(
+        profiles_api::app(service.clone()),
+        http_event("GET", lens, None),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["index"].is_number(), "{body}");
+
+    // 204 has no body to parse.
+    let deleted = profiles_api::app(service.clone())
+        .oneshot(http_event("DELETE", path, None))
+        .await
+        .expect("router is infallible");
+    assert_eq!(deleted.status().as_u16(), 204);
+    let (status, _) = call(
+        profiles_api::app(service.clone()),
+        http_event("GET", path, None),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, body) = call(
+        profiles_api::app(service),
+        http_event("GET", "/v1/trending", None),
+    )
+    .await;
+    assert_eq!(status, 404, "only the profile routes: {body}");
+}

@@ -11,5 +11,5 @@ mod signal_batch;
 pub use error::ApiError;
 pub use json_body::require_json;
 pub use profile_body::{parse_profile, ProfileView};
-pub use routes::router;
+pub use routes::{profile_router, router};
 pub use signal_batch::{parse_signal_batch, MAX_SIGNALS_PER_REQUEST, MAX_SIGNAL_BODY_BYTES};

@@ -43,6 +43,14 @@ pub fn router(service: Arc<Framewise>) -> Router {
         .with_state(service)
 }
 
+/// Only the profile and lens-advice routes (the `profiles-api` function), same errors.
+pub fn profile_router(service: Arc<Framewise>) -> Router {
+    super::profile::routes()
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(service)
+}
+
 async fn health(State(service): State<AppState>) -> Result<Response, ApiError> {
     let engine = service.engine();
     let queue_depth = service

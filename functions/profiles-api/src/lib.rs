@@ -1,0 +1,14 @@
+//! `profiles-api`: `PUT/GET/DELETE /v1/customers/{id}/profile` and
+//! `GET /v1/customers/{id}/lens-recommendation` on Lambda, served by the shared profile
+//! routes over DynamoDB, with prescriptions sealed by the stack's KMS key. Its own function
+//! because it is the only HTTP route that writes profiles and may use the key.
+
+use std::sync::Arc;
+
+use axum::Router;
+use framewise::service::Framewise;
+
+/// The shared profile and lens-advice routes; every other path answers 404.
+pub fn app(service: Arc<Framewise>) -> Router {
+    framewise::api::profile_router(service)
+}
