@@ -33,7 +33,7 @@ use self::keys::{
     day_sort_key, days_partition, history_partition, list_key, pair_partition, profile_key,
     style_key, subject_index_partition, SHARDS, SK, STYLE_PREFIX,
 };
-use self::requests::{put_request, QueryOptions, Range};
+use self::requests::{QueryOptions, Range};
 pub(super) use self::table::create_table;
 use super::{sdk_error, Backoff};
 use crate::adapters::list_page::decode_list_page;
@@ -141,13 +141,7 @@ impl CatalogStore for DynamoStore {
                 Ok(item)
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        self.batch_write(
-            unique(items)
-                .into_iter()
-                .map(put_request)
-                .collect::<StoreResult<_>>()?,
-        )
-        .await
+        self.put_all(items).await
     }
 
     async fn get_style(&self, id: &str) -> StoreResult<Option<Style>> {
@@ -186,13 +180,7 @@ impl ProfileStore for DynamoStore {
             )?);
             items.push(key_item(customer_index_key(&customer.id)));
         }
-        self.batch_write(
-            unique(items)
-                .into_iter()
-                .map(put_request)
-                .collect::<StoreResult<_>>()?,
-        )
-        .await
+        self.put_all(items).await
     }
 
     async fn get_customer(&self, id: &str) -> StoreResult<Option<Customer>> {
@@ -266,13 +254,7 @@ impl RecommendationStore for DynamoStore {
             .iter()
             .map(|list| data_item(list_key(&list.customer_id), list, "list"))
             .collect::<StoreResult<Vec<_>>>()?;
-        self.batch_write(
-            unique(items)
-                .into_iter()
-                .map(put_request)
-                .collect::<StoreResult<_>>()?,
-        )
-        .await
+        self.put_all(items).await
     }
 }
 

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     KeysAndAttributes, Put, PutRequest, TransactWriteItem, WriteRequest,
 };
 
-use super::item::{s, string_attr, Item};
+use super::item::{s, string_attr, unique, Item};
 use super::keys::{PK, SHARDS, SK};
 use super::DynamoStore;
 use crate::adapters::aws::{drain_with_backoff, sdk_error};
@@ -42,6 +42,15 @@ impl DynamoStore {
             .await?;
         }
         Ok(())
+    }
+
+    /// Puts every item in batches; a key named twice keeps its last item.
+    pub(super) async fn put_all(&self, items: Vec<Item>) -> StoreResult<()> {
+        let requests = unique(items)
+            .into_iter()
+            .map(put_request)
+            .collect::<StoreResult<_>>()?;
+        self.batch_write(requests).await
     }
 
     pub(super) async fn batch_get(&self, keys: Vec<Item>) -> StoreResult<Vec<Item>> {
