@@ -121,10 +121,13 @@ async fn when_signals_flow_through_the_functions_should_serve_the_recomputed_lis
         .expect("precomputed");
 
     // signals-api: the same batch posted twice; both accepted (SQS cannot deduplicate).
-    let signals_app = signals_api::app(Arc::new(SqsSignalQueue::new(
-        clients.sqs.clone(),
-        settings.queue_url.clone(),
-    )));
+    let signals_app = signals_api::app(
+        Arc::new(SqsSignalQueue::new(
+            clients.sqs.clone(),
+            settings.queue_url.clone(),
+        )),
+        framewise::auth::AuthConfig::default(),
+    );
     for _ in 0..2 {
         let (status, body) = call(signals_app.clone(), "apigw-v2-post-signals.json").await;
         assert_eq!(status, 202, "{body}");

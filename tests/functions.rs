@@ -10,12 +10,14 @@ use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
 use framewise::adapters::memory_stores;
+use framewise::auth::AuthConfig;
 use framewise::demo::{generate, DemoConfig};
 use framewise::domain::Subject;
 use framewise::error::{StoreError, StoreResult};
 use framewise::import::interactions_to_signals;
 use framewise::ports::Stores;
 use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
+use framewise_integration_tests::apigw::{self, Caller};
 use framewise_lambda::Access;
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -116,7 +118,7 @@ async fn when_get_recommendations_event_arrives_should_serve_list_without_storin
 #[tokio::test]
 async fn when_signals_posted_should_queue_all_and_answer_202() {
     let stores = memory_stores();
-    let app = signals_api::app(stores.queue.clone());
+    let app = signals_api::app(stores.queue.clone(), AuthConfig::default());
 
     let (status, body) = call(app.clone(), request("apigw-v2-post-signals.json")).await;
     assert_eq!(status, 202, "{body}");
@@ -135,7 +137,7 @@ async fn when_signals_posted_should_queue_all_and_answer_202() {
 #[tokio::test]
 async fn when_signals_invalid_should_answer_400_naming_fields_and_queue_nothing() {
     let stores = memory_stores();
-    let app = signals_api::app(stores.queue.clone());
+    let app = signals_api::app(stores.queue.clone(), AuthConfig::default());
 
     let (status, body) = call(app, request("apigw-v2-post-signals-invalid.json")).await;
 
@@ -155,7 +157,7 @@ async fn when_signals_invalid_should_answer_400_naming_fields_and_queue_nothing(
 #[tokio::test]
 async fn when_signals_are_posted_as_text_plain_should_answer_415_and_queue_nothing() {
     let stores = memory_stores();
-    let app = signals_api::app(stores.queue.clone());
+    let app = signals_api::app(stores.queue.clone(), AuthConfig::default());
     let mut event: Value =
         serde_json::from_str(&fixture("apigw-v2-post-signals.json")).expect("json");
     event["headers"]["content-type"] = Value::String("text/plain".to_string());
@@ -171,7 +173,7 @@ async fn when_signals_are_posted_as_text_plain_should_answer_415_and_queue_nothi
 #[tokio::test]
 async fn when_signals_body_too_large_should_answer_413() {
     let stores = memory_stores();
-    let app = signals_api::app(stores.queue.clone());
+    let app = signals_api::app(stores.queue.clone(), AuthConfig::default());
     let mut event: Value =
         serde_json::from_str(&fixture("apigw-v2-post-signals.json")).expect("json");
     event["body"] = Value::String(" ".repeat(framewise::api::MAX_SIGNAL_BODY_BYTES + 1));
@@ -513,20 +515,9 @@ async fn when_another_instance_publishes_a_model_should_switch_at_the_next_refre
     assert!(!eager.maybe_reload(&worker).await.expect("unchanged"));
 }
 
-/// An HTTP API event for `method path` with a JSON body, from the signals fixture.
-fn http_event(method: &str, path: &str, body: Option<&str>) -> lambda_http::Request {
-    let mut event: Value =
-        serde_json::from_str(&fixture("apigw-v2-post-signals.json")).expect("json");
-    event["routeKey"] = Value::String(format!("{method} {path}"));
-    event["rawPath"] = Value::String(path.to_string());
-    event["requestContext"]["http"]["method"] = Value::String(method.to_string());
-    event["requestContext"]["http"]["path"] = Value::String(path.to_string());
-    event["body"] = body.map_or(Value::Null, |b| Value::String(b.to_string()));
-    lambda_http::request::from_str(&event.to_string()).expect("event")
-}
-
 #[tokio::test]
 async fn when_profile_put_through_profiles_api_should_read_back_advise_lenses_and_delete() {
+    const OWNER: Caller = Caller::Shopper("cu-00002");
     let stores = demo_stores().await;
     let service = Arc::new(
         Framewise::open(stores.clone(), ServiceConfig::default())
@@ -538,7 +529,7 @@ async fn when_profile_put_through_profiles_api_should_read_back_advise_lenses_an
 
     let (status, body) = call(
         profiles_api::app(service.clone()),
-        http_event("PUT", path, Some(profile)),
+        apigw::request("PUT", path, Some(profile), OWNER),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -547,7 +538,7 @@ async fn when_profile_put_through_profiles_api_should_read_back_advise_lenses_an
 
     let (status, body) = call(
         profiles_api::app(service.clone()),
-        http_event("GET", path, None),
+        apigw::request("GET", path, None, OWNER),
     )
     .await;
     assert_eq!(
@@ -559,7 +550,7 @@ async fn when_profile_put_through_profiles_api_should_read_back_advise_lenses_an
     let lens = "/v1/customers/cu-00002/lens-recommendation";
     let (status, body) = call(
         profiles_api::app(service.clone()),
-        http_event("GET", lens, None),
+        apigw::request("GET", lens, None, OWNER),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -567,20 +558,170 @@ async fn when_profile_put_through_profiles_api_should_read_back_advise_lenses_an
 
     // 204 has no body to parse.
     let deleted = profiles_api::app(service.clone())
-        .oneshot(http_event("DELETE", path, None))
+        .oneshot(apigw::request("DELETE", path, None, OWNER))
         .await
         .expect("router is infallible");
     assert_eq!(deleted.status().as_u16(), 204);
     let (status, _) = call(
         profiles_api::app(service.clone()),
-        http_event("GET", path, None),
+        apigw::request("GET", path, None, OWNER),
     )
     .await;
     assert_eq!(status, 404);
     let (status, body) = call(
         profiles_api::app(service),
-        http_event("GET", "/v1/trending", None),
+        apigw::request("GET", "/v1/trending", None, OWNER),
     )
     .await;
     assert_eq!(status, 404, "only the profile routes: {body}");
+}
+
+/// Every customer route of the three API functions, as the gateway would route it.
+async fn api_functions() -> Vec<(
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    axum::Router,
+)> {
+    let stores = demo_stores().await;
+    let read_only =
+        framewise_lambda::open(stores.clone(), ServiceConfig::default(), Access::ReadOnly)
+            .await
+            .expect("read-only service");
+    let read_write = Arc::new(
+        Framewise::open(stores.clone(), ServiceConfig::default())
+            .await
+            .expect("service"),
+    );
+    let recommendations = recommendations_api::app(
+        read_only,
+        Arc::new(ModelRefresh::new(Duration::from_secs(60))),
+    );
+    let profiles = profiles_api::app(read_write);
+    let signals = signals_api::app(stores.queue.clone(), AuthConfig::default());
+    let signal = r#"{"signals":[{"event_id":"e-auth","customer_id":"cu-00003","kind":"view","style_id":"st-0001","timestamp":"2026-01-05T10:00:00Z"}]}"#;
+    vec![
+        (
+            "GET",
+            "/v1/customers/cu-00003/recommendations",
+            None,
+            recommendations,
+        ),
+        (
+            "PUT",
+            "/v1/customers/cu-00003/profile",
+            Some(r#"{"face_shape":"oval"}"#),
+            profiles.clone(),
+        ),
+        (
+            "GET",
+            "/v1/customers/cu-00003/profile",
+            None,
+            profiles.clone(),
+        ),
+        (
+            "GET",
+            "/v1/customers/cu-00003/lens-recommendation",
+            None,
+            profiles.clone(),
+        ),
+        ("DELETE", "/v1/customers/cu-00003/profile", None, profiles),
+        ("POST", "/v1/signals", Some(signal), signals),
+    ]
+}
+
+#[tokio::test]
+async fn when_customer_route_reaches_a_function_without_claims_or_as_another_shopper_should_refuse()
+{
+    for (method, path, body, app) in api_functions().await {
+        let (status, answer) = call(
+            app.clone(),
+            apigw::request(method, path, body, Caller::Anonymous),
+        )
+        .await;
+        assert_eq!(status, 401, "{method} {path}: {answer}");
+        assert_eq!(answer["error"]["code"], "unauthorized");
+        let stranger = Caller::Shopper("cu-00004");
+        let (status, answer) =
+            call(app.clone(), apigw::request(method, path, body, stranger)).await;
+        assert_eq!(status, 403, "{method} {path}: {answer}");
+        assert_eq!(answer["error"]["code"], "forbidden");
+        let response = app
+            .oneshot(apigw::request(
+                method,
+                path,
+                body,
+                Caller::Shopper("cu-00003"),
+            ))
+            .await
+            .expect("router is infallible");
+        let status = response.status().as_u16();
+        assert!(
+            status != 401 && status != 403,
+            "the owner is refused on {method} {path}: {status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn when_service_token_asks_for_a_prescription_should_refuse_but_serve_lists_and_signals() {
+    let stores = demo_stores().await;
+    let service = Arc::new(
+        Framewise::open(stores.clone(), ServiceConfig::default())
+            .await
+            .expect("service"),
+    );
+    let profile = r#"{"prescription": "OD -9.00 OS -8.50 PD 61.5"}"#;
+    let path = "/v1/customers/cu-00005/profile";
+    let (status, body) = call(
+        profiles_api::app(service.clone()),
+        apigw::request("PUT", path, Some(profile), Caller::Service),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let full = "/v1/customers/cu-00005/profile?include=prescription";
+    let (status, body) = call(
+        profiles_api::app(service.clone()),
+        apigw::request("GET", full, None, Caller::Service),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.to_string().contains("-9"), "{body}");
+    let (status, body) = call(
+        profiles_api::app(service),
+        apigw::request("GET", full, None, Caller::Shopper("cu-00005")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["prescription"]["od"]["sph"], -9.0);
+
+    let signals = signals_api::app(stores.queue.clone(), AuthConfig::default());
+    let anonymous = r#"{"signals":[{"event_id":"e-s1","session_id":"sess-7","kind":"view","style_id":"st-0001","timestamp":"2026-01-05T10:00:00Z"}]}"#;
+    let (status, body) = call(
+        signals.clone(),
+        apigw::request(
+            "POST",
+            "/v1/sessions/sess-7/signals",
+            Some(anonymous),
+            Caller::Anonymous,
+        ),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let as_customer = anonymous.replace(
+        r#""session_id":"sess-7""#,
+        r#""session_id":"sess-7","customer_id":"cu-00001""#,
+    );
+    let (status, body) = call(
+        signals,
+        apigw::request(
+            "POST",
+            "/v1/sessions/sess-7/signals",
+            Some(&as_customer),
+            Caller::Anonymous,
+        ),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["field"], "signals[0].customer_id");
 }

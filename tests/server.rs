@@ -52,7 +52,7 @@ fn count_round(list: &Value) -> usize {
 async fn when_customer_buys_two_round_frames_should_see_more_round_frames_and_not_the_purchases() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path(), DEMO);
-    let client = reqwest::Client::new();
+    let client = server.client();
 
     let (status, health) = get_json(&client, &server.url("/healthz")).await;
     assert_eq!(status, 200, "{health}");
@@ -179,9 +179,10 @@ async fn when_customer_buys_two_round_frames_should_see_more_round_frames_and_no
 #[tokio::test(flavor = "multi_thread")]
 async fn when_server_is_killed_after_202_should_process_signal_after_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let client = reqwest::Client::new();
     // No worker: the accepted signal can only survive in the durable queue.
     let server = Server::start(dir.path(), &[DEMO, &["--no-worker"]].concat());
+    // The token secret lives in the data directory, so the token outlives the restart.
+    let client = server.client();
     let customer = "cu-00002";
     let list_url = format!("/v1/customers/{customer}/recommendations?limit=100");
     let (_, before) = get_json(&client, &server.url(&list_url)).await;
@@ -224,7 +225,7 @@ async fn when_server_is_killed_after_202_should_process_signal_after_restart() {
 async fn when_input_is_bad_should_answer_structured_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path(), DEMO);
-    let client = reqwest::Client::new();
+    let client = server.client();
     let (status, body) = get_json(&client, &server.url("/v1/products/nope")).await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
@@ -322,7 +323,7 @@ async fn when_config_file_sets_default_limit_should_serve_pages_of_that_size() {
     let mut args = DEMO.to_vec();
     args.extend(["--config", config.as_str()]);
     let server = Server::start(&dir.path().join("data"), &args);
-    let client = reqwest::Client::new();
+    let client = server.client();
     let (status, list) = get_json(
         &client,
         &server.url("/v1/customers/cu-00001/recommendations"),
@@ -330,4 +331,44 @@ async fn when_config_file_sets_default_limit_should_serve_pages_of_that_size() {
     .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["items"].as_array().map(Vec::len), Some(5), "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_demo_serves_should_write_tokens_and_refuse_strangers_over_http() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path(), DEMO);
+    // `serve --demo` wrote tokens for a shopper, the service and an operator.
+    let tokens: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("dev-tokens.json")).expect("dev-tokens.json"),
+    )
+    .expect("JSON");
+    let shopper = tokens["shopper"]["token"].as_str().expect("shopper token");
+    assert_eq!(tokens["shopper"]["customer_id"], "cu-00001");
+    let own = server.url("/v1/customers/cu-00001/recommendations?limit=3");
+    let other = server.url("/v1/customers/cu-00002/recommendations?limit=3");
+
+    let (status, body) = get_json(&reqwest::Client::new(), &own).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let as_shopper = server.client_with(shopper);
+    let (status, body) = get_json(&as_shopper, &own).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get_json(&as_shopper, &other).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = get_json(&server.client_with("not-a-token"), &own).await;
+    assert_eq!(status, 401);
+    // Public routes need no token.
+    let (status, _) = get_json(&reqwest::Client::new(), &server.url("/v1/trending")).await;
+    assert_eq!(status, 200);
+
+    // `framewise token` mints a token the running server accepts.
+    let output = std::process::Command::new(framewise_integration_tests::framewise_bin())
+        .args(["token", "--customer", "cu-00002", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("framewise token");
+    assert!(output.status.success(), "{output:?}");
+    let minted = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let (status, body) = get_json(&server.client_with(&minted), &other).await;
+    assert_eq!(status, 200, "{body}");
 }

@@ -3,6 +3,7 @@
 
 mod check_fit;
 mod eval;
+mod identity;
 mod serve;
 
 // The serving path allocates many small strings per request; mimalloc handles that
@@ -67,6 +68,9 @@ enum Command {
     },
     /// Offline evaluation of the learned models on interaction data (docs/evaluation.md).
     Eval(eval::EvalArgs),
+    /// Mint a development token (signed with the data directory's secret) for a shopper,
+    /// a scope, or both; `serve` accepts it while `auth.jwks` is not configured.
+    Token(identity::TokenArgs),
     /// Print the documented default configuration, or check a configuration file.
     Config {
         /// Print every key with its default and what it does, as TOML.
@@ -113,6 +117,8 @@ enum ImportKind {
 
 fn main() -> ExitCode {
     init_tracing();
+    // TLS for fetching an identity provider's JWKS (auth.jwks = "https://...").
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -148,6 +154,7 @@ async fn run(cli: Cli) -> CliResult {
     let config = load_config(cli.config.as_deref())?;
     match cli.command {
         Command::Serve(args) => serve::serve(args, config).await,
+        Command::Token(args) => identity::print_token(args, &config.auth),
         Command::Config { print_defaults } => {
             if print_defaults {
                 print!("{}", framewise::service::DEFAULTS_TOML);

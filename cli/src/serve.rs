@@ -10,6 +10,7 @@ use framewise::demo;
 use framewise::service::{Framewise, ServiceConfig};
 use tokio::sync::watch;
 
+use crate::identity;
 use crate::{import_history, open_service, regenerate_with_progress, spinner, CliResult, DemoSize};
 
 #[derive(clap::Args)]
@@ -37,9 +38,14 @@ pub struct ServeArgs {
 }
 
 pub async fn serve(args: ServeArgs, config: ServiceConfig) -> CliResult {
+    let auth = config.auth.clone();
     let service = open_service(&args.data_dir, config).await?;
     if args.demo && service.engine().styles().next().is_none() {
         load_demo(&service, &args.demo_size).await?;
+    }
+    let verifier = identity::verifier(&auth, &args.data_dir).await?;
+    if args.demo && auth.jwks.is_empty() {
+        identity::write_demo_tokens(&args.data_dir, &auth, &demo::customer_id(0))?;
     }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -63,7 +69,8 @@ pub async fn serve(args: ServeArgs, config: ServiceConfig) -> CliResult {
     // Scripts and tests read this line to find the port.
     println!("framewise listening on http://{local}");
     tracing::info!(%local, data_dir = %args.data_dir.display(), "serving");
-    axum::serve(listener, framewise::api::router(service.clone()))
+    let app = framewise::api::bearer_auth(framewise::api::router(service.clone()), verifier);
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
 

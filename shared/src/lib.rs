@@ -14,6 +14,7 @@
 pub mod adapters;
 pub mod aggregates;
 pub mod api;
+pub mod auth;
 pub mod demo;
 pub mod domain;
 pub mod engine;

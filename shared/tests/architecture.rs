@@ -11,6 +11,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &["error"]),
     ("aggregates", &["domain", "error"]),
     ("sealing", &["domain", "error"]),
+    ("auth", &["error"]),
     ("optics", &["domain", "error"]),
     ("import", &["domain", "error"]),
     ("demo", &["domain", "error", "import"]),
@@ -27,11 +28,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "engine",
             "optics",
             "models",
+            "auth",
         ],
     ),
     (
         "api",
-        &["domain", "error", "service", "optics", "engine", "ports"],
+        &[
+            "domain", "error", "service", "optics", "engine", "ports", "auth",
+        ],
     ),
     (
         "adapters",

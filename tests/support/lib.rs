@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod apigw;
 pub mod moto;
 
 /// Path of the `framewise` binary, built once per test process with the same cargo.
@@ -39,6 +40,7 @@ pub fn framewise_bin() -> &'static Path {
 pub struct Server {
     child: Child,
     pub base: String,
+    data_dir: PathBuf,
 }
 
 impl Server {
@@ -66,11 +68,48 @@ impl Server {
         let base = rx
             .recv_timeout(Duration::from_secs(300))
             .expect("framewise serve did not print its address within 300 s");
-        Server { child, base }
+        Server {
+            child,
+            base,
+            data_dir: data_dir.to_path_buf(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A development token signed with the server's secret (`framewise token` does the same).
+    pub fn token(&self, customer: Option<&str>, scopes: &[&str]) -> String {
+        let secret = std::fs::read(self.data_dir.join("keys").join("dev-token.secret"))
+            .expect("serve writes its development token secret before listening");
+        framewise::auth::DevTokenIssuer::new(secret)
+            .mint(
+                customer,
+                scopes,
+                3600,
+                chrono::Utc::now(),
+                &framewise::auth::AuthConfig::default(),
+            )
+            .expect("token")
+    }
+
+    /// A client that sends `token` with every request.
+    pub fn client_with(&self, token: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .expect("a token is a valid header value");
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    }
+
+    /// A client acting as the shop's backend (the service scope: lists and signals of any
+    /// shopper), as most tests need.
+    pub fn client(&self) -> reqwest::Client {
+        self.client_with(&self.token(None, &["framewise/service"]))
     }
 
     /// SIGKILL: no graceful shutdown, no flushing.

@@ -2,8 +2,11 @@
 
 use framewise::adapters::aws::{AwsClients, AwsEndpoint, AwsSettings, DEFAULT_REGION};
 
+use framewise::service::ServiceConfig;
+
+use crate::deployment_config::load_service_config;
 use crate::env::Env;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, FunctionError};
 
 /// The single DynamoDB table.
 pub const TABLE: &str = "FRAMEWISE_TABLE";
@@ -44,6 +47,16 @@ pub fn aws_settings(env: &Env) -> Result<AwsSettings, ConfigError> {
 /// The SQS client alone, for a function that only sends to a queue.
 pub async fn sqs_client(endpoint: &AwsEndpoint) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(&AwsClients::sdk_config(endpoint).await)
+}
+
+/// The SQS client and the deployment configuration (read from S3 only when
+/// `FRAMEWISE_CONFIG` is an `s3://` address), for a function that queues and authorizes.
+pub async fn sqs_client_and_config(
+    env: &Env,
+) -> Result<(aws_sdk_sqs::Client, ServiceConfig), FunctionError> {
+    let sdk = AwsClients::sdk_config(&aws_endpoint(env)).await;
+    let config = load_service_config(env, &aws_sdk_s3::Client::new(&sdk)).await?;
+    Ok((aws_sdk_sqs::Client::new(&sdk), config))
 }
 
 #[cfg(test)]

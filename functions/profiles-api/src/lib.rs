@@ -8,7 +8,9 @@ use std::sync::Arc;
 use axum::Router;
 use framewise::service::Framewise;
 
-/// The shared profile and lens-advice routes; every other path answers 404.
+/// The shared profile and lens-advice routes, with the caller named by the gateway's JWT
+/// authorizer; every other path answers 404.
 pub fn app(service: Arc<Framewise>) -> Router {
-    framewise::api::profile_router(service)
+    let auth = service.config().auth.clone();
+    framewise_lambda::gateway_identity(framewise::api::profile_router(service), auth)
 }

@@ -29,7 +29,9 @@ pub fn app(service: Arc<Framewise>, refresh: Arc<ModelRefresh>) -> Router {
         service: service.clone(),
         refresh,
     };
-    router(service).layer(middleware::from_fn_with_state(guard, read_only_requests))
+    let auth = service.config().auth.clone();
+    let routes = router(service).layer(middleware::from_fn_with_state(guard, read_only_requests));
+    framewise_lambda::gateway_identity(routes, auth)
 }
 
 async fn read_only_requests(State(guard): State<Guard>, request: Request, next: Next) -> Response {

@@ -1,10 +1,11 @@
 //! The one JSON error shape of the API: `{"error": {"code", "message", "field", "details"}}`.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::auth::Denied;
 use crate::error::{FieldError, ServiceError, ValidationErrors};
 
 /// Most field errors listed in one error body.
@@ -72,6 +73,12 @@ impl ApiError {
         }
     }
 
+    /// Names the request field the error is about (a 401 names `authorization`).
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.detail.field = Some(field.into());
+        self
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -133,9 +140,32 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Unauthenticated => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                format!("authorization: {denied}"),
+            )
+            .with_field("authorization"),
+            Denied::Forbidden(reason) => Self::new(StatusCode::FORBIDDEN, "forbidden", reason),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.detail })).into_response()
+        let status = self.status;
+        let mut response = (status, Json(ErrorBody { error: self.detail })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: a 401 names the scheme the client should use.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"framewise\""),
+            );
+        }
+        response
     }
 }
 

@@ -2,14 +2,22 @@
 //! are parsed here (signal batches, profiles) and handed to the service as domain values.
 
 mod error;
+mod identity;
 mod json_body;
 mod profile;
 mod profile_body;
 mod routes;
 mod signal_batch;
+mod signals;
+#[cfg(test)]
+mod tests;
 
 pub use error::ApiError;
+pub use identity::{bearer_auth, permit, require_token};
 pub use json_body::require_json;
 pub use profile_body::{parse_profile, ProfileView};
-pub use routes::{profile_router, router};
-pub use signal_batch::{parse_signal_batch, MAX_SIGNALS_PER_REQUEST, MAX_SIGNAL_BODY_BYTES};
+pub use routes::{profile_router, router, with_api_fallbacks, RouteAccess, ROUTES};
+pub use signal_batch::{
+    authorize_signals, parse_signal_batch, MAX_SIGNALS_PER_REQUEST, MAX_SIGNAL_BODY_BYTES,
+};
+pub use signals::{signal_routes, QueueSink, SignalSink};

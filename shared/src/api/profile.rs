@@ -1,6 +1,7 @@
-//! Profile and lens-advice routes (optics). The prescription is returned only with
-//! `?include=prescription`: locally that is allowed; on AWS the authorizer must check that
-//! the caller owns the profile before this handler runs.
+//! Profile and lens-advice routes (optics). The profile and lens advice go to the shopper
+//! or the shop's backend; the prescription itself (`?include=prescription`) only to its
+//! owner. Lens advice carries edge thickness, decentration and index, from which the
+//! prescription can be recomputed, so it is treated as the shopper's data too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,8 +16,10 @@ use axum::{Json, Router};
 use chrono::Utc;
 
 use super::error::ApiError;
+use super::identity::permit;
 use super::json_body::require_json;
 use super::profile_body::{parse_profile, ProfileView};
+use crate::auth::{Action, Caller, CustomerAccess};
 use crate::optics::lens::{LensDesign, LensRequest, LensUse};
 use crate::service::Framewise;
 
@@ -40,6 +43,10 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+fn shopping(customer_id: &str) -> Action<'_> {
+    Action::Customer(customer_id, CustomerAccess::Shopping)
+}
+
 fn path_id(path: Id) -> Result<String, ApiError> {
     path.map(|Path(id)| id)
         .map_err(|_| ApiError::invalid("customer_id", "not a valid identifier"))
@@ -53,11 +60,13 @@ fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
 
 async fn put_profile(
     State(service): State<AppState>,
+    caller: Caller,
     customer_id: Id,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let customer_id = path_id(customer_id)?;
+    permit(&caller, shopping(&customer_id))?;
     require_json(&headers)?;
     let bytes = axum::body::to_bytes(body, MAX_PROFILE_BODY_BYTES)
         .await
@@ -75,10 +84,12 @@ async fn put_profile(
 
 async fn get_profile(
     State(service): State<AppState>,
+    caller: Caller,
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
     let customer_id = path_id(customer_id)?;
+    permit(&caller, shopping(&customer_id))?;
     let params = query(params)?;
     let include = match params.get("include").map(String::as_str) {
         None | Some("") => false,
@@ -90,15 +101,24 @@ async fn get_profile(
             ))
         }
     };
+    if include {
+        permit(
+            &caller,
+            Action::Customer(&customer_id, CustomerAccess::Prescription),
+        )
+        .map_err(|e| e.with_field("include"))?;
+    }
     let customer = service.get_profile(&customer_id).await?;
     Ok(Json(ProfileView::new(customer, include)).into_response())
 }
 
 async fn delete_profile(
     State(service): State<AppState>,
+    caller: Caller,
     customer_id: Id,
 ) -> Result<Response, ApiError> {
     let customer_id = path_id(customer_id)?;
+    permit(&caller, shopping(&customer_id))?;
     service.delete_profile(&customer_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -106,10 +126,12 @@ async fn delete_profile(
 /// `?style_id=&design=progressive&use=driving,water&child=true`.
 async fn lens_recommendation(
     State(service): State<AppState>,
+    caller: Caller,
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
     let customer_id = path_id(customer_id)?;
+    permit(&caller, shopping(&customer_id))?;
     let params = query(params)?;
     let design = match params.get("design").filter(|d| !d.is_empty()) {
         None => None,
@@ -188,10 +210,18 @@ mod tests {
         uri: &str,
         body: &str,
     ) -> (StatusCode, Value) {
+        // The owner of the path's customer id calls (access rules: api/tests.rs).
+        let owner = uri.split('/').nth(3).map(str::to_string);
+        let caller = Caller::Authenticated(crate::auth::Principal::new(
+            owner,
+            Default::default(),
+            &crate::auth::AuthConfig::default(),
+        ));
         let request = Request::builder()
             .method(method)
             .uri(uri)
             .header("content-type", "application/json")
+            .extension(caller)
             .body(Body::from(body.to_string()))
             .unwrap();
         let response = crate::api::router(service.clone())

@@ -4,19 +4,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::json_body::require_json;
-use super::signal_batch::{parse_signal_batch, MAX_SIGNAL_BODY_BYTES};
+use super::identity::permit;
+use super::signals::signal_routes;
+use crate::auth::{Action, Caller, CustomerAccess};
 use crate::domain::Category;
 use crate::service::{Framewise, RecommendationQuery};
 
@@ -24,31 +24,100 @@ type AppState = Arc<Framewise>;
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 type Id = Result<Path<String>, PathRejection>;
 
-/// The whole HTTP API over one service instance.
+/// Whether a route needs a bearer token. On AWS, `Token` routes sit behind the HTTP API's
+/// JWT authorizer and `Public` ones have none; the handlers decide object-level access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteAccess {
+    Public,
+    Token,
+}
+
+/// Every route of [`router`]: the template, the OpenAPI document and the tests are
+/// checked against this table.
+pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
+    ("GET", "/healthz", RouteAccess::Public),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/recommendations",
+        RouteAccess::Token,
+    ),
+    (
+        "GET",
+        "/v1/sessions/{session_id}/recommendations",
+        RouteAccess::Public,
+    ),
+    ("GET", "/v1/products/{style_id}", RouteAccess::Public),
+    (
+        "GET",
+        "/v1/products/{style_id}/similar",
+        RouteAccess::Public,
+    ),
+    (
+        "GET",
+        "/v1/products/{style_id}/also-bought",
+        RouteAccess::Public,
+    ),
+    ("GET", "/v1/trending", RouteAccess::Public),
+    ("POST", "/v1/signals", RouteAccess::Token),
+    (
+        "POST",
+        "/v1/sessions/{session_id}/signals",
+        RouteAccess::Public,
+    ),
+    (
+        "PUT",
+        "/v1/customers/{customer_id}/profile",
+        RouteAccess::Token,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/profile",
+        RouteAccess::Token,
+    ),
+    (
+        "DELETE",
+        "/v1/customers/{customer_id}/profile",
+        RouteAccess::Token,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/lens-recommendation",
+        RouteAccess::Token,
+    ),
+];
+
+/// The whole HTTP API over one service instance. Identity comes from the edge: wrap it in
+/// [`super::bearer_auth`] locally; on Lambda the function attaches the gateway's claims.
 pub fn router(service: Arc<Framewise>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(health))
         .route(
             "/v1/customers/{customer_id}/recommendations",
             get(recommendations),
         )
+        .route(
+            "/v1/sessions/{session_id}/recommendations",
+            get(session_recommendations),
+        )
         .route("/v1/products/{style_id}", get(product))
         .route("/v1/products/{style_id}/similar", get(similar))
         .route("/v1/products/{style_id}/also-bought", get(also_bought))
         .route("/v1/trending", get(trending))
-        .route("/v1/signals", post(signals))
         .merge(super::profile::routes())
+        .with_state(service.clone());
+    with_api_fallbacks(routes.merge(signal_routes(service)))
+}
+
+/// The given routes with the API's JSON 404 and 405 answers.
+pub fn with_api_fallbacks(routes: Router) -> Router {
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(service)
 }
 
 /// Only the profile and lens-advice routes (the `profiles-api` function), same errors.
 pub fn profile_router(service: Arc<Framewise>) -> Router {
-    super::profile::routes()
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(service)
+    with_api_fallbacks(super::profile::routes().with_state(service))
 }
 
 async fn health(State(service): State<AppState>) -> Result<Response, ApiError> {
@@ -70,10 +139,16 @@ async fn health(State(service): State<AppState>) -> Result<Response, ApiError> {
 
 async fn recommendations(
     State(service): State<AppState>,
+    caller: Caller,
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
     let customer_id = path_id(customer_id, "customer_id")?;
+    // Items carry lens advice derived from the prescription: owner or service only.
+    permit(
+        &caller,
+        Action::Customer(&customer_id, CustomerAccess::Shopping),
+    )?;
     let params = query(params)?;
     let query = RecommendationQuery {
         limit: limit(&params)?,
@@ -83,6 +158,26 @@ async fn recommendations(
     };
     let page = service
         .recommendations(&customer_id, query, Utc::now())
+        .await?;
+    Ok(Json(page).into_response())
+}
+
+/// Public: an anonymous session's list, from that session's signals only.
+async fn session_recommendations(
+    State(service): State<AppState>,
+    session_id: Id,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let session_id = path_id(session_id, "session_id")?;
+    let params = query(params)?;
+    let query = RecommendationQuery {
+        limit: limit(&params)?,
+        cursor: params.get("cursor").cloned(),
+        placement: params.get("placement").cloned().filter(|p| !p.is_empty()),
+        session_id: None,
+    };
+    let page = service
+        .session_recommendations(&session_id, query, Utc::now())
         .await?;
     Ok(Json(page).into_response())
 }
@@ -124,26 +219,6 @@ async fn trending(State(service): State<AppState>, params: Params) -> Result<Res
     };
     let items = service.trending(category, limit(&params)?, Utc::now())?;
     Ok(Json(json!({ "category": category, "items": items })).into_response())
-}
-
-async fn signals(
-    State(service): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    require_json(&headers)?;
-    let bytes = axum::body::to_bytes(body, MAX_SIGNAL_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("a request may carry at most {MAX_SIGNAL_BODY_BYTES} bytes"),
-            )
-        })?;
-    let signals = parse_signal_batch(&bytes, Utc::now())?;
-    let outcome = service.accept_signals(&signals).await?;
-    Ok((StatusCode::ACCEPTED, Json(outcome)).into_response())
 }
 
 async fn not_found() -> ApiError {

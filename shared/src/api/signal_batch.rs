@@ -4,6 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::error::ApiError;
+use super::identity::permit;
+use crate::auth::{Action, Caller, CustomerAccess, Denied};
 use crate::domain::Signal;
 use crate::error::{FieldError, ServiceError, ValidationErrors};
 
@@ -65,6 +68,41 @@ pub fn parse_signal_batch(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Signal>
     } else {
         Err(ValidationErrors(errors).into())
     }
+}
+
+/// Who may post these signals. On the public session route (`session` given) none may name
+/// a customer and each must be of that session; otherwise each signal naming a customer
+/// needs that shopper's own token or the service scope (session-only signals are fine).
+pub fn authorize_signals(
+    caller: &Caller,
+    signals: &[Signal],
+    session: Option<&str>,
+) -> Result<(), ApiError> {
+    for (i, signal) in signals.iter().enumerate() {
+        match (session, &signal.customer_id) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::from(Denied::Forbidden(
+                    "anonymous session signals may not name a customer; sign in and post to /v1/signals",
+                ))
+                .with_field(format!("signals[{i}].customer_id")))
+            }
+            (Some(session), None) => {
+                if signal.session_id.as_deref() != Some(session) {
+                    return Err(ApiError::invalid(
+                        format!("signals[{i}].session_id"),
+                        "must equal the session of the path",
+                    ));
+                }
+            }
+            (None, Some(customer_id)) => permit(
+                caller,
+                Action::Customer(customer_id, CustomerAccess::Shopping),
+            )
+            .map_err(|e| e.with_field(format!("signals[{i}].customer_id")))?,
+            (None, None) => {}
+        }
+    }
+    Ok(())
 }
 
 fn missing_field_name(message: &str) -> Option<String> {

@@ -25,6 +25,7 @@ use crate::domain::{AgeBand, ColourFamily, Customer, Material, PriceBand, Shape,
 /// Demo interactions are rows of the interactions file format.
 pub use crate::import::Interaction;
 use crate::import::{self, ImportError};
+pub use customers::customer_id;
 
 /// Size, seed and time window of the generated data.
 #[derive(Debug, Clone, PartialEq)]

@@ -119,7 +119,11 @@ pub struct RecommendedItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecommendationPage {
     pub recommendation_id: String,
+    /// Empty on an anonymous session's page (which names its `session_id` instead).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub customer_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
     pub model_version: String,
     pub generated_at: DateTime<Utc>,
     pub source: ListSource,

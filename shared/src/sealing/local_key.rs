@@ -34,11 +34,7 @@ impl LocalKeyFile {
 
     /// Reads the key file, creating it (random key, 0600, directory 0700) if missing.
     pub fn open_or_create(path: &Path) -> Result<Self, SealError> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path)?,
-            Err(e) => return Err(e.into()),
-        };
+        let bytes = read_or_create_secret(path)?;
         if bytes.len() != KEY_LEN {
             return Err(SealError::Key(format!(
                 "key file {} must hold exactly {KEY_LEN} bytes",
@@ -69,6 +65,16 @@ impl LocalKeyFile {
         let mut bytes = [0u8; KEY_LEN];
         OsRng.fill_bytes(&mut bytes);
         Self::from_bytes(id, &bytes)
+    }
+}
+
+/// The bytes of a local secret file, created with 32 random bytes (0600, directory 0700)
+/// when missing. Also holds the development token secret of the local server.
+pub fn read_or_create_secret(path: &Path) -> Result<Vec<u8>, SealError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path),
+        Err(e) => Err(e.into()),
     }
 }
 

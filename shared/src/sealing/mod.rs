@@ -20,7 +20,7 @@ use rand::RngCore;
 
 use crate::domain::Prescription;
 
-pub use local_key::LocalKeyFile;
+pub use local_key::{read_or_create_secret, LocalKeyFile};
 
 /// First byte of every sealed record.
 pub const SEAL_VERSION: u8 = 1;

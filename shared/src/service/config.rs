@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::AuthConfig;
 use crate::engine::EngineConfig;
 use crate::models::ease::EaseParams;
 use crate::optics::frame::FrameRulesConfig;
@@ -41,6 +42,9 @@ pub struct ServiceConfig {
     /// Prescription-to-frame rule thresholds (F1-F11), used by the list filter and by lens
     /// advice alike.
     pub optics: FrameRulesConfig,
+    /// Identity: which claim names the shopper, the service and admin scopes, and (local
+    /// server only) how bearer tokens are verified.
+    pub auth: AuthConfig,
 }
 
 /// Source of the collaborative term of the engine.
@@ -69,6 +73,7 @@ impl Default for ServiceConfig {
             learned_lambda: EaseParams::default().lambda,
             engine: EngineConfig::default(),
             optics: FrameRulesConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -149,6 +154,24 @@ impl ServiceConfig {
             if value == 0 {
                 return invalid(key, "must be at least 1".into());
             }
+        }
+        for (key, value) in [
+            ("auth.customer_claim", &self.auth.customer_claim),
+            ("auth.service_scope", &self.auth.service_scope),
+            ("auth.admin_scope", &self.auth.admin_scope),
+        ] {
+            if value.trim().is_empty() {
+                return invalid(key, "must not be empty".into());
+            }
+        }
+        if self.auth.service_scope == self.auth.admin_scope {
+            return invalid(
+                "auth.admin_scope",
+                "must differ from auth.service_scope".into(),
+            );
+        }
+        if self.auth.jwks_refresh_secs < 60 {
+            return invalid("auth.jwks_refresh_secs", "must be at least 60".into());
         }
         if self.aggregate_window_days < 1 {
             return invalid("aggregate_window_days", "must be at least 1".into());

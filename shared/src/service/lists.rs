@@ -106,6 +106,40 @@ impl Framewise {
         ))
     }
 
+    /// A page for an anonymous session (`GET /v1/sessions/{id}/recommendations`): computed
+    /// now from the session's own signals, never stored, and never a customer's data: no
+    /// profile, no customer history, no lens advice. Lists of sessions are not stored, so
+    /// a cursor's offset applies to the list computed at that request.
+    pub async fn session_recommendations(
+        &self,
+        session_id: &str,
+        query: RecommendationQuery,
+        now: DateTime<Utc>,
+    ) -> Result<RecommendationPage, ServiceError> {
+        validate_id(session_id).map_err(|m| ValidationErrors::single("session_id", m))?;
+        let limit = self.check_limit(query.limit)?;
+        if let Some(placement) = &query.placement {
+            validate_id(placement).map_err(|m| ValidationErrors::single("placement", m))?;
+        }
+        let offset = match query.cursor.as_deref().map(decode_cursor).transpose()? {
+            Some((_, offset)) => offset,
+            None => 0,
+        };
+        let engine = self.engine();
+        let history = self
+            .history(&Subject::Session(session_id.to_string()))
+            .await?;
+        let source = if history.is_empty() {
+            ListSource::ColdStart
+        } else {
+            ListSource::Realtime
+        };
+        let list = self.compute_list(&engine, "", None, &history, now, source);
+        let mut page = page(&engine, list.page(offset, limit), query.placement, None);
+        page.session_id = Some(session_id.to_string());
+        Ok(page)
+    }
+
     /// The style with its colourways, sizes and current stock.
     pub async fn product(&self, style_id: &str) -> Result<Style, ServiceError> {
         validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
@@ -315,6 +349,7 @@ fn page(
         generated_at: list.generated_at,
         source: list.source,
         placement,
+        session_id: None,
         items: hydrate(engine, list.items, lens),
         next_cursor,
     }

@@ -100,7 +100,7 @@ pub(crate) fn generate_customers<R: Rng>(
     let mut customers = Vec::with_capacity(config.customers);
     let mut tastes = Vec::with_capacity(config.customers);
     for i in 0..config.customers {
-        let id = format!("cu-{:05}", i + 1);
+        let id = customer_id(i);
         let (band, _, lo, hi) = AGE_BANDS[weighted(rng, &band_weights)];
         let age = rng.gen_range(lo..=hi);
         let female = rng.gen_bool(0.56);
@@ -146,4 +146,9 @@ pub(crate) fn generate_customers<R: Rng>(
         tastes.push(taste);
     }
     (customers, tastes)
+}
+
+/// The id of the `index`-th demo shopper (`cu-00001` first).
+pub fn customer_id(index: usize) -> String {
+    format!("cu-{:05}", index + 1)
 }
