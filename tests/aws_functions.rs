@@ -252,3 +252,99 @@ async fn when_framewise_config_names_an_s3_object_should_open_the_service_with_i
     assert!(message.contains("config/missing.toml"), "{message}");
     assert!(message.contains("does not exist"), "{message}");
 }
+
+/// profiles-api over DynamoDB and KMS on moto: the owner puts a prescription, reads it back
+/// redacted and in full, gets lens advice; another shopper's token and the service token are
+/// refused the prescription; the raw item never holds it in clear.
+#[tokio::test]
+async fn when_profile_goes_through_profiles_api_on_moto_should_answer_only_its_owner() {
+    use framewise_integration_tests::apigw::{self, Caller};
+
+    let moto = Moto::shared();
+    let (settings, clients) = moto.fresh("profiles-e2e", 5).await;
+    let stores = aws_stores(&clients, &settings);
+    let data = generate(&DemoConfig {
+        styles: 20,
+        customers: 3,
+        days: 5,
+        ..DemoConfig::small()
+    });
+    stores
+        .catalog
+        .put_styles(&data.styles)
+        .await
+        .expect("styles");
+    let service = framewise_lambda::open(stores, ServiceConfig::default(), Access::ReadWrite)
+        .await
+        .expect("service");
+    let app = profiles_api::app(service);
+    let send = |method: &str, uri: &str, body: Option<&str>, caller: Caller<'_>| {
+        let request = apigw::request(method, uri, body, caller);
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.expect("router is infallible");
+            let status = response.status().as_u16();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let owner = Caller::Shopper("cu-77");
+    let profile = "/v1/customers/cu-77/profile";
+    let body =
+        r#"{"face_shape": "oval", "prescription": "OD -5.25 -1.25 x10 OS -4.75 DS PD 62.5"}"#;
+
+    let (status, answer) = send("PUT", profile, Some(body), owner).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["prescription_on_file"], true);
+    assert!(answer.get("prescription").is_none(), "{answer}");
+
+    let (status, answer) = send("GET", profile, None, owner).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(!answer.to_string().contains("-5.25"), "redacted: {answer}");
+    let full = "/v1/customers/cu-77/profile?include=prescription";
+    let (status, answer) = send("GET", full, None, owner).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["prescription"]["od"]["sph"], json!(-5.25));
+
+    let lens = format!(
+        "/v1/customers/cu-77/lens-recommendation?style_id={}",
+        data.styles[0].id
+    );
+    let (status, answer) = send("GET", &lens, None, owner).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer["index"].is_number(), "{answer}");
+
+    for (uri, caller) in [
+        (full, Caller::Shopper("cu-78")),
+        (profile, Caller::Shopper("cu-78")),
+        (lens.as_str(), Caller::Shopper("cu-78")),
+        (full, Caller::Service),
+        (full, Caller::Admin),
+    ] {
+        let (status, answer) = send("GET", uri, None, caller).await;
+        assert_eq!(status, 403, "{uri} as {caller:?}: {answer}");
+        assert!(!answer.to_string().contains("5.25"), "{answer}");
+    }
+    let (status, _) = send("GET", full, None, Caller::Anonymous).await;
+    assert_eq!(status, 401);
+
+    // The raw item holds only the sealed form.
+    let raw = clients
+        .dynamodb
+        .scan()
+        .table_name(&settings.table)
+        .send()
+        .await
+        .expect("scan");
+    let raw = format!("{:?}", raw.items());
+    assert!(raw.contains("cu-77"), "the profile is stored");
+    assert!(!raw.contains("-5.25") && !raw.contains("62.5"), "{raw}");
+}

@@ -347,7 +347,7 @@ async fn when_demo_serves_should_write_tokens_and_refuse_strangers_over_http() {
     let own = server.url("/v1/customers/cu-00001/recommendations?limit=3");
     let other = server.url("/v1/customers/cu-00002/recommendations?limit=3");
 
-    let (status, body) = get_json(&reqwest::Client::new(), &own).await;
+    let (status, body) = get_json(&framewise_integration_tests::http_client(), &own).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["code"], "unauthorized");
     let as_shopper = server.client_with(shopper);
@@ -358,7 +358,11 @@ async fn when_demo_serves_should_write_tokens_and_refuse_strangers_over_http() {
     let (status, _) = get_json(&server.client_with("not-a-token"), &own).await;
     assert_eq!(status, 401);
     // Public routes need no token.
-    let (status, _) = get_json(&reqwest::Client::new(), &server.url("/v1/trending")).await;
+    let (status, _) = get_json(
+        &framewise_integration_tests::http_client(),
+        &server.url("/v1/trending"),
+    )
+    .await;
     assert_eq!(status, 200);
 
     // `framewise token` mints a token the running server accepts.

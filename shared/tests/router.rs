@@ -1,5 +1,6 @@
 //! Router tests: the real router and service over the in-memory adapters, driven by fixtures.
 
+use framewise::auth::{AuthConfig, Caller, Principal};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -28,6 +29,13 @@ async fn service() -> Arc<Framewise> {
     Arc::new(service)
 }
 
+/// The shop's backend: may read any shopper's list and post their signals (access rules
+/// themselves are tested in `shared/src/api/tests.rs`).
+fn service_caller() -> Caller {
+    let scopes = ["framewise/service".to_string()].into_iter().collect();
+    Caller::Authenticated(Principal::new(None, scopes, &AuthConfig::default()))
+}
+
 async fn call(
     service: &Arc<Framewise>,
     method: Method,
@@ -38,6 +46,7 @@ async fn call(
         .method(method)
         .uri(uri)
         .header("content-type", "application/json")
+        .extension(service_caller())
         .body(Body::from(body.to_string()))
         .expect("request builds");
     let response = framewise::api::router(service.clone())
@@ -307,7 +316,10 @@ async fn when_json_body_is_not_declared_json_should_answer_415_and_queue_nothing
         ),
         (Method::POST, "/v1/signals", None, Body::from("{}")),
     ] {
-        let mut request = Request::builder().method(method).uri(uri);
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .extension(service_caller());
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }

@@ -100,7 +100,7 @@ impl Server {
         let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
             .expect("a token is a valid header value");
         headers.insert(reqwest::header::AUTHORIZATION, value);
-        reqwest::Client::builder()
+        http_client_builder()
             .default_headers(headers)
             .build()
             .expect("client")
@@ -124,6 +124,18 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// reqwest's rustls backend is built without a bundled crypto provider (the CLI installs
+/// aws-lc-rs, already linked for the AWS SDKs); clients built here install it first.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
+/// An HTTP client without credentials (public routes, or to see a 401).
+pub fn http_client() -> reqwest::Client {
+    http_client_builder().build().expect("client")
 }
 
 pub async fn get_json(client: &reqwest::Client, url: &str) -> (u16, Value) {

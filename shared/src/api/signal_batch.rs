@@ -1,6 +1,14 @@
 //! `POST /v1/signals` bodies: parsed and validated as a whole, every bad field named by its
 //! path, nothing accepted unless everything is valid. Used by the shared router and by the
 //! `signals-api` function alike.
+//!
+//! What the contract settles for hostile input (README "Signals: what is accepted"): unknown
+//! fields (top level, signal, `context`) are refused like the profile endpoint refuses them,
+//! so a misspelt `recomendation_id` is not silently lost; a key given twice in one object is
+//! refused (no "last one wins"); `context` must be an object; control characters in free
+//! text are refused; timestamps before 2000 are refused. An unknown `style_id` is accepted
+//! (the catalogue feed may land after the shopper saw the frame), as is a `sku` that is not a
+//! variant of the style (it only picks the colourway shown, and an unknown one is ignored).
 
 use chrono::{DateTime, Utc};
 
@@ -25,6 +33,15 @@ pub fn parse_signal_batch(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Signal>
     }
     let root: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ValidationErrors::single("body", format!("not valid JSON: {e}")))?;
+    if let Err(key) = serde_json::from_slice::<NoDuplicateKeys>(body) {
+        return Err(ValidationErrors::single("body", key.to_string()).into());
+    }
+    if let Some(key) = root
+        .as_object()
+        .and_then(|o| o.keys().find(|k| k.as_str() != "signals"))
+    {
+        return Err(ValidationErrors::single(key.clone(), "unknown field").into());
+    }
     let Some(items) = root.get("signals").and_then(|v| v.as_array()) else {
         return Err(ValidationErrors::single("signals", "required: an array of signals").into());
     };
@@ -42,6 +59,11 @@ pub fn parse_signal_batch(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Signal>
     let mut signals = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let path = format!("signals[{i}]");
+        let unknown = unknown_fields(item);
+        if !unknown.is_empty() {
+            errors.extend(unknown.into_iter().map(|f| f.under(&path)));
+            continue;
+        }
         match serde_path_to_error::deserialize::<_, Signal>(item) {
             Ok(signal) => match signal.validate(now) {
                 Ok(()) => signals.push(signal),
@@ -103,6 +125,108 @@ pub fn authorize_signals(
         }
     }
     Ok(())
+}
+
+/// Fields a signal and its `context` may carry; anything else is named as unknown. Kept
+/// here, not as `deny_unknown_fields` on the type, so stored and queued signals written by
+/// a newer version still decode in an older worker during a deploy.
+const SIGNAL_FIELDS: &[&str] = &[
+    "event_id",
+    "customer_id",
+    "session_id",
+    "kind",
+    "style_id",
+    "sku",
+    "timestamp",
+    "recommendation_id",
+    "placement",
+    "context",
+];
+const CONTEXT_FIELDS: &[&str] = &["device", "locale"];
+
+fn unknown_fields(item: &serde_json::Value) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let Some(signal) = item.as_object() else {
+        return errors;
+    };
+    for key in signal
+        .keys()
+        .filter(|k| !SIGNAL_FIELDS.contains(&k.as_str()))
+    {
+        errors.push(FieldError::new(key.clone(), "unknown field"));
+    }
+    match signal.get("context") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(context)) => {
+            for key in context
+                .keys()
+                .filter(|k| !CONTEXT_FIELDS.contains(&k.as_str()))
+            {
+                errors.push(FieldError::new(format!("context.{key}"), "unknown field"));
+            }
+        }
+        Some(_) => errors.push(FieldError::new(
+            "context",
+            "must be an object with device and locale",
+        )),
+    }
+    errors
+}
+
+/// Walks a JSON document and fails on the first object holding a key twice.
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key `{key}` appears twice in one object"
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
 }
 
 fn missing_field_name(message: &str) -> Option<String> {
@@ -180,5 +304,52 @@ mod tests {
         assert_eq!(errors[0].field, "body");
         let errors = field_errors(parse_signal_batch(b"{\"signals\": 3}", now()));
         assert_eq!(errors[0].field, "signals");
+    }
+
+    #[test]
+    fn when_batch_is_hostile_should_name_what_the_contract_refuses() {
+        let signal = |extra: &str| {
+            format!(
+                r#"{{"signals": [{{"event_id": "e1", "customer_id": "c1", "kind": "view", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"{extra}}}]}}"#
+            )
+        };
+        let cases = [
+            (
+                signal(r#", "recomendation_id": "r1""#),
+                "signals[0].recomendation_id",
+            ),
+            (
+                signal(r#", "context": {"device": "web", "os": "x"}"#),
+                "signals[0].context.os",
+            ),
+            (signal(r#", "context": ["web"]"#), "signals[0].context"),
+            (signal(r#", "kind": "purchase""#), "body"),
+            (
+                signal(r#", "context": {"device": "we\u0000b"}"#),
+                "signals[0].context.device",
+            ),
+            (
+                signal("").replace("2026-06-01T11:00:00Z", "0001-01-01T00:00:00Z"),
+                "signals[0].timestamp",
+            ),
+            (
+                signal("").replace("2026-06-01T11:00:00Z", "1969-12-31T23:59:59Z"),
+                "signals[0].timestamp",
+            ),
+            (
+                signal("").replace(r#"{"signals""#, r#"{"extra": 1, "signals""#),
+                "extra",
+            ),
+        ];
+        for (body, field) in cases {
+            let errors = field_errors(parse_signal_batch(body.as_bytes(), now()));
+            assert!(
+                errors.iter().any(|e| e.field == field),
+                "{body}: expected {field} in {errors:?}"
+            );
+        }
+        // Accepted with a stated reason: a style the catalogue does not know yet, any sku.
+        let lagging = signal(r#", "sku": "another-style-sku""#).replace("\"s1\"", "\"st-new\"");
+        assert!(parse_signal_batch(lagging.as_bytes(), now()).is_ok());
     }
 }

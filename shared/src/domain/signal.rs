@@ -132,6 +132,10 @@ pub struct Signal {
 /// How far in the future a client clock may be before a timestamp is rejected.
 const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
 
+/// Earliest accepted timestamp (2000-01-01T00:00:00Z): year 1 or 1970 is a client clock or
+/// serialisation bug, not an event. Old but plausible events are accepted; they decay.
+pub const EARLIEST_SIGNAL_TIMESTAMP: i64 = 946_684_800;
+
 impl Signal {
     /// The customer if known, else the session.
     pub fn subject(&self) -> Option<Subject> {
@@ -177,11 +181,24 @@ impl Signal {
                         format!("context.{name}"),
                         "must be at most 64 characters",
                     ));
+                } else if value
+                    .as_ref()
+                    .is_some_and(|v| v.chars().any(char::is_control))
+                {
+                    errors.push(FieldError::new(
+                        format!("context.{name}"),
+                        "must not contain control characters",
+                    ));
                 }
             }
         }
         if self.timestamp > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
             errors.push(FieldError::new("timestamp", "must not be in the future"));
+        } else if self.timestamp.timestamp() < EARLIEST_SIGNAL_TIMESTAMP {
+            errors.push(FieldError::new(
+                "timestamp",
+                "must not be before 2000-01-01 (a client clock error)",
+            ));
         }
         if errors.is_empty() {
             Ok(())
