@@ -6,6 +6,7 @@ mod identity;
 mod json_body;
 mod profile;
 mod profile_body;
+mod request_limits;
 mod routes;
 mod signal_batch;
 mod signals;
@@ -16,6 +17,7 @@ pub use error::ApiError;
 pub use identity::{bearer_auth, permit, require_token};
 pub use json_body::require_json;
 pub use profile_body::{parse_profile, ProfileView};
+pub use request_limits::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};
 pub use routes::{profile_router, router, with_api_fallbacks, RouteAccess, ROUTES};
 pub use signal_batch::{
     authorize_signals, parse_signal_batch, MAX_SIGNALS_PER_REQUEST, MAX_SIGNAL_BODY_BYTES,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -15,6 +16,7 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::identity::permit;
+use super::request_limits::enforce_request_limits;
 use super::signals::signal_routes;
 use crate::auth::{Action, Caller, CustomerAccess};
 use crate::domain::Category;
@@ -108,11 +110,12 @@ pub fn router(service: Arc<Framewise>) -> Router {
     with_api_fallbacks(routes.merge(signal_routes(service)))
 }
 
-/// The given routes with the API's JSON 404 and 405 answers.
+/// The given routes with the API's JSON 404, 405, 414 and 431 answers.
 pub fn with_api_fallbacks(routes: Router) -> Router {
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(enforce_request_limits))
 }
 
 /// Only the profile and lens-advice routes (the `profiles-api` function), same errors.

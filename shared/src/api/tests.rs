@@ -302,3 +302,30 @@ async fn when_session_list_requested_should_never_carry_a_customer() {
     assert!(items.iter().all(|i| i.get("lens").is_none()), "{body}");
     assert_eq!(body["source"], json!("cold_start"));
 }
+
+#[tokio::test]
+async fn when_uri_or_headers_are_too_large_should_answer_with_the_json_error_shape() {
+    let h = harness().await;
+    let long = format!("/v1/trending?category={}", "a".repeat(super::MAX_URI_BYTES));
+    let (status, body, _) = h.call("GET", &long, None, None).await;
+    assert_eq!(status, StatusCode::URI_TOO_LONG);
+    assert_eq!(body["error"]["code"], json!("uri_too_long"));
+
+    let mut request = Request::builder().uri("/v1/trending");
+    for i in 0..=super::MAX_HEADERS {
+        request = request.header(format!("x-padding-{i}"), "1");
+    }
+    let response = h
+        .app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["error"]["field"], json!("headers"));
+}
