@@ -316,7 +316,7 @@ async fn when_time_runs_out_should_continue_from_cursor_instead_of_starting_over
     assert_eq!(outcome.continued, None);
     assert_eq!(sink.0.lock().expect("lock").len(), 1);
 
-    // A continuation from before a newer model was published is dropped.
+    // A continuation from before a newer run started is dropped: that run redoes every list.
     service.regenerate_model(now()).await.expect("newer model");
     let outcome = regenerate::handle(
         &service,
@@ -328,6 +328,134 @@ async fn when_time_runs_out_should_continue_from_cursor_instead_of_starting_over
     .await
     .expect("handled");
     assert_eq!((outcome.superseded, outcome.lists), (1, 0));
+}
+
+/// A feed that lists the catalogue as it is: catalog-sync publishes a model over it and
+/// recomputes no list (nothing stopped being sellable).
+async fn unchanged_feed(stores: &Stores) -> Objects {
+    let body: String = stores
+        .catalog
+        .list_styles()
+        .await
+        .expect("styles")
+        .iter()
+        .map(|s| serde_json::to_string(s).expect("json") + "\n")
+        .collect();
+    Objects(HashMap::from([(
+        "feeds/master frames:2026-11-27.jsonl".to_string(),
+        body.into_bytes(),
+    )]))
+}
+
+#[tokio::test]
+async fn when_catalog_feed_lands_mid_run_should_finish_the_run_with_the_refreshed_model() {
+    let stores = demo_stores().await;
+    let config = ServiceConfig {
+        write_chunk: 5,
+        ..ServiceConfig::default()
+    };
+    // Two functions, as on AWS: regenerate and catalog-sync, over the same stores.
+    let regenerator = Framewise::open(stores.clone(), config.clone())
+        .await
+        .expect("regenerator");
+    let syncer = Framewise::open(stores.clone(), config)
+        .await
+        .expect("catalog-sync");
+    let sink = Recorded::default();
+    let event: Value = serde_json::from_str(&fixture("scheduler-event.json")).expect("json");
+    let started = regenerate::handle(&regenerator, &sink, event, Instant::now(), now())
+        .await
+        .expect("started");
+    let night_model = started.model_version.clone();
+    // The run does its first page of five shoppers, then runs out of time.
+    let page = regenerator
+        .recompute_lists(None, 5, None, now())
+        .await
+        .expect("first page");
+    let after_first_page = regenerate::Continuation {
+        after: page.next_cursor.clone().expect("more shoppers"),
+        ..started.continued.clone().expect("continuation sent")
+    };
+
+    // A feed lands: catalog-sync publishes a model and recomputes no list.
+    let event: S3Event = serde_json::from_str(&fixture("s3-feed-created.json")).expect("S3 event");
+    let feed = unchanged_feed(&stores).await;
+    let synced = catalog_sync::handle(&syncer, &feed, event, Instant::now(), now())
+        .await
+        .expect("synced");
+    let refreshed_model = synced[0].sync.model_version.clone();
+    assert_ne!(refreshed_model, night_model);
+    assert_eq!(synced[0].lists_recomputed, 0);
+
+    let outcome = regenerate::handle(
+        &regenerator,
+        &sink,
+        continuation_event(&after_first_page),
+        Instant::now() + Duration::from_secs(600),
+        now(),
+    )
+    .await
+    .expect("resumed");
+
+    assert_eq!((outcome.superseded, outcome.lists), (0, 7), "{outcome:?}");
+    assert_eq!(outcome.continued, None);
+    for n in 6..=12 {
+        let id = format!("cu-{n:05}");
+        let list = stores
+            .lists
+            .get_list(&id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(list.model_version, refreshed_model, "{id}");
+    }
+}
+
+#[tokio::test]
+async fn when_runs_overlap_should_only_continue_the_newest_even_after_a_catalog_refresh() {
+    let stores = demo_stores().await;
+    let regenerator = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("regenerator");
+    let syncer = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("catalog-sync");
+    let sink = Recorded::default();
+    let schedule: Value = serde_json::from_str(&fixture("scheduler-event.json")).expect("json");
+    // Two runs start before either gets past its first customer.
+    let older = regenerate::handle(&regenerator, &sink, schedule.clone(), Instant::now(), now())
+        .await
+        .expect("older run")
+        .continued
+        .expect("older continuation");
+    let newer = regenerate::handle(&regenerator, &sink, schedule, Instant::now(), now())
+        .await
+        .expect("newer run")
+        .continued
+        .expect("newer continuation");
+    assert_ne!(older.run_id(), newer.run_id());
+    let event: S3Event = serde_json::from_str(&fixture("s3-feed-created.json")).expect("S3 event");
+    let feed = unchanged_feed(&stores).await;
+    let synced = catalog_sync::handle(&syncer, &feed, event, Instant::now(), now())
+        .await
+        .expect("synced");
+    assert_eq!(
+        syncer.current_run().await.expect("run").as_deref(),
+        Some(newer.run_id()),
+        "a refresh joins the run in progress"
+    );
+    let far = Instant::now() + Duration::from_secs(600);
+
+    let dropped = regenerate::handle(&regenerator, &sink, continuation_event(&older), far, now())
+        .await
+        .expect("older handled");
+    let finished = regenerate::handle(&regenerator, &sink, continuation_event(&newer), far, now())
+        .await
+        .expect("newer handled");
+
+    assert_eq!((dropped.superseded, dropped.lists), (1, 0));
+    assert_eq!((finished.superseded, finished.lists), (0, 12));
+    assert_eq!(finished.model_version, synced[0].sync.model_version);
 }
 
 #[tokio::test]

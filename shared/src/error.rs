@@ -17,6 +17,24 @@ impl FieldError {
         }
     }
 
+    /// A member an object should not have. A key that is not a plain name (empty, or with
+    /// `.`, `[` or other punctuation) is written as a quoted JSON string in brackets
+    /// (`["a.b"]`), so it reads as one member and not as a path into others.
+    pub fn unknown_member(key: &str) -> Self {
+        let plain = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let field = if plain {
+            key.to_string()
+        } else {
+            // Serializing a str cannot fail; Debug quoting is a stand-in that never runs.
+            let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("{key:?}"));
+            format!("[{quoted}]")
+        };
+        Self::new(field, "unknown field")
+    }
+
     /// The same error nested under a parent path (`kind` -> `signals[3].kind`).
     pub fn under(self, parent: &str) -> Self {
         let field = if self.field.is_empty() {

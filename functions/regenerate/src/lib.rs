@@ -3,9 +3,14 @@
 //!
 //! Started by EventBridge Scheduler (off-peak) or on demand (`aws lambda invoke` with any
 //! JSON object). When the Lambda time limit approaches, the run stops between batches and
-//! sends a [`Continuation`] (the model version and the last customer done) to a small SQS
-//! queue that triggers this same function, which resumes after that customer instead of
-//! starting over.
+//! sends a [`Continuation`] (the run, the model version and the last customer done) to a
+//! small SQS queue that triggers this same function, which resumes after that customer
+//! instead of starting over.
+//!
+//! A continuation goes on with whatever model is current when it arrives, unless a newer
+//! run (the next schedule, an on-demand invocation) has started: catalog-sync publishes
+//! models mid-run without recomputing every list, so dropping a continuation on any newer
+//! model would leave the rest of the night's shoppers without a list from that night.
 
 use std::time::Instant;
 
@@ -25,12 +30,26 @@ pub const SAFETY_SECS: &str = "FRAMEWISE_REGENERATE_SAFETY_SECS";
 /// Default of [`SAFETY_SECS`].
 pub const DEFAULT_SAFETY_SECS: u64 = 60;
 
-/// Where an interrupted run resumes: lists of customers after `after`, with `model_version`.
+/// Where an interrupted run resumes: lists of customers after `after`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Continuation {
+    /// The regeneration run: the model version the run published when it started. Absent
+    /// from continuations sent before runs were recorded; see [`Continuation::run_id`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// The model the lists so far were computed with (catalog-sync may have replaced the
+    /// run's first model).
     pub model_version: String,
     /// The last customer id done ("" when none was done yet).
     pub after: String,
+}
+
+impl Continuation {
+    /// The run this continuation belongs to. Older continuations name only their model,
+    /// which was then always the run's own.
+    pub fn run_id(&self) -> &str {
+        self.run.as_deref().unwrap_or(&self.model_version)
+    }
 }
 
 /// Sends continuations; SQS in production, a recording fake in tests.
@@ -73,7 +92,7 @@ pub struct Outcome {
     pub lists: usize,
     /// The continuation sent, when the run did not finish.
     pub continued: Option<Continuation>,
-    /// Continuations dropped because a newer model was published meanwhile.
+    /// Continuations dropped because a newer regeneration run started meanwhile.
     pub superseded: usize,
 }
 
@@ -127,7 +146,9 @@ pub async fn handle(
     }
     let (model_version, styles) = service.regenerate_model(now).await?;
     tracing::info!(%model_version, styles, "model published; recomputing lists");
-    run_lists(service, sink, model_version, None, deadline, now).await
+    // A new run is named after the model it published.
+    let run = model_version.clone();
+    run_lists(service, sink, run, model_version, None, deadline, now).await
 }
 
 async fn resume(
@@ -137,28 +158,33 @@ async fn resume(
     deadline: Instant,
     now: DateTime<Utc>,
 ) -> Result<Outcome, RegenerateError> {
-    service.reload_model_if_changed().await?;
-    let serving = service.engine().model_version().to_string();
-    if serving != continuation.model_version {
-        // A newer run published another model and recomputes every list itself.
-        tracing::info!(
-            continuation = %continuation.model_version,
-            %serving,
-            "continuation superseded by a newer model; dropped"
-        );
+    let run = continuation.run_id().to_string();
+    let Some(model_version) = service.continue_run(&run).await? else {
+        // A newer run published its model and recomputes every list itself.
+        let serving = service.engine().model_version().to_string();
+        tracing::info!(%run, %serving, "continuation superseded by a newer run; dropped");
         return Ok(Outcome {
             model_version: serving,
             superseded: 1,
             ..Outcome::default()
         });
+    };
+    if model_version != continuation.model_version {
+        tracing::info!(
+            %run,
+            from = %continuation.model_version,
+            to = %model_version,
+            "model refreshed mid-run (catalog-sync); continuing with it"
+        );
     }
     let after = Some(continuation.after);
-    run_lists(service, sink, serving, after, deadline, now).await
+    run_lists(service, sink, run, model_version, after, deadline, now).await
 }
 
 async fn run_lists(
     service: &Framewise,
     sink: &dyn ContinuationSink,
+    run: String,
     model_version: String,
     after: Option<String>,
     deadline: Instant,
@@ -170,6 +196,7 @@ async fn run_lists(
     let continued = match batch.next_cursor {
         Some(after) => {
             let continuation = Continuation {
+                run: Some(run),
                 model_version: model_version.clone(),
                 after,
             };
@@ -193,6 +220,21 @@ async fn run_lists(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn when_continuation_predates_runs_should_belong_to_the_run_of_its_model() {
+        let old: Continuation =
+            serde_json::from_str(r#"{"model_version":"v1","after":"cu-1"}"#).expect("old form");
+        assert_eq!((old.run.as_deref(), old.run_id()), (None, "v1"));
+        let new = Continuation {
+            run: Some("v1".to_string()),
+            model_version: "v2".to_string(),
+            after: "cu-1".to_string(),
+        };
+        let json = serde_json::to_string(&new).expect("json");
+        assert_eq!(json, r#"{"run":"v1","model_version":"v2","after":"cu-1"}"#);
+        assert_eq!(new.run_id(), "v1");
+    }
 
     #[test]
     fn when_regeneration_fails_should_tell_lambda_what_kind_of_failure_it_was() {

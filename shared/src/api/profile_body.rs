@@ -30,7 +30,7 @@ pub fn parse_profile(customer_id: &str, body: &[u8]) -> Result<Customer, Validat
     let mut errors = Vec::new();
     for key in map.keys() {
         if key != "customer_id" && key != "id" && !FIELDS.contains(&key.as_str()) {
-            errors.push(FieldError::new(key.clone(), "unknown field"));
+            errors.push(FieldError::unknown_member(key));
         }
     }
     let mut customer = Customer::new(customer_id);
@@ -155,6 +155,23 @@ mod tests {
     }
 
     #[test]
+    fn when_plus_cyl_sphere_transposes_out_of_range_should_say_so_in_the_stored_form() {
+        let errors = parse_profile(
+            "c1",
+            br#"{"prescription":"OD +19.00 +2.00 x 90 OS -2.00 DS PD 62"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].field, "prescription.od.sph");
+        assert!(
+            errors.0[0]
+                .message
+                .contains("minus-cylinder form (here +21.00)"),
+            "{errors}"
+        );
+    }
+
+    #[test]
     fn when_each_field_is_bad_should_name_it() {
         assert_eq!(fields(r#"{"age_band":"old"}"#), vec!["age_band"]);
         assert_eq!(fields(r#"{"face_shape":"pear"}"#), vec!["face_shape"]);
@@ -176,6 +193,10 @@ mod tests {
             vec!["preferences.shapes[0]"]
         );
         assert_eq!(fields(r#"{"favourite":1}"#), vec!["favourite"]);
+        // Member names that are not plain names read as one member, not as a path.
+        let mut odd = fields(r#"{"a.b":1,"":2,"x[0]":3}"#);
+        odd.sort();
+        assert_eq!(odd, vec![r#"[""]"#, r#"["a.b"]"#, r#"["x[0]"]"#]);
         assert_eq!(
             fields(r#"{"prescription":{"od":{"sph":-2,"cyl":-1},"os":{"sph":-2},"pd":63}}"#),
             vec!["prescription.od.axis"]

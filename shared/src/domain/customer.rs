@@ -224,13 +224,27 @@ fn is_quarter_step(v: f32) -> bool {
 }
 
 fn validate_eye(errors: &mut Vec<FieldError>, name: &str, eye: &EyeRx) {
-    if !is_quarter_step(eye.sph) || eye.sph.abs() > 20.0 {
-        errors.push(FieldError::new(
-            format!("{name}.sph"),
-            "must be within +/-20.00 in 0.25 steps",
-        ));
+    let cyl_ok = is_quarter_step(eye.cyl) && eye.cyl.abs() <= 6.0;
+    // The sphere range is checked in minus-cylinder form (plus cylinder transposes to
+    // SPH + CYL), the form prescriptions are stored in: a lens is then valid or not whichever
+    // way it is written, and a stored prescription always passes again.
+    let minus_cyl_sph = if cyl_ok && eye.cyl > 0.0 {
+        eye.sph + eye.cyl
+    } else {
+        eye.sph
+    };
+    if !is_quarter_step(eye.sph) || minus_cyl_sph.abs() > 20.0 {
+        let message = if minus_cyl_sph == eye.sph {
+            "must be within +/-20.00 in 0.25 steps".to_string()
+        } else {
+            format!(
+                "must be within +/-20.00 in 0.25 steps in minus-cylinder form \
+                 (here {minus_cyl_sph:+.2})"
+            )
+        };
+        errors.push(FieldError::new(format!("{name}.sph"), message));
     }
-    if !is_quarter_step(eye.cyl) || eye.cyl.abs() > 6.0 {
+    if !cyl_ok {
         errors.push(FieldError::new(
             format!("{name}.cyl"),
             "must be within +/-6.00 in 0.25 steps",

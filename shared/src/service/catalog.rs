@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::models::build_engine;
+use super::regeneration::Publication;
 use super::Framewise;
 use crate::domain::{Customer, Style};
 use crate::error::{ServiceError, ValidationErrors};
@@ -48,7 +49,8 @@ impl Framewise {
 
     /// Applies a complete catalogue feed: stores its styles, deactivates active styles the
     /// feed no longer lists, then publishes a model over the new catalogue (new styles need
-    /// their features; every worker switches to it through the `current` pointer).
+    /// their features; every worker switches to it through the `current` pointer). The
+    /// model joins the current regeneration run (see [`Framewise::continue_run`]).
     /// An empty feed is rejected: it would deactivate the whole catalogue.
     pub async fn sync_catalog(
         &self,
@@ -89,7 +91,9 @@ impl Framewise {
             .collect();
         newly_unavailable.sort_unstable();
         newly_unavailable.dedup();
-        let (model_version, _) = self.regenerate_model(now).await?;
+        // A refresh, not a new run: the lists are not all recomputed here, so a regeneration
+        // run in progress must go on (with this model) rather than end.
+        let (model_version, _) = self.publish_model(now, Publication::Refresh).await?;
         let report = CatalogSyncReport {
             upserted: feed.len(),
             deactivated: deactivated.into_iter().map(|s| s.id).collect(),

@@ -21,7 +21,54 @@ pub(super) fn decode_cursor(cursor: &str) -> Result<(String, usize), ValidationE
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: 256,
+            // Failures become named regression tests here, not persisted seed files.
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    /// Text a client could send as `cursor`: anything, base64 of anything, and base64 of
+    /// `offset:id` shapes with offsets past `usize`.
+    fn cursor_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[A-Za-z0-9_=+/-]{0,64}",
+            prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| URL_SAFE_NO_PAD.encode(b)),
+            ("[+-]?[0-9]{0,40}", any::<String>())
+                .prop_map(|(offset, id)| URL_SAFE_NO_PAD.encode(format!("{offset}:{id}"))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn cursor_round_trips_any_list_id_and_offset(id in any::<String>(), offset in any::<usize>()) {
+            prop_assert_eq!(decode_cursor(&encode_cursor(&id, offset)), Ok((id, offset)));
+        }
+
+        #[test]
+        fn cursor_of_any_text_decodes_or_names_cursor(text in cursor_text()) {
+            match decode_cursor(&text) {
+                // Whatever was accepted names a list and an offset the API could have issued.
+                Ok((id, offset)) => {
+                    let again = decode_cursor(&encode_cursor(&id, offset));
+                    prop_assert_eq!(again, Ok((id, offset)));
+                }
+                Err(errors) => {
+                    let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+                    prop_assert_eq!(fields, ["cursor"]);
+                }
+            }
+        }
+    }
 
     #[test]
     fn cursor_round_trips_and_rejects_garbage() {

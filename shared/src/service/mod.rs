@@ -28,7 +28,7 @@ use crate::ports::Stores;
 pub use catalog::CatalogSyncReport;
 pub use config::{CollaborativeMode, ConfigError, ServiceConfig, DEFAULTS_TOML};
 pub use lists::RecommendationQuery;
-pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT};
+pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT};
 pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};
 pub use signals::ProcessReport;
 

@@ -19,6 +19,9 @@ use crate::ports::Stores;
 pub const MODEL_ARTIFACT: &str = "engine-model.bin";
 /// Name of the learned (pruned EASE) item-item model inside a model version's artifacts.
 pub const LEARNED_ARTIFACT: &str = "learned-ease.bin";
+/// Name of the artifact naming the regeneration run a model version belongs to (UTF-8 text:
+/// the version that run published). See [`super::Framewise::continue_run`].
+pub const RUN_ARTIFACT: &str = "regeneration-run.txt";
 
 pub(super) async fn load_model(stores: &Stores, version: &str) -> Result<Model, ServiceError> {
     let Some(bytes) = stores.artifacts.get(version, MODEL_ARTIFACT).await? else {
@@ -27,6 +30,24 @@ pub(super) async fn load_model(stores: &Stores, version: &str) -> Result<Model, 
         )));
     };
     Model::from_bytes(&bytes).map_err(|e| ServiceError::Model(e.to_string()))
+}
+
+/// The regeneration run `version` belongs to. Versions published before runs were recorded
+/// (and unpublished ones) have no record and count as a run of their own, which is what
+/// every published model was then: only full regenerations published models.
+pub(super) async fn model_run(stores: &Stores, version: &str) -> Result<String, ServiceError> {
+    let Some(bytes) = stores.artifacts.get(version, RUN_ARTIFACT).await? else {
+        return Ok(version.to_string());
+    };
+    let run = String::from_utf8(bytes).map_err(|_| {
+        ServiceError::Model(format!(
+            "model version {version}: {RUN_ARTIFACT} is not UTF-8 text"
+        ))
+    })?;
+    match run.trim() {
+        "" => Ok(version.to_string()),
+        run => Ok(run.to_string()),
+    }
 }
 
 pub(super) async fn load_current_model(stores: &Stores) -> Result<Option<Model>, ServiceError> {

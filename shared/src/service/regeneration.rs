@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::models::{
-    assemble_engine, build_engine, build_model, load_model, train_learned, LEARNED_ARTIFACT,
-    MODEL_ARTIFACT,
+    assemble_engine, build_engine, build_model, load_model, model_run, train_learned,
+    LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT,
 };
 use super::{CollaborativeMode, Framewise};
 use crate::domain::Subject;
@@ -23,6 +23,16 @@ pub struct RegenerateReport {
     pub styles: usize,
     pub lists: usize,
     pub seconds: f64,
+}
+
+/// Why a model is published, which decides the regeneration run it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Publication {
+    /// A full regeneration: the model starts a run of its own that recomputes every list.
+    NewRun,
+    /// A refresh (catalog-sync) that recomputes no list wholesale: the model joins the run
+    /// the current model belongs to, so that run goes on with it.
+    Refresh,
 }
 
 /// One bounded pass over the customers' lists, resumable from `next_cursor`.
@@ -101,11 +111,47 @@ impl Framewise {
     }
 
     /// First step of a regeneration: rebuilds the model from the stored catalogue and
-    /// aggregates, publishes it (artifact, then the `current` pointer) and serves it.
-    /// Returns the new version and the number of styles it covers.
+    /// aggregates, publishes it (artifact, then the `current` pointer) as the start of a new
+    /// regeneration run, and serves it. Returns the new version (which is also the run's
+    /// id) and the number of styles it covers.
     pub async fn regenerate_model(
         &self,
         now: DateTime<Utc>,
+    ) -> Result<(String, usize), ServiceError> {
+        self.publish_model(now, Publication::NewRun).await
+    }
+
+    /// The regeneration run the current model belongs to (`None` before any model was
+    /// published): the version a full regeneration published, kept by catalog-sync's
+    /// refreshes.
+    pub async fn current_run(&self) -> Result<Option<String>, ServiceError> {
+        match self.stores.artifacts.current().await? {
+            Some(version) => Ok(Some(model_run(&self.stores, &version).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Switches to the current model and decides whether regeneration run `run` goes on:
+    /// `Some(version)` of the model to continue with, or `None` when a newer full
+    /// regeneration started and recomputes every list itself.
+    ///
+    /// A model catalog-sync published meanwhile does not end the run (it recomputes only
+    /// the lists holding styles that stopped being sellable): the run continues with it, so
+    /// every shopper still gets a list from that night. Only the newest run goes on, so
+    /// overlapping runs never both recompute everything.
+    pub async fn continue_run(&self, run: &str) -> Result<Option<String>, ServiceError> {
+        self.reload_model_if_changed().await?;
+        let serving = self.engine().model_version().to_string();
+        let serving_run = model_run(&self.stores, &serving).await?;
+        Ok((serving_run == run).then_some(serving))
+    }
+
+    /// Builds a model over the stored catalogue and aggregates, publishes it (artifacts,
+    /// its run, then the `current` pointer) and serves it.
+    pub(super) async fn publish_model(
+        &self,
+        now: DateTime<Utc>,
+        publication: Publication,
     ) -> Result<(String, usize), ServiceError> {
         let styles = self.stores.catalog.list_styles().await?;
         let model = build_model(&self.stores, &self.config, &styles, now).await?;
@@ -127,6 +173,19 @@ impl Framewise {
                 .put(&model.version, LEARNED_ARTIFACT, &bytes)
                 .await?;
         }
+        let run = match publication {
+            Publication::NewRun => model.version.clone(),
+            // Read right before the pointer moves (not before the minutes of training), so a
+            // run that started meanwhile is the one joined.
+            Publication::Refresh => self
+                .current_run()
+                .await?
+                .unwrap_or_else(|| model.version.clone()),
+        };
+        self.stores
+            .artifacts
+            .put(&model.version, RUN_ARTIFACT, run.as_bytes())
+            .await?;
         self.stores.artifacts.set_current(&model.version).await?;
         let version = model.version.clone();
         let count = styles.len();

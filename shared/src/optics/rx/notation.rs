@@ -194,7 +194,7 @@ pub fn parse_prescription(value: &Value) -> Result<Prescription, ValidationError
             let mut errors = Vec::new();
             for key in map.keys() {
                 if !matches!(key.as_str(), "od" | "os" | "pd" | "fitting_height") {
-                    errors.push(FieldError::new(key.clone(), "unknown field"));
+                    errors.push(FieldError::unknown_member(key));
                 }
             }
             let mut eye = |name: &str| -> Option<EyeRx> {
@@ -280,7 +280,7 @@ fn eye_from_json(value: &Value) -> Result<EyeRx, ValidationErrors> {
     let mut errors = Vec::new();
     for key in map.keys() {
         if !matches!(key.as_str(), "sph" | "cyl" | "axis" | "add" | "prism") {
-            errors.push(FieldError::new(key.clone(), "unknown field"));
+            errors.push(FieldError::unknown_member(key));
         }
     }
     let mut number = |name: &str, required: bool| -> Option<f32> {
@@ -406,6 +406,37 @@ mod tests {
         // Plus cylinder is stored transposed.
         assert_eq!((rx.od.sph, rx.od.cyl, rx.od.axis), (1.5, -0.5, Some(100)));
         assert_eq!(rx.pd, PupillaryDistance::Monocular { od: 31.0, os: 32.0 });
+    }
+
+    #[test]
+    fn when_plus_cyl_transposes_past_the_sphere_range_should_reject_it_written_either_way() {
+        // Found by the parser property tests: +19.00 +2.00 x 90 was accepted, but its stored
+        // form +21.00 -2.00 x 180 (the same lens) failed validation.
+        let plus = parse_prescription(&json!("OD +19.00 +2.00 x 90 OS PL DS PD 63")).unwrap_err();
+        let minus = parse_prescription(
+            &json!({"od": {"sph": 21, "cyl": -2, "axis": 180}, "os": {"sph": 0}, "pd": 63}),
+        )
+        .unwrap_err();
+        assert!(plus.0[0].message.contains("+21.00"), "{plus}");
+        assert_eq!(fields(plus), vec!["od.sph"]);
+        assert_eq!(fields(minus), vec!["od.sph"]);
+        // At the edge, the stored form is accepted again unchanged.
+        let rx = parse_prescription(&json!("OD +18.00 +2.00 x 90 OS PL DS PD 63")).unwrap();
+        assert_eq!((rx.od.sph, rx.od.cyl, rx.od.axis), (20.0, -2.0, Some(180)));
+        assert!(rx.validate().is_ok());
+        let again = parse_prescription(&serde_json::to_value(&rx).unwrap()).unwrap();
+        assert!(again == rx);
+    }
+
+    #[test]
+    fn when_a_member_name_is_not_plain_should_name_it_quoted_in_brackets() {
+        // Found by the parser property tests: an unknown member "[" of `od` was reported as
+        // the field `od[`, a path to nothing.
+        let f = fields(
+            parse_prescription(&json!({"od": {"sph": -1, "[": 1}, "os": {"sph": -1}, "pd": 63}))
+                .unwrap_err(),
+        );
+        assert_eq!(f, vec![r#"od["["]"#]);
     }
 
     #[test]
