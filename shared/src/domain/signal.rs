@@ -130,7 +130,7 @@ pub struct Signal {
 }
 
 /// How far in the future a client clock may be before a timestamp is rejected.
-const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
+pub const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
 
 impl Signal {
     /// The customer if known, else the session.
