@@ -9,9 +9,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 
 // Re-exported so `ports::DailyStyleCounts` and friends keep working; defined in `aggregates`.
+pub use crate::aggregates::erasure::Tombstone;
 pub use crate::aggregates::{kind_index, CoOccurrence, DailyStyleCounts};
 
 /// Frames and their stock; written by imports and catalogue sync, read by everything.
@@ -29,8 +30,9 @@ pub trait CatalogStore: Send + Sync {
 pub trait ProfileStore: Send + Sync {
     async fn put_customers(&self, customers: &[Customer]) -> StoreResult<()>;
     async fn get_customer(&self, id: &str) -> StoreResult<Option<Customer>>;
-    /// Deletes the profile and everything personal in it. Returns whether it existed.
-    async fn delete_customer(&self, id: &str) -> StoreResult<bool>;
+    /// Deletes the profile and everything personal in it (prescription included) with its
+    /// entry in the id index. `None` if there was no profile.
+    async fn delete_customer(&self, id: &str) -> StoreResult<Option<DeletedProfile>>;
     /// Ids of every stored customer, ordered. Used by the scheduled regeneration.
     async fn list_customer_ids(&self) -> StoreResult<Vec<String>>;
 }
@@ -52,8 +54,20 @@ pub trait RecommendationStore: Send + Sync {
             .await?
             .map(|list| list.page(offset, limit)))
     }
-    /// Inserts or replaces lists by customer id.
+    /// Inserts or replaces lists by customer id. A list its customer's live tombstone
+    /// refuses (generated before an erasure's cutoff: computed from data read before or
+    /// during the erasure) is not kept; see [`SignalStore::record_erasure`].
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()>;
+    /// Deletes every stored list of the customer; returns how many there were. Stores that
+    /// keep lists implement it; the default refuses, so a wrapper that cannot delete (the
+    /// read-only lists of the read-only Lambda functions) fails an erasure loudly instead of
+    /// leaving lists behind.
+    async fn delete_lists(&self, customer_id: &str) -> StoreResult<usize> {
+        let _ = customer_id;
+        Err(StoreError::Backend(
+            "this lists store cannot delete lists".to_string(),
+        ))
+    }
 }
 
 /// Interaction history and the aggregates derived from it.
@@ -72,6 +86,36 @@ pub trait SignalStore: Send + Sync {
     async fn co_occurrences(&self) -> StoreResult<Vec<CoOccurrence>>;
     /// Every subject with at least one signal.
     async fn subjects(&self) -> StoreResult<Vec<Subject>>;
+    /// Every style the subject engaged with (first engagements), most recent first: the
+    /// per-subject state behind co-occurrence, for a data export.
+    async fn engaged_styles(&self, subject: &Subject) -> StoreResult<Vec<String>>;
+    /// Stores (or replaces) the subject's tombstone and removes expired ones. While it lives,
+    /// `apply` refuses the subject's signals dated before its cutoff and
+    /// [`RecommendationStore::put_lists`] its lists generated before it. Write it before
+    /// erasing, so nothing lands during the deletion, and again after, so the cutoff also
+    /// covers computations that read data while it was being deleted.
+    async fn record_erasure(&self, subject: &Subject, tombstone: &Tombstone) -> StoreResult<()>;
+    /// Deletes everything the store keeps per subject: its history, its entry in the subject
+    /// index and its engagement state. Anonymous aggregates (daily counts, co-occurring
+    /// pairs) and the bare event ids that keep `apply` idempotent stay: they name nobody.
+    async fn erase_subject(&self, subject: &Subject) -> StoreResult<ErasedSubject>;
+}
+
+/// What [`ProfileStore::delete_customer`] deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeletedProfile {
+    /// The profile held a prescription (told without opening it, so an erasure does not
+    /// depend on the encryption key).
+    pub had_prescription: bool,
+}
+
+/// What [`SignalStore::erase_subject`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErasedSubject {
+    /// History entries (signals of every kind, impressions included).
+    pub signals: usize,
+    /// Styles the subject had engaged with (first-engagement records).
+    pub engaged_styles: usize,
 }
 
 /// A signal taken from the queue, to be acknowledged once processed.
@@ -104,6 +148,12 @@ pub trait SignalQueue: Send + Sync {
     async fn ack(&self, receipts: &[String]) -> StoreResult<()>;
     /// Messages waiting (not counting dead letters).
     async fn depth(&self) -> StoreResult<u64>;
+    /// Removes the customer's signals from the queue and the dead letters; returns how many.
+    /// A queue that cannot select messages (SQS) returns 0: its messages still reach the
+    /// worker, where the customer's tombstone refuses them (see
+    /// [`SignalStore::record_erasure`]), and its dead letters expire with the queue's
+    /// retention.
+    async fn drop_customer_signals(&self, customer_id: &str) -> StoreResult<usize>;
 }
 
 /// Versioned model artifacts, with a `current` pointer written last so readers switch

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::domain::*;
-use crate::ports::{CoOccurrence, Stores};
+use crate::ports::{CoOccurrence, Stores, Tombstone};
 
 /// Receives after which the queue under test must dead-letter a message.
 pub const MAX_RECEIVES: u32 = 3;
@@ -37,6 +37,10 @@ pub trait Harness: Send + Sync {
     fn pair_cap(&self) -> usize {
         crate::adapters::MAX_PAIRED_STYLES
     }
+    /// Every record of the record, signal and local queue stores as one line of text (keys
+    /// and values), read around the ports, so a scenario can check that nothing names an
+    /// erased shopper. (Not SQS, which cannot delete selected messages, nor artifacts.)
+    async fn raw_records(&self) -> Vec<String>;
 }
 
 #[cfg(test)]
@@ -75,6 +79,14 @@ mod local {
                 Backend::Embedded(store) => store.dead_letters(),
             }
             .expect("dead letters")
+        }
+
+        async fn raw_records(&self) -> Vec<String> {
+            match &self.backend {
+                Backend::Memory(store) => store.raw_records(),
+                Backend::Embedded(store) => store.raw_records(),
+            }
+            .expect("raw records")
         }
     }
 
@@ -607,8 +619,16 @@ pub async fn when_customers_put_should_round_trip_and_delete(h: &dyn Harness) {
         profiles.list_customer_ids().await.expect("ids"),
         ["c1", "c2"]
     );
-    assert!(profiles.delete_customer("c2").await.expect("delete"));
-    assert!(!profiles.delete_customer("c2").await.expect("delete again"));
+    let deleted = profiles.delete_customer("c2").await.expect("delete");
+    assert_eq!(
+        deleted.map(|d| d.had_prescription),
+        Some(true),
+        "told without opening the sealed prescription"
+    );
+    assert_eq!(
+        profiles.delete_customer("c2").await.expect("delete again"),
+        None
+    );
     assert!(profiles.get_customer("c2").await.expect("get").is_none());
     assert_eq!(profiles.list_customer_ids().await.expect("ids"), ["c1"]);
 }
@@ -693,6 +713,276 @@ pub async fn when_artifacts_put_should_be_readable_and_current(h: &dyn Harness) 
     assert!(artifacts.put("v1", "../x", b"{}").await.is_err());
 }
 
+/// The shopper erased in the erasure scenarios; no other record may contain this id.
+const ERASED: &str = "shopper-erased";
+/// A session the erased shopper's signals named: stored with them, so erased with them.
+const ERASED_SESSION: &str = "sess-of-erased";
+/// The shopper who must be left as they were.
+const KEPT: &str = "shopper-kept";
+
+/// Records (raw, around the ports) that mention `needle`.
+fn mentioning<'a>(records: &'a [String], needle: &str) -> Vec<&'a String> {
+    records.iter().filter(|r| r.contains(needle)).collect()
+}
+
+/// Conformance scenario, run on every backend: an erased shopper leaves nothing naming them
+/// in any store, late data does not bring them back, the other shopper and the anonymous
+/// counts are untouched, and the export covers everything before and nothing after.
+pub async fn when_customer_erased_should_leave_nothing_naming_them(h: &dyn Harness) {
+    use crate::error::ServiceError;
+    use crate::service::{Framewise, ServiceConfig, EXPORT_FORMAT_VERSION};
+
+    let stores = h.stores();
+    stores
+        .catalog
+        .put_styles(&[style("s1", 9_000), style("s2", 12_000)])
+        .await
+        .expect("styles");
+    stores
+        .profiles
+        .put_customers(&[customer_with_rx(ERASED), customer_with_rx(KEPT)])
+        .await
+        .expect("profiles");
+    let mut in_session = signal("ev-a3", ERASED, SignalKind::View, "s1", at(1, 13, 0));
+    in_session.session_id = Some(ERASED_SESSION.to_string());
+    let history = [
+        click("ev-a1", ERASED, "s1"),
+        signal("ev-a2", ERASED, SignalKind::Favorite, "s2", at(1, 12, 30)),
+        in_session,
+        signal("ev-a4", ERASED, SignalKind::Impression, "s2", at(1, 14, 0)),
+        click("ev-b1", KEPT, "s1"),
+        signal("ev-b2", KEPT, SignalKind::Purchase, "s2", at(1, 12, 30)),
+    ];
+    stores.signals.apply(&history).await.expect("apply");
+    stores
+        .lists
+        .put_lists(&[list(ERASED, "v1"), list(KEPT, "v1")])
+        .await
+        .expect("lists");
+    let queued = [click("ev-aq", ERASED, "s2"), click("ev-bq", KEPT, "s2")];
+    stores.queue.enqueue(&queued).await.expect("enqueue");
+    let counts_before = stores.signals.daily_counts(date(1)).await.expect("counts");
+    let pairs_before = stores.signals.co_occurrences().await.expect("pairs");
+    assert_eq!(pairs_before, [pair("s1", "s2", 2)], "both shoppers paired");
+
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("open service");
+    let now = at(5, 9, 0);
+    let export = service.export_customer(ERASED, now).await.expect("export");
+    assert_eq!(export.format_version, EXPORT_FORMAT_VERSION);
+    assert_eq!(export.generated_at, now);
+    assert_eq!(
+        export.profile,
+        Some(customer_with_rx(ERASED)),
+        "the prescription is exported opened"
+    );
+    assert_eq!(ids(&export.signals), ["ev-a4", "ev-a3", "ev-a2", "ev-a1"]);
+    assert_eq!(export.engaged_styles, ["s2", "s1"]);
+    assert_eq!(export.lists, [list(ERASED, "v1")]);
+    let kept_before = service.export_customer(KEPT, now).await.expect("export");
+
+    let report = service.erase_customer(ERASED).await.expect("erase");
+    let local = h.queue_semantics() == QueueSemantics::Local;
+    let deleted = report.deleted;
+    assert_eq!(
+        (deleted.profiles, deleted.prescriptions, deleted.lists),
+        (1, 1, 1)
+    );
+    assert_eq!((deleted.signals, deleted.engaged_styles), (4, 2));
+    assert_eq!(deleted.queued_signals, usize::from(local));
+    assert_eq!(report.customer_id, ERASED);
+    assert!(report.late_data_cutoff > report.erased_at);
+    assert!(report.late_data_refused_until > report.late_data_cutoff);
+
+    let raw = h.raw_records().await;
+    assert!(!raw.is_empty(), "the other shopper's records are read");
+    assert_eq!(mentioning(&raw, ERASED), Vec::<&String>::new());
+    assert_eq!(mentioning(&raw, ERASED_SESSION), Vec::<&String>::new());
+    assert!(!mentioning(&raw, KEPT).is_empty());
+    assert!(matches!(
+        service.export_customer(ERASED, now).await,
+        Err(ServiceError::NotFound { .. })
+    ));
+    assert_eq!(
+        service.export_customer(KEPT, now).await.expect("export"),
+        kept_before
+    );
+    let signals = &stores.signals;
+    assert_eq!(
+        signals.daily_counts(date(1)).await.expect("counts"),
+        counts_before,
+        "anonymous counts stay"
+    );
+    assert_eq!(signals.co_occurrences().await.expect("pairs"), pairs_before);
+    assert_eq!(
+        signals.subjects().await.expect("subjects"),
+        [Subject::Customer(KEPT.to_string())]
+    );
+
+    // Late data: the queued signal (still on SQS, which cannot drop it), a redelivery of an
+    // erased event, and a list computed before the erasure are all refused.
+    let mut applied = Vec::new();
+    loop {
+        let received = stores.queue.receive(10).await.expect("receive");
+        if received.is_empty() {
+            break;
+        }
+        let batch: Vec<Signal> = received.iter().map(|m| m.signal.clone()).collect();
+        service.apply_signals(&batch, now).await.expect("apply");
+        let receipts: Vec<String> = received.into_iter().map(|m| m.receipt).collect();
+        stores.queue.ack(&receipts).await.expect("ack");
+        applied.extend(batch);
+    }
+    let delivered_erased = applied.iter().any(|s| s.event_id == "ev-aq");
+    assert_eq!(delivered_erased, !local, "only SQS still delivers it");
+    assert!(applied.iter().any(|s| s.event_id == "ev-bq"));
+    let sent_before = click("ev-a5", ERASED, "s1");
+    let refused = stores.signals.apply(&[sent_before]).await.expect("apply");
+    assert!(
+        refused.is_empty(),
+        "a new event, but dated before the erasure"
+    );
+    stores
+        .lists
+        .put_lists(&[list(ERASED, "v0")])
+        .await
+        .expect("lists");
+    assert_eq!(stores.lists.get_list(ERASED).await.expect("get"), None);
+    let raw = h.raw_records().await;
+    assert_eq!(mentioning(&raw, ERASED), Vec::<&String>::new());
+    let kept = Subject::Customer(KEPT.to_string());
+    let kept_history = signals.history(&kept, 10).await.expect("history");
+    assert_eq!(ids(&kept_history), ["ev-b2", "ev-bq", "ev-b1"]);
+
+    let again = service.erase_customer(ERASED).await.expect("erase again");
+    assert_eq!(again.deleted.total(), 0, "idempotent");
+}
+
+/// Conformance scenario, run on every backend: a live tombstone refuses the subject's
+/// signals and lists dated before its cutoff, and nothing else.
+pub async fn when_tombstone_recorded_should_refuse_only_late_data_of_that_subject(h: &dyn Harness) {
+    let signals = &h.stores().signals;
+    let lists = &h.stores().lists;
+    let now = Utc::now();
+    let erased = Subject::Customer(ERASED.to_string());
+    signals
+        .record_erasure(&erased, &Tombstone::at(now))
+        .await
+        .expect("tombstone");
+    let expired = Subject::Customer("c-expired".to_string());
+    let long_ago = now - Duration::days(crate::aggregates::erasure::TOMBSTONE_DAYS + 1);
+    signals
+        .record_erasure(&expired, &Tombstone::at(long_ago))
+        .await
+        .expect("expired tombstone");
+
+    let late = signal("t1", ERASED, SignalKind::Click, "A", at(1, 12, 0));
+    let fast_clock = signal(
+        "t2",
+        ERASED,
+        SignalKind::Click,
+        "B",
+        now + Duration::minutes(5),
+    );
+    let new_activity = signal(
+        "t3",
+        ERASED,
+        SignalKind::Click,
+        "C",
+        now + Duration::hours(1),
+    );
+    let others = [
+        signal("t4", KEPT, SignalKind::Click, "A", at(1, 12, 0)),
+        signal("t5", "c-expired", SignalKind::Click, "A", at(1, 12, 0)),
+    ];
+    let mut batch = vec![late, fast_clock, new_activity];
+    batch.extend(others);
+    let applied = signals.apply(&batch).await.expect("apply");
+    assert_eq!(ids(&applied), ["t3", "t4", "t5"]);
+    assert_eq!(
+        ids(&signals.history(&erased, 10).await.expect("history")),
+        ["t3"]
+    );
+    assert_eq!(
+        signals.engaged_styles(&erased).await.expect("engaged"),
+        ["C"]
+    );
+    let counts = signals.daily_counts(date(1)).await.expect("counts");
+    let clicks: u32 = counts
+        .iter()
+        .filter(|c| c.day == date(1))
+        .map(|c| c.count(SignalKind::Click))
+        .sum();
+    assert_eq!(clicks, 2, "a refused signal counts nowhere");
+
+    let mut fresh = list(ERASED, "v2");
+    fresh.generated_at = now + Duration::hours(1);
+    lists
+        .put_lists(&[list(ERASED, "v1"), list(KEPT, "v1")])
+        .await
+        .expect("put");
+    assert_eq!(lists.get_list(ERASED).await.expect("get"), None);
+    assert_eq!(
+        lists.get_list(KEPT).await.expect("get"),
+        Some(list(KEPT, "v1"))
+    );
+    lists.put_lists(&[fresh.clone()]).await.expect("put");
+    assert_eq!(lists.get_list(ERASED).await.expect("get"), Some(fresh));
+    assert_eq!(lists.delete_lists(ERASED).await.expect("delete"), 1);
+    assert_eq!(lists.delete_lists(ERASED).await.expect("delete"), 0);
+}
+
+/// Conformance scenario, run on every backend: a customer's queued signals (and, locally,
+/// dead letters) can be dropped where the queue can select them; SQS keeps them.
+pub async fn when_customer_signals_dropped_should_keep_other_shoppers_queued(h: &dyn Harness) {
+    let queue = &h.stores().queue;
+    let local = h.queue_semantics() == QueueSemantics::Local;
+    if local {
+        queue
+            .enqueue(&[click("dq-dead", ERASED, "A")])
+            .await
+            .expect("enqueue");
+        for _ in 0..MAX_RECEIVES {
+            assert_eq!(queue.receive(1).await.expect("receive").len(), 1);
+        }
+    }
+    queue
+        .enqueue(&[
+            click("dq1", ERASED, "A"),
+            click("dq2", KEPT, "A"),
+            click("dq3", ERASED, "B"),
+        ])
+        .await
+        .expect("enqueue");
+    if local {
+        // Moves the over-received message to the dead letters and hands out dq1 (unacked).
+        let got = queue.receive(1).await.expect("receive");
+        assert_eq!(got[0].signal.event_id, "dq1");
+        assert_eq!(ids(&h.dead_letters().await), ["dq-dead"]);
+    }
+    let dropped = queue.drop_customer_signals(ERASED).await.expect("drop");
+    let mut left = Vec::new();
+    loop {
+        let got = queue.receive(10).await.expect("receive");
+        if got.is_empty() {
+            break;
+        }
+        let receipts: Vec<String> = got.iter().map(|m| m.receipt.clone()).collect();
+        queue.ack(&receipts).await.expect("ack");
+        left.extend(got.into_iter().map(|m| m.signal));
+    }
+    left.sort_by(|a, b| a.event_id.cmp(&b.event_id));
+    if local {
+        assert_eq!(dropped, 3, "two waiting, one dead letter");
+        assert_eq!(ids(&left), ["dq2"]);
+        assert!(h.dead_letters().await.is_empty());
+    } else {
+        assert_eq!(dropped, 0, "SQS cannot select messages");
+        assert_eq!(ids(&left), ["dq1", "dq2", "dq3"]);
+    }
+}
+
 /// Expands every conformance scenario as a `#[tokio::test]` of the same name, each on
 /// fresh stores from `$harness`: an expression evaluating to a future of a [`Harness`],
 /// run once per test. This is the one list of scenarios: the in-crate memory and embedded
@@ -722,6 +1012,9 @@ macro_rules! conformance_tests {
             when_lists_put_should_round_trip_and_replace,
             when_list_page_requested_should_return_only_that_window,
             when_artifacts_put_should_be_readable_and_current,
+            when_customer_erased_should_leave_nothing_naming_them,
+            when_tombstone_recorded_should_refuse_only_late_data_of_that_subject,
+            when_customer_signals_dropped_should_keep_other_shoppers_queued,
             // scenarios: end
         );
     };

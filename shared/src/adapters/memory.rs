@@ -7,18 +7,19 @@ use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::queue_rules::{enqueue_with, parse_receipt, receive_with, QueueMessage, QueueOps};
 use super::time_key::time_key;
 use super::DEFAULT_MAX_RECEIVES;
 use crate::aggregates::apply::{apply_signals, SignalAggregates};
+use crate::aggregates::erasure::{tombstone_key, Tombstone};
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{Customer, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::{
-    CatalogStore, EnqueueOutcome, ProfileStore, QueuedSignal, RecommendationStore, SignalQueue,
-    SignalStore,
+    CatalogStore, DeletedProfile, EnqueueOutcome, ErasedSubject, ProfileStore, QueuedSignal,
+    RecommendationStore, SignalQueue, SignalStore,
 };
 
 /// Catalogue, profiles, lists, signals and queue held in memory behind one lock, so every
@@ -50,6 +51,17 @@ struct SignalState {
     engaged_order: BTreeMap<(String, u64), String>,
     engaged_seq: u64,
     pairs: BTreeMap<(String, String), u32>,
+    /// Tombstone key (a hash, see [`tombstone_key`]) -> tombstone of an erased subject.
+    tombstones: BTreeMap<String, Tombstone>,
+}
+
+impl SignalState {
+    /// Whether the live tombstone of `subject_key` refuses data dated `dated`.
+    fn refuses(&self, subject_key: &str, dated: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.tombstones
+            .get(&tombstone_key(subject_key))
+            .is_some_and(|t| t.refuses(dated, now))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -90,6 +102,65 @@ impl MemoryStore {
             .values()
             .map(|m| m.signal.clone())
             .collect())
+    }
+
+    /// Every record held, one line each (`<map>: <entry>`), for tests that check what an
+    /// erasure left behind.
+    #[cfg(any(test, feature = "conformance"))]
+    pub fn raw_records(&self) -> StoreResult<Vec<String>> {
+        fn lines<T: std::fmt::Debug>(
+            name: &str,
+            entries: impl IntoIterator<Item = T>,
+        ) -> Vec<String> {
+            entries
+                .into_iter()
+                .map(|entry| format!("{name}: {entry:?}"))
+                .collect()
+        }
+        let state = self.lock()?;
+        // Destructured in full, so a map added later cannot be left out of the check.
+        let State {
+            styles,
+            customers,
+            lists,
+            signals,
+            queue,
+        } = &*state;
+        let SignalState {
+            applied,
+            history,
+            subjects,
+            daily,
+            engaged,
+            engaged_order,
+            engaged_seq: _,
+            pairs,
+            tombstones,
+        } = signals;
+        let QueueState {
+            accepted,
+            messages,
+            dead,
+            next_seq: _,
+        } = queue;
+        // A customer's Debug hides the prescription but not the id, which is what is searched.
+        Ok([
+            lines("styles", styles),
+            lines("customers", customers),
+            lines("lists", lists),
+            lines("applied", applied),
+            lines("history", history),
+            lines("subjects", subjects),
+            lines("daily", daily),
+            lines("engaged", engaged),
+            lines("engaged_order", engaged_order),
+            lines("pairs", pairs),
+            lines("tombstones", tombstones),
+            lines("accepted", accepted),
+            lines("messages", messages),
+            lines("dead", dead),
+        ]
+        .concat())
     }
 
     fn lock(&self) -> StoreResult<MutexGuard<'_, State>> {
@@ -134,8 +205,14 @@ impl ProfileStore for MemoryStore {
         Ok(self.lock()?.customers.get(id).cloned())
     }
 
-    async fn delete_customer(&self, id: &str) -> StoreResult<bool> {
-        Ok(self.lock()?.customers.remove(id).is_some())
+    async fn delete_customer(&self, id: &str) -> StoreResult<Option<DeletedProfile>> {
+        Ok(self
+            .lock()?
+            .customers
+            .remove(id)
+            .map(|customer| DeletedProfile {
+                had_prescription: customer.prescription.is_some(),
+            }))
     }
 
     async fn list_customer_ids(&self) -> StoreResult<Vec<String>> {
@@ -150,15 +227,29 @@ impl RecommendationStore for MemoryStore {
     }
 
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()> {
+        let now = Utc::now();
         let mut state = self.lock()?;
         for list in lists {
-            state.lists.insert(list.customer_id.clone(), list.clone());
+            let subject_key = Subject::Customer(list.customer_id.clone()).key();
+            if !state.signals.refuses(&subject_key, list.generated_at, now) {
+                state.lists.insert(list.customer_id.clone(), list.clone());
+            }
         }
         Ok(())
+    }
+
+    async fn delete_lists(&self, customer_id: &str) -> StoreResult<usize> {
+        Ok(usize::from(
+            self.lock()?.lists.remove(customer_id).is_some(),
+        ))
     }
 }
 
 impl SignalAggregates for SignalState {
+    fn tombstone(&mut self, key: &str) -> StoreResult<Option<Tombstone>> {
+        Ok(self.tombstones.get(key).copied())
+    }
+
     fn is_applied(&mut self, event_id: &str) -> StoreResult<bool> {
         Ok(self.applied.contains(event_id))
     }
@@ -233,7 +324,7 @@ impl SignalAggregates for SignalState {
 #[async_trait]
 impl SignalStore for MemoryStore {
     async fn apply(&self, signals: &[Signal]) -> StoreResult<Vec<Signal>> {
-        apply_signals(&mut self.lock()?.signals, signals)
+        apply_signals(&mut self.lock()?.signals, signals, Utc::now())
     }
 
     async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>> {
@@ -289,6 +380,49 @@ impl SignalStore for MemoryStore {
                     .ok_or_else(|| StoreError::Corrupt(format!("bad subject key '{key}'")))
             })
             .collect()
+    }
+
+    async fn engaged_styles(&self, subject: &Subject) -> StoreResult<Vec<String>> {
+        let key = subject.key();
+        let state = self.lock()?;
+        Ok(state
+            .signals
+            .engaged_order
+            .range((key.clone(), 0)..=(key, u64::MAX))
+            .rev()
+            .map(|(_, style)| style.clone())
+            .collect())
+    }
+
+    async fn record_erasure(&self, subject: &Subject, tombstone: &Tombstone) -> StoreResult<()> {
+        let now = Utc::now();
+        let mut state = self.lock()?;
+        let tombstones = &mut state.signals.tombstones;
+        tombstones.retain(|_, t| t.is_live(now));
+        tombstones.insert(tombstone_key(&subject.key()), *tombstone);
+        Ok(())
+    }
+
+    async fn erase_subject(&self, subject: &Subject) -> StoreResult<ErasedSubject> {
+        let key = subject.key();
+        let mut state = self.lock()?;
+        let signals = &mut state.signals;
+        let history_before = signals.history.len();
+        signals
+            .history
+            .retain(|(subject_key, _, _), _| *subject_key != key);
+        let engaged_before = signals.engaged.len();
+        signals
+            .engaged
+            .retain(|(subject_key, _)| *subject_key != key);
+        signals
+            .engaged_order
+            .retain(|(subject_key, _), _| *subject_key != key);
+        signals.subjects.remove(&key);
+        Ok(ErasedSubject {
+            signals: history_before - signals.history.len(),
+            engaged_styles: engaged_before - signals.engaged.len(),
+        })
     }
 }
 
@@ -355,5 +489,15 @@ impl SignalQueue for MemoryStore {
 
     async fn depth(&self) -> StoreResult<u64> {
         Ok(self.lock()?.queue.messages.len() as u64)
+    }
+
+    async fn drop_customer_signals(&self, customer_id: &str) -> StoreResult<usize> {
+        let mut state = self.lock()?;
+        let queue = &mut state.queue;
+        let before = queue.messages.len() + queue.dead.len();
+        let kept = |m: &QueueMessage| m.signal.customer_id.as_deref() != Some(customer_id);
+        queue.messages.retain(|_, m| kept(m));
+        queue.dead.retain(|_, m| kept(m));
+        Ok(before - queue.messages.len() - queue.dead.len())
     }
 }

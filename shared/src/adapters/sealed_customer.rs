@@ -87,6 +87,21 @@ pub(crate) async fn open_customer(
     Ok(customer)
 }
 
+/// Whether a stored customer record holds a prescription (sealed, or in clear from before
+/// sealing existed), told without opening it: an erasure reports it even when the key is
+/// unavailable. An undecodable record counts as holding none; it is deleted all the same.
+pub(crate) fn holds_prescription(bytes: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        sealed_prescription: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        prescription: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Probe>(bytes)
+        .is_ok_and(|p| p.sealed_prescription.is_some() || p.prescription.is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -136,6 +151,28 @@ mod tests {
             moved.is_err(),
             "a sealed prescription is bound to its customer"
         );
+    }
+
+    #[tokio::test]
+    async fn when_record_probed_should_tell_a_prescription_without_the_key() {
+        let sealed = seal_customer(Some(&sealer()), &customer_with_rx())
+            .await
+            .expect("seal");
+        assert!(holds_prescription(
+            &serde_json::to_vec(&sealed).expect("json")
+        ));
+        let plain = seal_customer(None, &crate::domain::Customer::new("cu-1"))
+            .await
+            .expect("plain");
+        assert!(!holds_prescription(
+            &serde_json::to_vec(&plain).expect("json")
+        ));
+        let legacy = serde_json::to_vec(&customer_with_rx()).expect("json");
+        assert!(
+            holds_prescription(&legacy),
+            "written before sealing existed"
+        );
+        assert!(!holds_prescription(b"garbage"));
     }
 
     #[tokio::test]

@@ -2,6 +2,8 @@
 //! aggregates (see [`crate::ports::SignalStore::apply`]).
 //!
 //! - Idempotency: a signal applies once per `event_id` (its event marker).
+//! - Erasure: a signal its subject's live [`Tombstone`] refuses changes nothing at all (no
+//!   marker, no count), see [`crate::aggregates::erasure`].
 //! - Every new signal adds one to the daily count of its style, day and kind.
 //! - A signal with a subject is appended to that subject's history.
 //! - An engagement (`SignalKind::is_engagement`) with a subject is, the first time the
@@ -17,6 +19,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::erasure::{tombstone_key, Tombstone};
 use super::kind_index;
 use crate::domain::Signal;
 use crate::error::StoreResult;
@@ -112,6 +115,8 @@ pub fn co_occurrence_pairs<'a>(
 
 /// Primitive operations of a signal store inside one atomic unit of work.
 pub(crate) trait SignalAggregates {
+    /// The tombstone stored under `key` (see [`tombstone_key`]), live or not.
+    fn tombstone(&mut self, key: &str) -> StoreResult<Option<Tombstone>>;
     fn is_applied(&mut self, event_id: &str) -> StoreResult<bool>;
     fn mark_applied(&mut self, event_id: &str) -> StoreResult<()>;
     fn append_history(&mut self, subject_key: &str, signal: &Signal) -> StoreResult<()>;
@@ -124,17 +129,25 @@ pub(crate) trait SignalAggregates {
     fn add_pair(&mut self, style_a: &str, style_b: &str) -> StoreResult<()>;
 }
 
-/// Applies signals inside one atomic unit of work of a transactional store. Returns the
-/// signals that were new, in input order.
+/// Applies signals inside one atomic unit of work of a transactional store, as of `now`
+/// (which decides whether a tombstone still lives). Returns the signals that were new, in
+/// input order; refused ones are not among them.
 pub(crate) fn apply_signals(
     store: &mut impl SignalAggregates,
     signals: &[Signal],
+    now: DateTime<Utc>,
 ) -> StoreResult<Vec<Signal>> {
     let mut new = Vec::new();
     for signal in signals {
         let effects = effects_of(signal);
         if store.is_applied(effects.event_id)? {
             continue;
+        }
+        if let Some(history) = &effects.history {
+            let tombstone = store.tombstone(&tombstone_key(&history.subject_key))?;
+            if tombstone.is_some_and(|t| t.refuses(signal.timestamp, now)) {
+                continue;
+            }
         }
         store.mark_applied(effects.event_id)?;
         let daily = effects.daily;

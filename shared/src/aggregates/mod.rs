@@ -1,8 +1,10 @@
 //! The aggregates the signal store keeps (daily counts per style, co-occurring pairs) and,
-//! in [`apply`], the rules that update them when a signal arrives. The engine reads these
-//! types; the ports and the adapters store them. Depends only on `domain` and `error`.
+//! in [`apply`], the rules that update them when a signal arrives; in [`erasure`], what a
+//! store refuses after it erased a subject. The engine reads these types; the ports and the
+//! adapters store them. Depends only on `domain` and `error`.
 
 pub mod apply;
+pub mod erasure;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

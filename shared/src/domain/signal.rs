@@ -130,7 +130,7 @@ pub struct Signal {
 }
 
 /// How far in the future a client clock may be before a timestamp is rejected.
-const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
+pub const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
 
 /// Earliest accepted timestamp (2000-01-01T00:00:00Z): year 1 or 1970 is a client clock or
 /// serialisation bug, not an event. Old but plausible events are accepted; they decay.

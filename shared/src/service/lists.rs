@@ -241,14 +241,18 @@ impl Framewise {
         }
     }
 
-    /// Recomputes and stores the list of one customer from their current history.
+    /// Recomputes and stores the list of one customer from their current profile and
+    /// history; NotFound when neither exists.
     pub async fn recompute_customer(
         &self,
         customer_id: &str,
         now: DateTime<Utc>,
     ) -> Result<StoredList, ServiceError> {
         let engine = self.engine();
-        let list = self.compute_for_storage(&engine, customer_id, now).await?;
+        let list = self
+            .compute_for_storage(&engine, customer_id, now)
+            .await?
+            .ok_or_else(|| not_found("customer", customer_id))?;
         self.stores
             .lists
             .put_lists(std::slice::from_ref(&list))
@@ -256,25 +260,31 @@ impl Framewise {
         Ok(list)
     }
 
-    /// The list to precompute for a customer, from their stored profile and history.
+    /// The list to precompute for a customer, from their stored profile and history; `None`
+    /// when the store knows neither (never stored, or erased): like lists of unknown ids on
+    /// read, it is not stored, so a late signal of an erased shopper cannot bring their id
+    /// back as a list.
     pub(super) async fn compute_for_storage(
         &self,
         engine: &Engine,
         customer_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<StoredList, ServiceError> {
+    ) -> Result<Option<StoredList>, ServiceError> {
         let customer = self.stores.profiles.get_customer(customer_id).await?;
         let history = self
             .history(&Subject::Customer(customer_id.to_string()))
             .await?;
-        Ok(self.compute_list(
+        if customer.is_none() && history.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.compute_list(
             engine,
             customer_id,
             customer.as_ref(),
             &history,
             now,
             ListSource::Precomputed,
-        ))
+        )))
     }
 }
 

@@ -1,12 +1,14 @@
 //! Use cases over the ports, one file each: serve lists ([`lists`]), accept and apply
 //! signals ([`signals`]), rebuild and publish models ([`models`], [`regeneration`]), keep
-//! the catalogue ([`catalog`]) and shopper profiles ([`profiles`]). The HTTP router, the
+//! the catalogue ([`catalog`]) and shopper profiles ([`profiles`]), erase and export a
+//! shopper's data ([`erasure`]). The HTTP router, the
 //! local CLI and the Lambda functions all call this one service; requests arrive here
 //! already parsed (see [`crate::api`]).
 
 mod catalog;
 mod config;
 mod cursor;
+mod erasure;
 mod lists;
 mod models;
 mod profiles;
@@ -27,6 +29,7 @@ use crate::ports::Stores;
 
 pub use catalog::CatalogSyncReport;
 pub use config::{CollaborativeMode, ConfigError, ServiceConfig, DEFAULTS_TOML};
+pub use erasure::{CustomerExport, ErasedCounts, ErasureReport, EXPORT_FORMAT_VERSION};
 pub use lists::RecommendationQuery;
 pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT};
 pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};

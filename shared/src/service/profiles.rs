@@ -40,7 +40,13 @@ impl Framewise {
     /// Deletes the profile and the prescription in it.
     pub async fn delete_profile(&self, customer_id: &str) -> Result<(), ServiceError> {
         validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
-        if self.stores.profiles.delete_customer(customer_id).await? {
+        if self
+            .stores
+            .profiles
+            .delete_customer(customer_id)
+            .await?
+            .is_some()
+        {
             Ok(())
         } else {
             Err(not_found("customer", customer_id))

@@ -284,7 +284,7 @@ impl Framewise {
                         continue;
                     }
                 }
-                lists.push(self.compute_for_storage(&engine, customer_id, now).await?);
+                lists.extend(self.compute_for_storage(&engine, customer_id, now).await?);
             }
             if !lists.is_empty() {
                 self.stores.lists.put_lists(&lists).await?;

@@ -50,7 +50,8 @@ impl Framewise {
 
     /// Applies signals (idempotently) and recomputes the lists of every customer among them.
     /// Customers are recomputed even when their signals were duplicates: a crash between
-    /// applying and recomputing must not leave a stale list behind.
+    /// applying and recomputing must not leave a stale list behind. A customer the store
+    /// knows nothing about (a signal refused after an erasure) gets no list.
     pub async fn apply_signals(
         &self,
         signals: &[Signal],
@@ -66,7 +67,7 @@ impl Framewise {
         let engine = self.engine();
         let mut lists = Vec::with_capacity(customers.len());
         for customer_id in &customers {
-            lists.push(self.compute_for_storage(&engine, customer_id, now).await?);
+            lists.extend(self.compute_for_storage(&engine, customer_id, now).await?);
         }
         for chunk in lists.chunks(self.config.write_chunk.max(1)) {
             self.stores.lists.put_lists(chunk).await?;

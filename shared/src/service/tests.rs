@@ -219,3 +219,109 @@ async fn when_optics_rules_are_configured_should_advise_lenses_by_them() {
         "the configured threshold, not the default, decides"
     );
 }
+
+/// A demo shop on memory stores kept as `MemoryStore` too, so a test can read it raw.
+async fn regenerated_with_raw_store(
+    data: &DemoData,
+) -> (Framewise, std::sync::Arc<crate::adapters::MemoryStore>) {
+    let store = std::sync::Arc::new(crate::adapters::MemoryStore::new());
+    let stores = crate::ports::Stores {
+        catalog: store.clone(),
+        profiles: store.clone(),
+        lists: store.clone(),
+        signals: store.clone(),
+        queue: store.clone(),
+        artifacts: std::sync::Arc::new(crate::adapters::MemoryArtifactStore::new()),
+    };
+    let service = Framewise::open(stores, ServiceConfig::default())
+        .await
+        .unwrap();
+    service.import_styles(&data.styles).await.unwrap();
+    service.import_customers(&data.customers).await.unwrap();
+    let signals = crate::import::interactions_to_signals(&data.interactions);
+    let now = DemoConfig::default().end;
+    service.apply_signals(&signals, now).await.unwrap();
+    service.regenerate(now, &|_, _| {}).await.unwrap();
+    (service, store)
+}
+
+fn late_signal(customer: &str, event_id: &str, at: DateTime<Utc>) -> Signal {
+    Signal {
+        event_id: event_id.into(),
+        customer_id: Some(customer.into()),
+        session_id: None,
+        kind: SignalKind::Purchase,
+        style_id: "st-0001".into(),
+        sku: None,
+        timestamp: at,
+        recommendation_id: None,
+        placement: None,
+        context: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn when_customer_erased_should_stay_erased_through_worker_and_regeneration() {
+    let data = demo_data();
+    let (service, store) = regenerated_with_raw_store(&data).await;
+    let now = DemoConfig::default().end;
+    // An id no other id contains, so a substring search of the raw store finds only theirs.
+    let ids: Vec<&str> = data.customers.iter().map(|c| c.id.as_str()).collect();
+    let erased = *ids
+        .iter()
+        .find(|id| ids.iter().filter(|other| other.contains(*id)).count() == 1)
+        .unwrap();
+    let export = service.export_customer(erased, now).await.unwrap();
+    assert!(export.profile.is_some() && !export.signals.is_empty());
+    assert_eq!(export.lists.len(), 1, "regeneration stored a list");
+    let json = serde_json::to_value(&export).unwrap();
+    assert_eq!(json["format_version"], EXPORT_FORMAT_VERSION);
+
+    let report = service.erase_customer(erased).await.unwrap();
+    assert_eq!(
+        report.deleted,
+        ErasedCounts {
+            profiles: 1,
+            prescriptions: usize::from(export.profile.unwrap().prescription.is_some()),
+            lists: 1,
+            signals: export.signals.len(),
+            engaged_styles: export.engaged_styles.len(),
+            queued_signals: 0,
+        }
+    );
+
+    // A late signal, processed by a worker whose clock is past the cutoff: refused by the
+    // tombstone, and no list is stored for the now unknown id (the tombstone alone would
+    // let a list generated after its cutoff through).
+    let worker_now = report.late_data_cutoff + chrono::Duration::minutes(1);
+    let late = late_signal(erased, "late-1", now);
+    let processed = service.apply_signals(&[late], worker_now).await.unwrap();
+    assert_eq!((processed.applied, processed.lists_recomputed), (0, 0));
+    service.regenerate(now, &|_, _| {}).await.unwrap();
+    let page = service
+        .recommendations(erased, RecommendationQuery::default(), worker_now)
+        .await
+        .unwrap();
+    assert_eq!(page.source, crate::domain::ListSource::ColdStart);
+    let raw = store.raw_records().unwrap();
+    let naming: Vec<&String> = raw.iter().filter(|r| r.contains(erased)).collect();
+    assert!(naming.is_empty(), "{naming:#?}");
+    assert!(matches!(
+        service.export_customer(erased, now).await,
+        Err(ServiceError::NotFound { .. })
+    ));
+
+    // Activity after the cutoff is new and kept.
+    let fresh = late_signal(erased, "after-1", worker_now);
+    let processed = service.apply_signals(&[fresh], worker_now).await.unwrap();
+    assert_eq!((processed.applied, processed.lists_recomputed), (1, 1));
+    assert_eq!(
+        service
+            .export_customer(erased, worker_now)
+            .await
+            .unwrap()
+            .signals
+            .len(),
+        1
+    );
+}

@@ -295,6 +295,15 @@ impl SignalQueue for SqsSignalQueue {
         Ok(count(QueueAttributeName::ApproximateNumberOfMessages)?
             + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)?)
     }
+
+    /// Always 0: SQS cannot delete messages it has not handed out, and reading the whole
+    /// queue to find some would hide everyone else's signals from the worker for a
+    /// visibility timeout. The customer's queued signals still reach the worker, where the
+    /// tombstone written by the erasure refuses them; dead letters expire with the
+    /// dead-letter queue's retention (14 days, shorter than the tombstone's 30).
+    async fn drop_customer_signals(&self, _customer_id: &str) -> StoreResult<usize> {
+        Ok(0)
+    }
 }
 
 /// Creates `<queue>-dlq` and the queue with a redrive policy to it, if missing.

@@ -5,8 +5,10 @@
 //!
 //! This file holds the store, its tables and the transaction helpers; the ports are
 //! implemented by responsibility in `records` (catalogue, profiles, lists), `signals`
-//! (history and aggregates, rules in [`crate::aggregates::apply`]) and `queue`.
+//! (history, aggregates and erasure, rules in [`crate::aggregates`]) and `queue`.
 
+#[cfg(any(test, feature = "conformance"))]
+mod inspect;
 mod queue;
 mod records;
 mod signals;
@@ -45,6 +47,8 @@ const QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("queue");
 const DEAD_LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letters");
 /// Counters that must never go back (queue receipts, engagement order).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Tombstone key (a hash of the subject, see `aggregates::erasure`) -> tombstone JSON.
+const TOMBSTONES: TableDefinition<&str, &[u8]> = TableDefinition::new("tombstones");
 
 const QUEUE_SEQ: &str = "queue_seq";
 const ENGAGED_SEQ: &str = "engaged_seq";
@@ -163,6 +167,7 @@ fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
     txn.open_table(QUEUE).db()?;
     txn.open_table(DEAD_LETTERS).db()?;
     txn.open_table(META).db()?;
+    txn.open_table(TOMBSTONES).db()?;
     Ok(())
 }
 

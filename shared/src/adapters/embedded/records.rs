@@ -1,15 +1,18 @@
 //! The catalogue, profile and list ports of the embedded store: JSON records by id, the
-//! prescription sealed at rest.
+//! prescription sealed at rest, lists checked against tombstones in the same transaction.
 
 use async_trait::async_trait;
+use chrono::Utc;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{decode, encode, EmbeddedStore, RedbResultExt, CUSTOMERS, LISTS, STYLES};
+use super::signals::stored_tombstone;
+use super::{decode, encode, EmbeddedStore, RedbResultExt, CUSTOMERS, LISTS, STYLES, TOMBSTONES};
 use crate::adapters::list_page::decode_list_page;
-use crate::adapters::sealed_customer::{open_customer, seal_customer};
-use crate::domain::{Customer, ListPage, StoredList, Style};
+use crate::adapters::sealed_customer::{holds_prescription, open_customer, seal_customer};
+use crate::aggregates::erasure::tombstone_key;
+use crate::domain::{Customer, ListPage, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
-use crate::ports::{CatalogStore, ProfileStore, RecommendationStore};
+use crate::ports::{CatalogStore, DeletedProfile, ProfileStore, RecommendationStore};
 
 /// Upserts JSON records by key in one transaction.
 async fn put_json<T: Clone + Send + 'static>(
@@ -95,12 +98,14 @@ impl ProfileStore for EmbeddedStore {
         }
     }
 
-    async fn delete_customer(&self, id: &str) -> StoreResult<bool> {
+    async fn delete_customer(&self, id: &str) -> StoreResult<Option<DeletedProfile>> {
         let id = id.to_string();
         self.write(move |txn| {
             let mut table = txn.open_table(CUSTOMERS).db()?;
-            let existed = table.remove(id.as_str()).db()?.is_some();
-            Ok(existed)
+            let deleted = table.remove(id.as_str()).db()?;
+            Ok(deleted.map(|old| DeletedProfile {
+                had_prescription: holds_prescription(old.value()),
+            }))
         })
         .await
     }
@@ -148,7 +153,43 @@ impl RecommendationStore for EmbeddedStore {
     }
 
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()> {
-        put_json(self, LISTS, lists, |l| &l.customer_id, encode).await
+        let encoded = lists
+            .iter()
+            .map(|list| {
+                let tombstone = tombstone_key(&Subject::Customer(list.customer_id.clone()).key());
+                let bytes = encode(list)?;
+                Ok((
+                    list.customer_id.clone(),
+                    tombstone,
+                    list.generated_at,
+                    bytes,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.write(move |txn| {
+            let now = Utc::now();
+            let tombstones = txn.open_table(TOMBSTONES).db()?;
+            let mut table = txn.open_table(LISTS).db()?;
+            for (customer_id, tombstone, generated_at, bytes) in &encoded {
+                let refused = stored_tombstone(&tombstones, tombstone)?
+                    .is_some_and(|t| t.refuses(*generated_at, now));
+                if !refused {
+                    table.insert(customer_id.as_str(), bytes.as_slice()).db()?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_lists(&self, customer_id: &str) -> StoreResult<usize> {
+        let customer_id = customer_id.to_string();
+        self.write(move |txn| {
+            let mut table = txn.open_table(LISTS).db()?;
+            let deleted = table.remove(customer_id.as_str()).db()?.is_some();
+            Ok(usize::from(deleted))
+        })
+        .await
     }
 }
 
@@ -275,7 +316,8 @@ mod tests {
             "{debug}"
         );
         store.put_customers(&[customer]).await.expect("put");
-        assert!(store.delete_customer("rx-1").await.expect("delete"));
+        let deleted = store.delete_customer("rx-1").await.expect("delete");
+        assert_eq!(deleted.map(|d| d.had_prescription), Some(true));
         assert_eq!(store.get_customer("rx-1").await.expect("get"), None);
     }
 }

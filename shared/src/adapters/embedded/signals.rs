@@ -1,20 +1,22 @@
 //! The signal port of the embedded store: the redb tables behind the primitives of
-//! [`SignalAggregates`]; the rules of applying a signal are in [`crate::aggregates::apply`].
+//! [`SignalAggregates`], and erasure; the rules of applying a signal are in
+//! [`crate::aggregates::apply`], those of tombstones in [`crate::aggregates::erasure`].
 
 use async_trait::async_trait;
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Utc};
 use redb::{ReadableDatabase, ReadableTable, Table, WriteTransaction};
 
 use super::{
     decode, encode, next_seq, EmbeddedStore, RedbResultExt, APPLIED_EVENTS, DAILY, ENGAGED,
-    ENGAGED_ORDER, ENGAGED_SEQ, HISTORY, META, PAIRS, SUBJECTS,
+    ENGAGED_ORDER, ENGAGED_SEQ, HISTORY, META, PAIRS, SUBJECTS, TOMBSTONES,
 };
 use crate::adapters::time_key::time_key;
 use crate::aggregates::apply::{apply_signals, SignalAggregates};
+use crate::aggregates::erasure::{tombstone_key, Tombstone};
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{Signal, Subject};
 use crate::error::{StoreError, StoreResult};
-use crate::ports::SignalStore;
+use crate::ports::{ErasedSubject, SignalStore};
 
 fn day_key(day: NaiveDate) -> i32 {
     day.num_days_from_ce()
@@ -23,6 +25,17 @@ fn day_key(day: NaiveDate) -> i32 {
 fn day_from_key(key: i32) -> StoreResult<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(key)
         .ok_or_else(|| StoreError::Corrupt(format!("day key {key} out of range")))
+}
+
+/// The tombstone stored under `key` (a [`tombstone_key`]), live or not.
+pub(super) fn stored_tombstone(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> StoreResult<Option<Tombstone>> {
+    let guard = table.get(key).db()?;
+    guard
+        .map(|v| decode(v.value(), "tombstone", key))
+        .transpose()
 }
 
 /// The signal tables opened inside one write transaction.
@@ -35,6 +48,7 @@ struct SignalTables<'txn> {
     engaged_order: Table<'txn, (&'static str, u64), &'static str>,
     pairs: Table<'txn, (&'static str, &'static str), u32>,
     meta: Table<'txn, &'static str, u64>,
+    tombstones: Table<'txn, &'static str, &'static [u8]>,
 }
 
 impl<'txn> SignalTables<'txn> {
@@ -48,11 +62,16 @@ impl<'txn> SignalTables<'txn> {
             engaged_order: txn.open_table(ENGAGED_ORDER).db()?,
             pairs: txn.open_table(PAIRS).db()?,
             meta: txn.open_table(META).db()?,
+            tombstones: txn.open_table(TOMBSTONES).db()?,
         })
     }
 }
 
 impl SignalAggregates for SignalTables<'_> {
+    fn tombstone(&mut self, key: &str) -> StoreResult<Option<Tombstone>> {
+        stored_tombstone(&self.tombstones, key)
+    }
+
     fn is_applied(&mut self, event_id: &str) -> StoreResult<bool> {
         Ok(self.applied.get(event_id).db()?.is_some())
     }
@@ -125,7 +144,7 @@ impl SignalAggregates for SignalTables<'_> {
 impl SignalStore for EmbeddedStore {
     async fn apply(&self, signals: &[Signal]) -> StoreResult<Vec<Signal>> {
         let signals = signals.to_vec();
-        self.write(move |txn| apply_signals(&mut SignalTables::open(txn)?, &signals))
+        self.write(move |txn| apply_signals(&mut SignalTables::open(txn)?, &signals, Utc::now()))
             .await
     }
 
@@ -196,6 +215,83 @@ impl SignalStore for EmbeddedStore {
                 );
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn engaged_styles(&self, subject: &Subject) -> StoreResult<Vec<String>> {
+        let key = subject.key();
+        let txn = self.read()?;
+        let table = txn.open_table(ENGAGED_ORDER).db()?;
+        let mut styles = Vec::new();
+        for entry in table
+            .range((key.as_str(), 0)..=(key.as_str(), u64::MAX))
+            .db()?
+            .rev()
+        {
+            styles.push(entry.db()?.1.value().to_string());
+        }
+        Ok(styles)
+    }
+
+    async fn record_erasure(&self, subject: &Subject, tombstone: &Tombstone) -> StoreResult<()> {
+        let key = tombstone_key(&subject.key());
+        let bytes = encode(tombstone)?;
+        self.write(move |txn| {
+            let now = Utc::now();
+            let mut table = txn.open_table(TOMBSTONES).db()?;
+            // Expired tombstones refuse nothing (nor do undecodable ones); dropping them keeps
+            // the table to the shoppers erased within the window.
+            table
+                .retain(|_, bytes| {
+                    serde_json::from_slice::<Tombstone>(bytes).is_ok_and(|t| t.is_live(now))
+                })
+                .db()?;
+            table.insert(key.as_str(), bytes.as_slice()).db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn erase_subject(&self, subject: &Subject) -> StoreResult<ErasedSubject> {
+        let key = subject.key();
+        self.write(move |txn| {
+            let key = key.as_str();
+            let mut history = txn.open_table(HISTORY).db()?;
+            let mut doomed = Vec::new();
+            for entry in history.range((key, 0, "")..).db()? {
+                let (k, _) = entry.db()?;
+                let (subject_key, at, event_id) = k.value();
+                if subject_key != key {
+                    break;
+                }
+                doomed.push((at, event_id.to_string()));
+            }
+            for (at, event_id) in &doomed {
+                history.remove((key, *at, event_id.as_str())).db()?;
+            }
+            let mut engaged = txn.open_table(ENGAGED).db()?;
+            let mut styles = Vec::new();
+            for entry in engaged.range((key, "")..).db()? {
+                let (k, _) = entry.db()?;
+                let (subject_key, style) = k.value();
+                if subject_key != key {
+                    break;
+                }
+                styles.push(style.to_string());
+            }
+            for style in &styles {
+                engaged.remove((key, style.as_str())).db()?;
+            }
+            let mut order = txn.open_table(ENGAGED_ORDER).db()?;
+            order
+                .retain_in((key, 0)..=(key, u64::MAX), |_, _| false)
+                .db()?;
+            txn.open_table(SUBJECTS).db()?.remove(key).db()?;
+            Ok(ErasedSubject {
+                signals: doomed.len(),
+                engaged_styles: styles.len(),
+            })
         })
         .await
     }

@@ -5,9 +5,11 @@
 //!
 //! 1. the day's `DAYS` index entry (idempotent put, once per process and day);
 //! 2. one transaction: the event marker (conditional, so a redelivered event changes
-//!    nothing), the daily count, and for a subject the history item and subject index entry;
-//! 3. for an engagement: a conditional first-engagement put; only if it is the first, the
-//!    pairs with the most recent engagements and the engagement order item.
+//!    nothing), the daily count, and for a subject the history item, the subject index entry
+//!    and a check that no tombstone of the subject refuses the signal (see `erasure.rs`);
+//! 3. for an engagement: a conditional first-engagement put (with the tombstone check); only
+//!    if it is the first, the pairs with the most recent engagements and the engagement order
+//!    item (with the tombstone check again).
 
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -39,7 +41,8 @@ impl DynamoStore {
                 continue;
             }
             if let Some(engagement) = &effects.engagement {
-                self.apply_engagement(engagement).await?;
+                self.apply_engagement(engagement, signal.timestamp, now)
+                    .await?;
             }
             new.push(signal.clone());
         }
@@ -63,8 +66,8 @@ impl DynamoStore {
     }
 
     /// Steps 1 and 2, atomically for step 2: the event marker (conditional), the daily
-    /// count, and for a subject its history item and subject index entry.
-    /// `Ok(false)` if the event was applied before.
+    /// count, and for a subject its history item, subject index entry and tombstone check.
+    /// `Ok(false)` if the event was applied before or the subject's tombstone refuses it.
     async fn apply_core(
         &self,
         effects: &SignalEffects<'_>,
@@ -107,19 +110,31 @@ impl DynamoStore {
             actions.push(put_action(&self.table, item, None)?);
             let index = key_item(subject_index_key(&history.subject_key));
             actions.push(put_action(&self.table, index, None)?);
+            actions.push(self.tombstone_check(&history.subject_key, signal.timestamp, now)?);
         }
         self.transact(actions).await
     }
 
     /// Step 3: on the subject's first engagement with the style, counts the subject once
-    /// for each pair with its most recent other engagements.
-    async fn apply_engagement(&self, engagement: &Engagement<'_>) -> StoreResult<()> {
+    /// for each pair with its most recent other engagements. Both per-subject writes carry
+    /// the tombstone check, so an erasure that started after step 2 leaves nothing behind.
+    async fn apply_engagement(
+        &self,
+        engagement: &Engagement<'_>,
+        dated: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let subject_key = engagement.subject_key.as_str();
+        let first_engagement = key_item(first_engagement_key(subject_key, engagement.style_id));
         let first = self
-            .put_if_absent(key_item(first_engagement_key(
-                subject_key,
-                engagement.style_id,
-            )))
+            .transact(vec![
+                put_action(
+                    &self.table,
+                    first_engagement,
+                    Some("attribute_not_exists(#pk)"),
+                )?,
+                self.tombstone_check(subject_key, dated, now)?,
+            ])
             .await?;
         if !first {
             return Ok(());
@@ -147,7 +162,12 @@ impl DynamoStore {
             engagement.style_id,
         ));
         order.insert("style".to_string(), s(engagement.style_id));
-        self.put_item(order).await
+        self.transact(vec![
+            put_action(&self.table, order, None)?,
+            self.tombstone_check(subject_key, dated, now)?,
+        ])
+        .await?;
+        Ok(())
     }
 
     /// Counts one more subject for each pair with plain `ADD` updates, [`PAIR_WRITERS`] in

@@ -66,6 +66,30 @@ pub(super) fn string_attr<'a>(item: &'a Item, name: &str) -> StoreResult<&'a str
     }
 }
 
+/// Only the key attributes of `item`, for a delete request.
+pub(super) fn key_of(item: &Item) -> Item {
+    item.iter()
+        .filter(|(name, _)| *name == PK || *name == SK)
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// A signed 64-bit number attribute; missing or malformed is corrupt.
+pub(super) fn i64_attr(item: &Item, name: &str) -> StoreResult<i64> {
+    match item.get(name) {
+        Some(AttributeValue::N(value)) => value.parse().map_err(|_| {
+            StoreError::Corrupt(format!(
+                "DynamoDB item {} has a bad number in '{name}'",
+                describe_key(item)
+            ))
+        }),
+        _ => Err(StoreError::Corrupt(format!(
+            "DynamoDB item {} has no number attribute '{name}'",
+            describe_key(item)
+        ))),
+    }
+}
+
 pub(super) fn number_attr(item: &Item, name: &str) -> StoreResult<u32> {
     match item.get(name) {
         None => Ok(0),

@@ -16,8 +16,11 @@
 //! | first engagement | `ENG#<subject key>` | `S#<style_id>` | [`first_engagement_key`] |
 //! | engagement order | `ENG#<subject key>` | `T#<time key, 20 digits>#<style_id>` | [`engagement_order_key`] |
 //! | co-occurring pair | `PAIRS#<shard>` | `<style_a>#<style_b>` (`a < b`) | [`pair_key`] |
+//! | erasure tombstone | `ERASED#<tombstone key>` | `ERASED` | [`tombstone_item_key`] |
 //!
 //! `<shard>` is [`shard`] of the index entry's sort key (the id, the subject key, the pair).
+//! The tombstone key is [`crate::aggregates::erasure::tombstone_key`], a hash of the subject
+//! key: the tombstone of an erased shopper does not name them.
 //! The time key is [`time_key`], so sort keys order by time. Ids cannot contain `#` (domain
 //! validation), so `#` separates.
 
@@ -38,6 +41,10 @@ const DAYS: &str = "DAYS";
 pub(super) const STYLE_PREFIX: &str = "STYLE#";
 /// Sort-key prefix of the engagement order items in an `ENG#` partition.
 pub(super) const ENGAGEMENT_ORDER_PREFIX: &str = "T#";
+/// Sort-key prefix of the first-engagement items in an `ENG#` partition.
+pub(super) const FIRST_ENGAGEMENT_PREFIX: &str = "S#";
+/// Sort key (and prefix, for lists per placement later) of lists in a `CUSTOMER#` partition.
+pub(super) const LIST_SORT_KEY: &str = "LIST";
 
 /// The key of one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +73,7 @@ pub(super) fn customer_index_key(customer_id: &str) -> ItemKey {
 }
 
 pub(super) fn list_key(customer_id: &str) -> ItemKey {
-    item_key(customer_partition(customer_id), "LIST")
+    item_key(customer_partition(customer_id), LIST_SORT_KEY)
 }
 
 pub(super) fn event_marker_key(event_id: &str) -> ItemKey {
@@ -94,7 +101,10 @@ pub(super) fn daily_counts_key(day: NaiveDate, style_id: &str) -> ItemKey {
 }
 
 pub(super) fn first_engagement_key(subject_key: &str, style_id: &str) -> ItemKey {
-    item_key(engagement_partition(subject_key), format!("S#{style_id}"))
+    item_key(
+        engagement_partition(subject_key),
+        format!("{FIRST_ENGAGEMENT_PREFIX}{style_id}"),
+    )
 }
 
 pub(super) fn engagement_order_key(
@@ -114,6 +124,11 @@ pub(super) fn pair_key(style_a: &str, style_b: &str) -> ItemKey {
     item_key(pair_partition(shard(&pair)), pair)
 }
 
+/// The tombstone of an erased subject, by its tombstone key (a hash, never the id).
+pub(super) fn tombstone_item_key(tombstone_key: &str) -> ItemKey {
+    item_key(format!("ERASED#{tombstone_key}"), "ERASED")
+}
+
 /// Stable shard of a key (FNV-1a), the same in every process and Rust version.
 pub(super) fn shard(value: &str) -> u32 {
     let hash = value.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
@@ -126,7 +141,7 @@ pub(super) fn catalog_partition() -> String {
     CATALOG.to_string()
 }
 
-fn customer_partition(customer_id: &str) -> String {
+pub(super) fn customer_partition(customer_id: &str) -> String {
     format!("CUSTOMER#{customer_id}")
 }
 
@@ -244,6 +259,10 @@ mod tests {
             shape(pair_key("a", "b")),
             pair(format!("PAIRS#{}", shard("a#b")), "a#b")
         );
+        assert_eq!(
+            shape(tombstone_item_key("9f2c")),
+            pair("ERASED#9f2c", "ERASED")
+        );
     }
 
     #[test]
@@ -270,6 +289,12 @@ mod tests {
             subject_index_key("c:x").pk
         );
         assert_eq!(pair_partition(shard("a#b")), pair_key("a", "b").pk);
+        assert_eq!(customer_partition("cu-1"), list_key("cu-1").pk);
+        assert_eq!(customer_partition("cu-1"), profile_key("cu-1").pk);
+        assert!(list_key("cu-1").sk.starts_with(LIST_SORT_KEY));
+        assert!(first_engagement_key("c:x", "s")
+            .sk
+            .starts_with(FIRST_ENGAGEMENT_PREFIX));
     }
 
     #[test]

@@ -6,11 +6,13 @@
 //! - this file: [`DynamoStore`], its settings and the port implementations;
 //! - `keys`: every key of the table, one builder per item kind;
 //! - `apply`: how a signal's effects (rules in [`crate::aggregates::apply`]) are written;
+//! - `erasure`: tombstones, the checks that honour them, and sweeping a subject's items;
 //! - `requests`: batched, paginated, transactional and conditional requests with retries;
 //! - `item`: attribute values, records as JSON, error messages naming keys;
 //! - `table`: creating the table with TTL.
 
 mod apply;
+mod erasure;
 mod item;
 mod keys;
 mod requests;
@@ -20,7 +22,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, ReturnValue, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use chrono::{Duration, NaiveDate};
 
@@ -30,19 +32,23 @@ use self::item::{
 };
 use self::keys::{
     catalog_partition, customer_index_key, customer_index_partition, daily_counts_partition,
-    day_sort_key, days_partition, history_partition, list_key, pair_partition, profile_key,
-    style_key, subject_index_partition, SHARDS, SK, STYLE_PREFIX,
+    day_sort_key, days_partition, engagement_partition, history_partition, list_key,
+    pair_partition, profile_key, style_key, subject_index_partition, ENGAGEMENT_ORDER_PREFIX,
+    SHARDS, SK, STYLE_PREFIX,
 };
-use self::requests::{QueryOptions, Range};
+use self::requests::{delete_request, QueryOptions, Range};
 pub(super) use self::table::create_table;
 use super::{sdk_error, Backoff};
 use crate::adapters::list_page::decode_list_page;
-use crate::adapters::sealed_customer::{open_customer, seal_customer};
+use crate::adapters::sealed_customer::{holds_prescription, open_customer, seal_customer};
 use crate::aggregates::apply::MAX_PAIRED_STYLES;
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
-use crate::ports::{CatalogStore, ProfileStore, RecommendationStore, SignalStore};
+use crate::ports::{
+    CatalogStore, DeletedProfile, ErasedSubject, ProfileStore, RecommendationStore, SignalStore,
+    Tombstone,
+};
 use crate::sealing::Sealer;
 
 /// Days history and event markers are kept before DynamoDB's TTL removes them.
@@ -125,7 +131,7 @@ impl DynamoStore {
     /// ids are left out. For catalogue sync, which compares a feed against what is stored.
     pub async fn get_styles(&self, ids: &[String]) -> StoreResult<Vec<Style>> {
         let keys: Vec<Item> = unique(ids.iter().map(|id| key_item(style_key(id))));
-        let items = self.batch_get(keys).await?;
+        let items = self.batch_get(keys, false).await?;
         items.iter().map(|item| decode(item, "style")).collect()
     }
 }
@@ -193,7 +199,7 @@ impl ProfileStore for DynamoStore {
             .map(Some)
     }
 
-    async fn delete_customer(&self, id: &str) -> StoreResult<bool> {
+    async fn delete_customer(&self, id: &str) -> StoreResult<Option<DeletedProfile>> {
         let old = self
             .client
             .delete_item()
@@ -203,17 +209,18 @@ impl ProfileStore for DynamoStore {
             .send()
             .await
             .map_err(|e| sdk_error("DynamoDB DeleteItem", e))?;
-        let existed = old.attributes().is_some_and(|a| !a.is_empty());
-        let index = WriteRequest::builder()
-            .delete_request(
-                DeleteRequest::builder()
-                    .set_key(Some(key_item(customer_index_key(id))))
-                    .build()
-                    .map_err(|e| sdk_error("DynamoDB DeleteRequest", e))?,
-            )
-            .build();
+        let deleted = old
+            .attributes()
+            .filter(|a| !a.is_empty())
+            .map(|attributes| DeletedProfile {
+                had_prescription: matches!(
+                    attributes.get(DATA),
+                    Some(AttributeValue::S(json)) if holds_prescription(json.as_bytes())
+                ),
+            });
+        let index = delete_request(key_item(customer_index_key(id)))?;
         self.batch_write(vec![index]).await?;
-        Ok(existed)
+        Ok(deleted)
     }
 
     async fn list_customer_ids(&self) -> StoreResult<Vec<String>> {
@@ -249,12 +256,19 @@ impl RecommendationStore for DynamoStore {
             .map_err(|e| StoreError::Corrupt(format!("list at {}: {e}", describe_key(&item))))
     }
 
+    /// BatchWriteItem, then the erased customers' lists among them are deleted again (see
+    /// `erasure.rs` for why after, not before).
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()> {
         let items = lists
             .iter()
             .map(|list| data_item(list_key(&list.customer_id), list, "list"))
             .collect::<StoreResult<Vec<_>>>()?;
-        self.put_all(items).await
+        self.put_all(items).await?;
+        self.drop_refused_lists(lists).await
+    }
+
+    async fn delete_lists(&self, customer_id: &str) -> StoreResult<usize> {
+        self.delete_list_items(customer_id).await
     }
 }
 
@@ -352,5 +366,29 @@ impl SignalStore for DynamoStore {
                     .ok_or_else(|| StoreError::Corrupt(format!("bad subject key '{k}'")))
             })
             .collect()
+    }
+
+    async fn engaged_styles(&self, subject: &Subject) -> StoreResult<Vec<String>> {
+        self.query(
+            engagement_partition(&subject.key()),
+            Range::Prefix(ENGAGEMENT_ORDER_PREFIX.to_string()),
+            QueryOptions {
+                descending: true,
+                consistent: true,
+                limit: None,
+            },
+        )
+        .await?
+        .iter()
+        .map(|item| string_attr(item, "style").map(str::to_string))
+        .collect()
+    }
+
+    async fn record_erasure(&self, subject: &Subject, tombstone: &Tombstone) -> StoreResult<()> {
+        self.put_tombstone(subject, tombstone).await
+    }
+
+    async fn erase_subject(&self, subject: &Subject) -> StoreResult<ErasedSubject> {
+        self.sweep_subject(subject).await
     }
 }

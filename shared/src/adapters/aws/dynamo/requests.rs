@@ -1,10 +1,10 @@
-//! The DynamoDB requests of [`DynamoStore`]: batched writes and reads with retries of the
-//! unprocessed part, paginated queries, transactions retried on conflicts, conditional
-//! puts. Never a Scan.
+//! The DynamoDB requests of [`DynamoStore`]: batched writes, deletes and reads with retries
+//! of the unprocessed part, paginated queries, transactions retried on conflicts. Never a
+//! Scan.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    KeysAndAttributes, Put, PutRequest, TransactWriteItem, WriteRequest,
+    DeleteRequest, KeysAndAttributes, Put, PutRequest, TransactWriteItem, WriteRequest,
 };
 
 use super::item::{s, string_attr, unique, Item};
@@ -53,7 +53,22 @@ impl DynamoStore {
         self.batch_write(requests).await
     }
 
-    pub(super) async fn batch_get(&self, keys: Vec<Item>) -> StoreResult<Vec<Item>> {
+    /// Deletes every key in batches (25 a call, unprocessed ones retried); a key named twice
+    /// is deleted once.
+    pub(super) async fn delete_all(&self, keys: Vec<Item>) -> StoreResult<()> {
+        let requests = unique(keys)
+            .into_iter()
+            .map(delete_request)
+            .collect::<StoreResult<_>>()?;
+        self.batch_write(requests).await
+    }
+
+    /// Items by key, 100 keys a call, unprocessed keys retried; unknown keys are left out.
+    pub(super) async fn batch_get(
+        &self,
+        keys: Vec<Item>,
+        consistent: bool,
+    ) -> StoreResult<Vec<Item>> {
         let mut items = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(BATCH_GET) {
             let got = drain_with_backoff(
@@ -63,6 +78,7 @@ impl DynamoStore {
                 |pending| async move {
                     let request = KeysAndAttributes::builder()
                         .set_keys(Some(pending))
+                        .consistent_read(consistent)
                         .build()
                         .map_err(|e| sdk_error("DynamoDB BatchGetItem keys", e))?;
                     let output = self
@@ -175,8 +191,9 @@ impl DynamoStore {
         Ok(keys)
     }
 
-    /// Runs one transaction, retrying conflicts with other writers. `Ok(false)` when the
-    /// first action's condition failed (the caller's idempotency marker already exists).
+    /// Runs one transaction, retrying conflicts with other writers. `Ok(false)` when a
+    /// condition failed: the caller's idempotency marker already exists, or the subject's
+    /// tombstone refuses the write; either way nothing was written.
     pub(super) async fn transact(&self, actions: Vec<TransactWriteItem>) -> StoreResult<bool> {
         let mut attempt = 0;
         loop {
@@ -198,7 +215,7 @@ impl DynamoStore {
                     .collect(),
                 _ => Vec::new(),
             };
-            if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") {
+            if codes.iter().any(|c| c == "ConditionalCheckFailed") {
                 return Ok(false);
             }
             let conflict = codes.iter().any(|c| c == "TransactionConflict");
@@ -207,29 +224,6 @@ impl DynamoStore {
                 return Err(sdk_error("DynamoDB TransactWriteItems", error));
             }
             tokio::time::sleep(self.backoff.delay(attempt - 1)).await;
-        }
-    }
-
-    /// PutItem that succeeds only if the item does not exist yet; `Ok(false)` if it did.
-    pub(super) async fn put_if_absent(&self, item: Item) -> StoreResult<bool> {
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error("DynamoDB PutItem", e)),
         }
     }
 
@@ -266,6 +260,17 @@ pub(super) fn put_request(item: Item) -> StoreResult<WriteRequest> {
                 .set_item(Some(item))
                 .build()
                 .map_err(|e| sdk_error("DynamoDB PutRequest", e))?,
+        )
+        .build())
+}
+
+pub(super) fn delete_request(key: Item) -> StoreResult<WriteRequest> {
+    Ok(WriteRequest::builder()
+        .delete_request(
+            DeleteRequest::builder()
+                .set_key(Some(key))
+                .build()
+                .map_err(|e| sdk_error("DynamoDB DeleteRequest", e))?,
         )
         .build())
 }
