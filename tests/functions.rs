@@ -753,7 +753,19 @@ async fn api_functions() -> Vec<(
             None,
             profiles.clone(),
         ),
-        ("DELETE", "/v1/customers/cu-00003/profile", None, profiles),
+        (
+            "DELETE",
+            "/v1/customers/cu-00003/profile",
+            None,
+            profiles.clone(),
+        ),
+        (
+            "GET",
+            "/v1/customers/cu-00003/export",
+            None,
+            profiles.clone(),
+        ),
+        ("DELETE", "/v1/customers/cu-00003", None, profiles),
         ("POST", "/v1/signals", Some(signal), signals),
     ]
 }

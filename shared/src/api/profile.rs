@@ -11,7 +11,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use axum::{Json, Router};
 use chrono::Utc;
 
@@ -41,6 +41,8 @@ pub fn routes() -> Router<AppState> {
             "/v1/customers/{customer_id}/lens-recommendation",
             get(lens_recommendation),
         )
+        .route("/v1/customers/{customer_id}", delete(erase_customer))
+        .route("/v1/customers/{customer_id}/export", get(export_customer))
 }
 
 fn shopping(customer_id: &str) -> Action<'_> {
@@ -121,6 +123,45 @@ async fn delete_profile(
     permit(&caller, shopping(&customer_id))?;
     service.delete_profile(&customer_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Privacy-law erasure: everything stored about the shopper goes (profile, prescription,
+/// history, lists, per-shopper aggregates; anonymous counts stay), and late signals or
+/// lists of that shopper are refused for a while (see docs/dynamodb.md "Erasure").
+/// Idempotent: erasing again reports zeros. The shopper or an admin only.
+async fn erase_customer(
+    State(service): State<AppState>,
+    caller: Caller,
+    customer_id: Id,
+) -> Result<Response, ApiError> {
+    let customer_id = path_id(customer_id)?;
+    permit(
+        &caller,
+        Action::Customer(&customer_id, CustomerAccess::Privacy),
+    )?;
+    let report = service.erase_customer(&customer_id).await?;
+    tracing::info!(
+        caller = %caller.describe(),
+        deleted = report.deleted.total(),
+        "shopper data erased"
+    );
+    Ok(Json(report).into_response())
+}
+
+/// Privacy-law data access: everything stored about the shopper in one JSON document,
+/// the prescription in clear. The shopper or an admin only.
+async fn export_customer(
+    State(service): State<AppState>,
+    caller: Caller,
+    customer_id: Id,
+) -> Result<Response, ApiError> {
+    let customer_id = path_id(customer_id)?;
+    permit(
+        &caller,
+        Action::Customer(&customer_id, CustomerAccess::Privacy),
+    )?;
+    let export = service.export_customer(&customer_id, Utc::now()).await?;
+    Ok(Json(export).into_response())
 }
 
 /// `?style_id=&design=progressive&use=driving,water&child=true`.

@@ -86,6 +86,12 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
         "/v1/customers/{customer_id}/lens-recommendation",
         RouteAccess::Token,
     ),
+    ("DELETE", "/v1/customers/{customer_id}", RouteAccess::Token),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/export",
+        RouteAccess::Token,
+    ),
 ];
 
 /// The whole HTTP API over one service instance. Identity comes from the edge: wrap it in

@@ -329,3 +329,47 @@ async fn when_uri_or_headers_are_too_large_should_answer_with_the_json_error_sha
     let body: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(body["error"]["field"], json!("headers"));
 }
+
+#[tokio::test]
+async fn when_shopper_data_is_exported_or_erased_should_allow_only_owner_or_admin() {
+    let h = harness().await;
+    let service = token(None, &["framewise/service"]);
+    let admin = token(None, &["framewise/admin"]);
+    let owner = token(Some("c1"), &[]);
+    let profile = r#"{"prescription":"OD -3.00 OS -3.25 PD 63"}"#.to_string();
+    let signals = signal_body(Some("c1"), None, &h.style_id);
+    h.call(
+        "PUT",
+        "/v1/customers/c1/profile",
+        Some(&owner),
+        Some(profile),
+    )
+    .await;
+    h.call("POST", "/v1/signals", Some(&owner), Some(signals))
+        .await;
+
+    let export = "/v1/customers/c1/export";
+    let (status, _, _) = h.call("GET", export, Some(&service), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the backend may not export");
+    let (status, body, _) = h.call("GET", export, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["customer_id"], json!("c1"));
+    assert_eq!(body["profile"]["prescription"]["os"]["sph"], json!(-3.25));
+    let (status, _, _) = h
+        .call("DELETE", "/v1/customers/c1", Some(&service), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the backend may not erase");
+
+    let (status, body, _) = h
+        .call("DELETE", "/v1/customers/c1", Some(&owner), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["deleted"]["profiles"], json!(1));
+    assert_eq!(body["deleted"]["prescriptions"], json!(1));
+    let (status, _, _) = h
+        .call("GET", "/v1/customers/c1/profile", Some(&owner), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = h.call("GET", export, Some(&owner), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to export");
+}

@@ -1,6 +1,7 @@
 //! Query parameters and path ids of the list routes, through the router over an in-memory
 //! service: never a 5xx, and a 400 names a parameter the request carried.
 
+use framewise::auth::{AuthConfig, Caller, Principal};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -98,6 +99,10 @@ impl Api {
                 fields.contains(&field),
                 "{uri}: 400 names {field:?}: {body}"
             );
+        } else if uri.len() > framewise::api::MAX_URI_BYTES {
+            // Too long to be a real request: the documented 414 with the JSON shape.
+            prop_assert_eq!(status, StatusCode::URI_TOO_LONG, "{}", body);
+            prop_assert_eq!(&body["error"]["field"], "uri");
         } else {
             prop_assert!(
                 [StatusCode::OK, StatusCode::NOT_FOUND].contains(&status),
@@ -109,8 +114,12 @@ impl Api {
 }
 
 async fn get(service: &Arc<Framewise>, uri: &str) -> (StatusCode, Value) {
+    // The shop's backend may read any list; access itself is tested in api/tests.rs.
+    let scopes = ["framewise/service".to_string()].into_iter().collect();
+    let caller = Caller::Authenticated(Principal::new(None, scopes, &AuthConfig::default()));
     let request = Request::builder()
         .uri(uri)
+        .extension(caller)
         .body(Body::empty())
         .expect("request builds");
     let response = framewise::api::router(service.clone())
