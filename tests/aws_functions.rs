@@ -13,9 +13,7 @@ use framewise::import::interactions_to_signals;
 use framewise::service::{CollaborativeMode, Framewise, ModelRefresh, ServiceConfig};
 use framewise_integration_tests::moto::Moto;
 use framewise_lambda::{load_service_config, Access, Env};
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 fn fixture(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,15 +24,7 @@ fn fixture(name: &str) -> String {
 
 async fn call(app: axum::Router, fixture_name: &str) -> (u16, Value) {
     let request = lambda_http::request::from_str(&fixture(fixture_name)).expect("v2 event");
-    let response = app.oneshot(request).await.expect("router is infallible");
-    let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, serde_json::from_slice(&bytes).expect("JSON body"))
+    framewise_integration_tests::apigw::call(app, request).await
 }
 
 /// Receives until `want` messages arrived (or 10 s passed) and shapes them as the SQS event
@@ -279,23 +269,9 @@ async fn when_profile_goes_through_profiles_api_on_moto_should_answer_only_its_o
         .expect("service");
     let app = profiles_api::app(service);
     let send = |method: &str, uri: &str, body: Option<&str>, caller: Caller<'_>| {
-        let request = apigw::request(method, uri, body, caller);
-        let app = app.clone();
-        async move {
-            let response = app.oneshot(request).await.expect("router is infallible");
-            let status = response.status().as_u16();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .expect("body")
-                .to_bytes();
-            (
-                status,
-                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-            )
-        }
+        apigw::call(app.clone(), apigw::request(method, uri, body, caller))
     };
+
     let owner = Caller::Shopper("cu-77");
     let profile = "/v1/customers/cu-77/profile";
     let body =

@@ -19,7 +19,6 @@ use framewise::ports::Stores;
 use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
 use framewise_integration_tests::apigw::{self, Caller};
 use framewise_lambda::Access;
-use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -64,20 +63,7 @@ async fn demo_stores() -> Stores {
     stores
 }
 
-async fn call(app: axum::Router, request: lambda_http::Request) -> (u16, Value) {
-    let response = app.oneshot(request).await.expect("router is infallible");
-    let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).expect("response body is JSON"),
-    )
-}
+use framewise_integration_tests::apigw::call;
 
 fn request(name: &str) -> lambda_http::Request {
     lambda_http::request::from_str(&fixture(name)).expect("fixture is an API Gateway v2 event")

@@ -13,11 +13,8 @@ use framewise::api::{RouteAccess, ROUTES};
 use framewise::auth::AuthConfig;
 use framewise::demo::{generate, DemoConfig};
 use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
-use framewise_integration_tests::apigw::{self, Caller};
+use framewise_integration_tests::apigw::{self, call, Caller};
 use framewise_lambda::Access;
-use http_body_util::BodyExt;
-use serde_json::Value;
-use tower::ServiceExt;
 
 /// Routes served only by `framewise serve`, each with the reason it is not deployed.
 const LOCAL_ONLY: &[(&str, &str, &str)] = &[];
@@ -107,21 +104,6 @@ fn when_router_has_a_route_the_template_should_deploy_it_with_the_same_access() 
             "the template routes {method} {path}, which the shared router does not have"
         );
     }
-}
-
-async fn call(app: axum::Router, request: lambda_http::Request) -> (u16, Value) {
-    let response = app.oneshot(request).await.expect("router is infallible");
-    let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 #[tokio::test]

@@ -113,3 +113,26 @@ fn into_request(event: &Value) -> lambda_http::Request {
     lambda_http::request::from_str(&event.to_string())
         .unwrap_or_else(|e| panic!("not an API Gateway v2 event: {e}"))
 }
+
+/// Sends `request` through a function's router: the status and the JSON body (`Null` when
+/// the body is empty, as for a 204).
+pub async fn call(app: axum::Router, request: lambda_http::Request) -> (u16, Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let response = app.oneshot(request).await.unwrap_or_else(|e| match e {});
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {bytes:?}"))
+    };
+    (status, body)
+}

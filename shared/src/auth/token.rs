@@ -88,10 +88,10 @@ impl TokenVerifier {
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
-        let (key, algorithm) = {
+        let (key, algorithm, dev) = {
             let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
             match &*keys {
-                Keys::Secret(secret) => (DecodingKey::from_secret(secret), Algorithm::HS256),
+                Keys::Secret(secret) => (DecodingKey::from_secret(secret), Algorithm::HS256, true),
                 Keys::Jwks(set) => {
                     let jwk = match &header.kid {
                         Some(kid) => set.find(kid),
@@ -100,26 +100,22 @@ impl TokenVerifier {
                         None => None,
                     }
                     .ok_or(TokenError::UnknownKey)?;
-                    if header.alg == Algorithm::HS256
-                        || header.alg == Algorithm::HS384
-                        || header.alg == Algorithm::HS512
-                    {
+                    if matches!(
+                        header.alg,
+                        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+                    ) {
                         // A public key must never be used as an HMAC secret.
                         return Err(TokenError::Invalid("symmetric algorithm".into()));
                     }
                     let key = DecodingKey::from_jwk(jwk)
                         .map_err(|e| TokenError::Invalid(e.to_string()))?;
-                    (key, header.alg)
+                    (key, header.alg, false)
                 }
             }
         };
         let mut validation = Validation::new(algorithm);
         validation.leeway = 30;
         validation.set_required_spec_claims(&["exp", "iss"]);
-        let dev = matches!(
-            &*self.keys.read().unwrap_or_else(|p| p.into_inner()),
-            Keys::Secret(_)
-        );
         let issuer = match (self.config.issuer.as_str(), dev) {
             ("", true) => DEV_ISSUER,
             (issuer, _) => issuer,
