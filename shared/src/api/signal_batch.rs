@@ -3,6 +3,8 @@
 //! `signals-api` function alike.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::identity::permit;
@@ -14,6 +16,15 @@ use crate::error::{FieldError, ServiceError, ValidationErrors};
 pub const MAX_SIGNALS_PER_REQUEST: usize = 100;
 /// Largest accepted request body for signals.
 pub const MAX_SIGNAL_BODY_BYTES: usize = 256 * 1024;
+
+/// The body of both signal routes: 1 to 100 signals, accepted or rejected as a whole.
+// The documented shape only: `parse_signal_batch` reads the body signal by signal rather
+// than through this type, so that every bad field is named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SignalBatch {
+    #[schema(min_items = 1, max_items = 100)]
+    pub signals: Vec<Signal>,
+}
 
 /// Parses and validates a signal batch; every problem is reported with its field path and
 /// nothing is accepted unless everything is valid.

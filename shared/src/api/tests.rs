@@ -18,6 +18,9 @@ use crate::auth::{AuthConfig, DevTokenIssuer, TokenVerifier};
 use crate::demo::{self, DemoConfig};
 use crate::service::{Framewise, ServiceConfig};
 
+/// The OpenAPI document against this router (same harness).
+mod openapi;
+
 const SECRET: &[u8] = b"api-tests-secret-of-32-bytes!!!!";
 
 struct Harness {

@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::catalog::{Category, FrameColour, FrameSize, Material, RimType, Shape, Style};
 use super::lens::LensSummary;
 
 /// Why an item is on the list, as a stable code plus human-readable text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reason {
     pub code: String,
     pub text: String,
@@ -34,7 +35,7 @@ pub struct ScoredItem {
 }
 
 /// How a list was produced, so clients and metrics can tell them apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListSource {
     /// Computed ahead of time by the worker or the scheduled regeneration.
@@ -88,7 +89,7 @@ pub struct ListPage {
 }
 
 /// What a client needs to render a recommended item without a second call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RecommendedItem {
     pub style_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,7 +117,7 @@ pub struct RecommendedItem {
 }
 
 /// A page of a recommendation list as returned by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RecommendationPage {
     pub recommendation_id: String,
     /// Empty on an anonymous session's page (which names its `session_id` instead).
