@@ -213,10 +213,8 @@ pub(super) async fn recommendations(
     )?;
     let params = query(params)?;
     let query = RecommendationQuery {
-        limit: limit(&params)?,
-        cursor: params.get("cursor").cloned(),
-        placement: params.get("placement").cloned().filter(|p| !p.is_empty()),
-        session_id: params.get("session_id").cloned().filter(|s| !s.is_empty()),
+        session_id: non_empty(&params, "session_id"),
+        ..list_query(&params)?
     };
     let page = service
         .recommendations(&customer_id, query, Utc::now())
@@ -246,13 +244,7 @@ pub(super) async fn session_recommendations(
     params: Params,
 ) -> Result<Response, ApiError> {
     let session_id = path_id(session_id, "session_id")?;
-    let params = query(params)?;
-    let query = RecommendationQuery {
-        limit: limit(&params)?,
-        cursor: params.get("cursor").cloned(),
-        placement: params.get("placement").cloned().filter(|p| !p.is_empty()),
-        session_id: None,
-    };
+    let query = list_query(&query(params)?)?;
     let page = service
         .session_recommendations(&session_id, query, Utc::now())
         .await?;
@@ -370,6 +362,21 @@ fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
     params
         .map(|Query(p)| p)
         .map_err(|_| ApiError::invalid("query", "malformed query string"))
+}
+
+/// Paging and placement of a list request. Empty values count as absent: a client that
+/// fills `cursor=` from a `next_cursor` it does not have yet asks for the first page.
+fn list_query(params: &HashMap<String, String>) -> Result<RecommendationQuery, ApiError> {
+    Ok(RecommendationQuery {
+        limit: limit(params)?,
+        cursor: non_empty(params, "cursor"),
+        placement: non_empty(params, "placement"),
+        session_id: None,
+    })
+}
+
+fn non_empty(params: &HashMap<String, String>, name: &str) -> Option<String> {
+    params.get(name).filter(|v| !v.is_empty()).cloned()
 }
 
 fn limit(params: &HashMap<String, String>) -> Result<Option<usize>, ApiError> {

@@ -186,6 +186,20 @@ mod tests {
     }
 
     #[test]
+    fn when_context_is_long_should_count_characters_not_bytes() {
+        // The documented maxLength counts characters; 40 two-byte characters are 80 bytes.
+        let batch = |device: &str| {
+            format!(
+                r#"{{"signals": [{{"event_id": "e1", "session_id": "s", "kind": "view", "style_id": "s1",
+                    "timestamp": "2026-06-01T11:00:00Z", "context": {{"device": "{device}"}}}}]}}"#
+            )
+        };
+        assert!(parse_signal_batch(batch(&"é".repeat(40)).as_bytes(), now()).is_ok());
+        let errors = field_errors(parse_signal_batch(batch(&"a".repeat(65)).as_bytes(), now()));
+        assert_eq!(errors[0].field, "signals[0].context.device");
+    }
+
+    #[test]
     fn when_body_is_not_json_should_name_body() {
         let errors = field_errors(parse_signal_batch(b"{nope", now()));
         assert_eq!(errors[0].field, "body");

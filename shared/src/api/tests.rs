@@ -305,3 +305,19 @@ async fn when_session_list_requested_should_never_carry_a_customer() {
     assert!(items.iter().all(|i| i.get("lens").is_none()), "{body}");
     assert_eq!(body["source"], json!("cold_start"));
 }
+
+#[tokio::test]
+async fn when_cursor_is_empty_should_answer_the_first_page() {
+    // Found by the schema fuzzer: `cursor=` was a 400 while an empty `placement=` or
+    // `session_id=` counted as absent; a client template without a cursor yet sends it.
+    let h = harness().await;
+    let owner = token(Some("c1"), &[]);
+    for uri in [
+        "/v1/customers/c1/recommendations?limit=2&cursor=",
+        "/v1/sessions/s1/recommendations?limit=2&cursor=",
+    ] {
+        let (status, body, _) = h.call("GET", uri, Some(&owner), None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(2), "{uri}");
+    }
+}

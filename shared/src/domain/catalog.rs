@@ -226,6 +226,8 @@ pub struct Variant {
     pub sku: String,
     /// Label of one of the style's sizes.
     pub size: String,
+    // utoipa documents u32 as int32 (too small); its uint32 spells "u-int32" (utoipa#1527).
+    #[schema(format = "uint32")]
     pub stock: u32,
 }
 
@@ -248,6 +250,8 @@ pub struct Style {
     pub shape: Shape,
     pub rim: RimType,
     pub material: Material,
+    // utoipa documents u32 as int32 (too small); its uint32 spells "u-int32" (utoipa#1527).
+    #[schema(format = "uint32")]
     pub price_cents: u32,
     #[serde(default = "default_currency")]
     pub currency: String,

@@ -94,6 +94,8 @@ pub struct StylePreferences {
     pub brands: Vec<String>,
     pub categories: Vec<Category>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    // utoipa documents u32 as int32 (too small); its uint32 spells "u-int32" (utoipa#1527).
+    #[schema(format = "uint32")]
     pub max_price_cents: Option<u32>,
 }
 

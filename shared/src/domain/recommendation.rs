@@ -106,6 +106,8 @@ pub struct RecommendedItem {
     pub colourway: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colour: Option<FrameColour>,
+    // utoipa documents u32 as int32 (too small); its uint32 spells "u-int32" (utoipa#1527).
+    #[schema(format = "uint32")]
     pub price_cents: u32,
     pub currency: String,
     pub image_url: String,

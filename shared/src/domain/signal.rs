@@ -189,7 +189,8 @@ impl Signal {
         }
         if let Some(ctx) = &self.context {
             for (name, value) in [("device", &ctx.device), ("locale", &ctx.locale)] {
-                if value.as_ref().is_some_and(|v| v.len() > 64) {
+                // Characters, as the message (and the documented maxLength) say, not bytes.
+                if value.as_ref().is_some_and(|v| v.chars().count() > 64) {
                     errors.push(FieldError::new(
                         format!("context.{name}"),
                         "must be at most 64 characters",

@@ -169,6 +169,23 @@ fn when_operations_are_documented_should_declare_params_errors_and_resolvable_re
     }
 }
 
+#[test]
+fn when_fields_are_u32_should_be_documented_as_uint32() {
+    // Found by the schema fuzzer: u32 fields were `format: int32`, so clients and fuzzers
+    // took 2^31 (a valid `max_price_cents`) for out of range. Every u32 of the API:
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("Style", "price_cents"),
+        ("Variant", "stock"),
+        ("RecommendedItem", "price_cents"),
+        ("StylePreferences", "max_price_cents"),
+    ] {
+        let format = &schemas[schema]["properties"][field]["format"];
+        assert_eq!(format, &json!("uint32"), "{schema}.{field}");
+    }
+}
+
 /// The components with every object closed (`unevaluatedProperties: false`), so an answer
 /// that carries a field the document does not declare fails. Members of an `allOf` (the
 /// flattened profile) stay open: their parent closes over all of them.
