@@ -1,9 +1,10 @@
 //! Library errors. Adapters and the engine return these; the HTTP edge maps them to status codes.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One problem with one field of an input, named by its JSON path (`signals[3].kind`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

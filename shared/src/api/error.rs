@@ -4,6 +4,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{ToResponse, ToSchema};
 
 use crate::auth::Denied;
 use crate::error::{FieldError, ServiceError, ValidationErrors};
@@ -11,19 +14,72 @@ use crate::error::{FieldError, ServiceError, ValidationErrors};
 /// Most field errors listed in one error body.
 pub const MAX_ERROR_DETAILS: usize = 20;
 
-#[derive(Debug, Serialize)]
-struct ErrorBody {
+/// The body of every error answer of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct ErrorBody {
     error: ErrorDetail,
 }
 
-#[derive(Debug, Serialize)]
-struct ErrorDetail {
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct ErrorDetail {
+    /// Whose fault and what kind: `invalid_request`, `unauthorized`, `invalid_token`,
+    /// `forbidden`, `not_found`, `method_not_allowed`, `payload_too_large`,
+    /// `unsupported_media_type`, `unavailable`, `internal`.
+    #[schema(value_type = String)]
     code: &'static str,
     message: String,
+    /// The request field at fault (`signals[0].kind`, `limit`, `authorization`).
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// Every invalid field (the first 20; `message` counts them all).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     details: Vec<FieldError>,
+}
+
+/// The documented error answers, one reusable response per status, each with the error
+/// body; handlers list the ones they can answer in `#[utoipa::path(responses(...))]`.
+macro_rules! error_responses {
+    ($($name:ident($status:literal): $description:literal;)*) => {$(
+        pub(super) struct $name;
+
+        impl<'s> ToResponse<'s> for $name {
+            fn response() -> (&'s str, RefOr<utoipa::openapi::Response>) {
+                (stringify!($name), error_response($status, $description))
+            }
+        }
+    )*};
+}
+
+error_responses! {
+    BadRequest(400): "`invalid_request`: a path, query or body field is invalid; `field` names the first, `details` lists them";
+    Unauthorized(401): "`unauthorized`: no bearer token, or `invalid_token`: one that does not verify";
+    InvalidToken(401): "`invalid_token`: an `Authorization` header was sent and its token does not verify (this route needs none)";
+    Forbidden(403): "`forbidden`: the caller may not act for this shopper (or read this prescription)";
+    NotFound(404): "`not_found`: the named resource does not exist";
+    PayloadTooLarge(413): "`payload_too_large`: the body is over the route's limit";
+    UnsupportedMediaType(415): "`unsupported_media_type`: the body is not declared `content-type: application/json`";
+    Unavailable(503): "`unavailable`: storage is temporarily unavailable; retry later";
+}
+
+fn error_response(status: u16, description: &str) -> RefOr<utoipa::openapi::Response> {
+    let body = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build();
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", body);
+    if status == StatusCode::UNAUTHORIZED.as_u16() {
+        // Every 401 names the scheme (see `IntoResponse` below).
+        let text = ObjectBuilder::new().schema_type(Type::String);
+        response = response.header(
+            "WWW-Authenticate",
+            HeaderBuilder::new()
+                .schema(text)
+                .description(Some(r#"`Bearer realm="framewise"`"#))
+                .build(),
+        );
+    }
+    response.build().into()
 }
 
 /// An error response; built from a `ServiceError` or directly for routing problems.

@@ -4,6 +4,7 @@
 mod error;
 mod identity;
 mod json_body;
+mod openapi;
 mod profile;
 mod profile_body;
 mod request_limits;
@@ -16,10 +17,12 @@ mod tests;
 pub use error::ApiError;
 pub use identity::{bearer_auth, permit, require_token};
 pub use json_body::require_json;
-pub use profile_body::{parse_profile, ProfileView};
+pub use openapi::{openapi, ApiDoc, BEARER_AUTH};
+pub use profile_body::{parse_profile, PrescriptionInput, ProfileBody, ProfileView};
 pub use request_limits::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};
 pub use routes::{profile_router, router, with_api_fallbacks, RouteAccess, ROUTES};
 pub use signal_batch::{
-    authorize_signals, parse_signal_batch, MAX_SIGNALS_PER_REQUEST, MAX_SIGNAL_BODY_BYTES,
+    authorize_signals, parse_signal_batch, SignalBatch, MAX_SIGNALS_PER_REQUEST,
+    MAX_SIGNAL_BODY_BYTES,
 };
 pub use signals::{signal_routes, QueueSink, SignalSink};

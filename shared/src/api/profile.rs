@@ -15,13 +15,16 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use chrono::Utc;
 
-use super::error::ApiError;
+use super::error::{
+    ApiError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+    UnsupportedMediaType,
+};
 use super::identity::permit;
 use super::json_body::require_json;
-use super::profile_body::{parse_profile, ProfileView};
+use super::profile_body::{parse_profile, ProfileBody, ProfileView};
 use crate::auth::{Action, Caller, CustomerAccess};
-use crate::optics::lens::{LensDesign, LensRequest, LensUse};
-use crate::service::Framewise;
+use crate::optics::lens::{LensDesign, LensRecommendation, LensRequest, LensUse};
+use crate::service::{CustomerExport, ErasureReport, Framewise};
 
 type AppState = Arc<Framewise>;
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
@@ -60,7 +63,24 @@ fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
         .map_err(|_| ApiError::invalid("query", "malformed query string"))
 }
 
-async fn put_profile(
+/// Replaces the shopper's profile and recomputes their list.
+///
+/// Every field is optional (absent or null clears it); the prescription is accepted as JSON
+/// or in written notation, stored encrypted and redacted from the answer.
+#[utoipa::path(put, path = "/v1/customers/{customer_id}/profile", tag = "profiles",
+    security(("bearerAuth" = [])),
+    params(("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$")),
+    request_body = ProfileBody,
+    responses(
+        (status = 200, description = "The stored profile, prescription redacted", body = ProfileView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn put_profile(
     State(service): State<AppState>,
     caller: Caller,
     customer_id: Id,
@@ -84,7 +104,23 @@ async fn put_profile(
     Ok(Json(ProfileView::new(customer, false)).into_response())
 }
 
-async fn get_profile(
+/// The shopper's profile; the prescription only with `?include=prescription`, and only to
+/// its owner.
+#[utoipa::path(get, path = "/v1/customers/{customer_id}/profile", tag = "profiles",
+    security(("bearerAuth" = [])),
+    params(
+        ("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("include" = Option<String>, Query, description = "`prescription` to include it (owner only)", pattern = "^(prescription)?$"),
+    ),
+    responses(
+        (status = 200, description = "The profile", body = ProfileView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn get_profile(
     State(service): State<AppState>,
     caller: Caller,
     customer_id: Id,
@@ -114,7 +150,19 @@ async fn get_profile(
     Ok(Json(ProfileView::new(customer, include)).into_response())
 }
 
-async fn delete_profile(
+/// Deletes the shopper's profile and the prescription in it.
+#[utoipa::path(delete, path = "/v1/customers/{customer_id}/profile", tag = "profiles",
+    security(("bearerAuth" = [])),
+    params(("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn delete_profile(
     State(service): State<AppState>,
     caller: Caller,
     customer_id: Id,
@@ -129,7 +177,17 @@ async fn delete_profile(
 /// history, lists, per-shopper aggregates; anonymous counts stay), and late signals or
 /// lists of that shopper are refused for a while (see docs/dynamodb.md "Erasure").
 /// Idempotent: erasing again reports zeros. The shopper or an admin only.
-async fn erase_customer(
+#[utoipa::path(delete, path = "/v1/customers/{customer_id}", tag = "profiles",
+    security(("bearerAuth" = [])),
+    params(("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$")),
+    responses(
+        (status = 200, description = "What was deleted (zeros when nothing was stored)", body = ErasureReport),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn erase_customer(
     State(service): State<AppState>,
     caller: Caller,
     customer_id: Id,
@@ -150,7 +208,18 @@ async fn erase_customer(
 
 /// Privacy-law data access: everything stored about the shopper in one JSON document,
 /// the prescription in clear. The shopper or an admin only.
-async fn export_customer(
+#[utoipa::path(get, path = "/v1/customers/{customer_id}/export", tag = "profiles",
+    security(("bearerAuth" = [])),
+    params(("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$")),
+    responses(
+        (status = 200, description = "Everything stored about the shopper", body = CustomerExport),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn export_customer(
     State(service): State<AppState>,
     caller: Caller,
     customer_id: Id,
@@ -164,8 +233,28 @@ async fn export_customer(
     Ok(Json(export).into_response())
 }
 
-/// `?style_id=&design=progressive&use=driving,water&child=true`.
-async fn lens_recommendation(
+/// Lens advice for the shopper's prescription: index and material, design and coatings,
+/// each with a reason, and with `style_id` the edge thickness in that frame's best size.
+///
+/// 404 when the shopper, their prescription or the style is unknown.
+#[utoipa::path(get, path = "/v1/customers/{customer_id}/lens-recommendation", tag = "profiles",
+    security(("bearerAuth" = [])),
+    params(
+        ("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("style_id" = Option<String>, Query, description = "Check the lens in this frame", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("design" = Option<LensDesign>, Query, description = "Overrides the design chosen from the prescription and uses"),
+        ("use" = Option<Vec<LensUse>>, Query, description = "How the glasses will be used, comma-separated", style = Form, explode = false),
+        ("child" = Option<bool>, Query, description = "A child wears them (impact-resistant lenses)"),
+    ),
+    responses(
+        (status = 200, description = "The lens advice", body = LensRecommendation),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn lens_recommendation(
     State(service): State<AppState>,
     caller: Caller,
     customer_id: Id,

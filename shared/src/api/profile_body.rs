@@ -2,10 +2,14 @@
 //! own so each bad one is reported with its path, the prescription accepted as JSON or as
 //! written notation, and a view that redacts the prescription unless asked for.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
-use crate::domain::Customer;
+use crate::domain::{
+    AgeBand, ColourSeason, Customer, FaceMeasurements, FaceShape, Prescription, StylePreferences,
+    Undertone,
+};
 use crate::error::{FieldError, ValidationErrors};
 use crate::optics::rx::parse_prescription;
 
@@ -18,6 +22,45 @@ const FIELDS: [&str; 7] = [
     "preferences",
     "prescription",
 ];
+
+/// A shopper's profile as `PUT /v1/customers/{customer_id}/profile` takes it: every field
+/// optional, absent and null alike clearing it.
+// The documented shape only: `parse_profile` reads the body field by field rather than
+// through this type, so that every bad field is named.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    /// Ignored: the path names the shopper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Ignored: the path names the shopper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_band: Option<AgeBand>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_shape: Option<FaceShape>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_measurements: Option<FaceMeasurements>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undertone: Option<Undertone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour_season: Option<ColourSeason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferences: Option<StylePreferences>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<PrescriptionInput>,
+}
+
+/// A prescription as a JSON object or in written notation
+/// (`"OD -2.25 -0.75 x 180 add +2.00 OS -2.00 DS PD 63"`); either cylinder sign is accepted
+/// and it is stored in minus-cylinder form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum PrescriptionInput {
+    Structured(Prescription),
+    Notation(String),
+}
 
 /// Parses a profile PUT body into the customer it replaces (absent fields become empty).
 /// The prescription is validated and stored in minus-cylinder form.
@@ -91,7 +134,7 @@ fn field<T: serde::de::DeserializeOwned>(
 
 /// What `GET /v1/customers/{id}/profile` returns: the profile, and the prescription only
 /// when explicitly included (otherwise just whether one is on file).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ProfileView {
     #[serde(flatten)]
     pub customer: Customer,

@@ -12,14 +12,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::error::ApiError;
+use super::error::{
+    ApiError, BadRequest, Forbidden, InvalidToken, NotFound, Unauthorized, Unavailable,
+};
 use super::identity::permit;
 use super::request_limits::enforce_request_limits;
 use super::signals::signal_routes;
 use crate::auth::{Action, Caller, CustomerAccess};
-use crate::domain::Category;
+use crate::domain::{Category, RecommendationPage, RecommendedItem, Style};
 use crate::service::{Framewise, RecommendationQuery};
 
 type AppState = Arc<Framewise>;
@@ -35,9 +38,11 @@ pub enum RouteAccess {
 }
 
 /// Every route of [`router`]: the template, the OpenAPI document and the tests are
-/// checked against this table.
+/// checked against this table. A new route also needs `#[utoipa::path]` on its handler and
+/// the handler in `paths(...)` of `api/openapi.rs` (`api/tests/openapi.rs` fails otherwise).
 pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
     ("GET", "/healthz", RouteAccess::Public),
+    ("GET", "/openapi.json", RouteAccess::Public),
     (
         "GET",
         "/v1/customers/{customer_id}/recommendations",
@@ -99,6 +104,7 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
 pub fn router(service: Arc<Framewise>) -> Router {
     let routes = Router::new()
         .route("/healthz", get(health))
+        .route("/openapi.json", get(super::openapi::openapi_json))
         .route(
             "/v1/customers/{customer_id}/recommendations",
             get(recommendations),
@@ -129,7 +135,43 @@ pub fn profile_router(service: Arc<Framewise>) -> Router {
     with_api_fallbacks(super::profile::routes().with_state(service))
 }
 
-async fn health(State(service): State<AppState>) -> Result<Response, ApiError> {
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct Health {
+    /// Always `ok` when the service answers at all.
+    status: &'static str,
+    /// The model artifact the engine serves from.
+    model_version: String,
+    /// Styles in the served catalogue.
+    styles: usize,
+    /// Signals accepted and not processed yet.
+    queue_depth: u64,
+}
+
+/// `GET /v1/products/{style_id}/similar` and `/also-bought`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct RelatedItems {
+    style_id: String,
+    items: Vec<RecommendedItem>,
+}
+
+/// `GET /v1/trending`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct TrendingItems {
+    /// The requested category; `null` for all of them.
+    #[schema(required = true)]
+    category: Option<Category>,
+    items: Vec<RecommendedItem>,
+}
+
+/// Service status: model version, catalogue size and signal queue depth.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses(
+        (status = 200, description = "The service is up", body = Health),
+        (status = 401, response = InvalidToken),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn health(State(service): State<AppState>) -> Result<Response, ApiError> {
     let engine = service.engine();
     let queue_depth = service
         .stores()
@@ -137,16 +179,36 @@ async fn health(State(service): State<AppState>) -> Result<Response, ApiError> {
         .depth()
         .await
         .map_err(crate::error::ServiceError::from)?;
-    Ok(Json(json!({
-        "status": "ok",
-        "model_version": engine.model_version(),
-        "styles": engine.styles().count(),
-        "queue_depth": queue_depth,
-    }))
+    Ok(Json(Health {
+        status: "ok",
+        model_version: engine.model_version().to_string(),
+        styles: engine.styles().count(),
+        queue_depth,
+    })
     .into_response())
 }
 
-async fn recommendations(
+/// A shopper's list: the precomputed one when fresh, otherwise computed now and stored.
+///
+/// Unknown shoppers get a `cold_start` list (seeded by `session_id`'s signals right after
+/// sign-in), never a 404. Items carry lens advice when the shopper has a prescription.
+#[utoipa::path(get, path = "/v1/customers/{customer_id}/recommendations", tag = "recommendations",
+    security(("bearerAuth" = [])),
+    params(
+        ("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("limit" = Option<u32>, Query, description = "Items per page (default 12)", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("placement" = Option<String>, Query, description = "Where the list is shown (echoed for attribution)", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("session_id" = Option<String>, Query, description = "The anonymous session before sign-in, to seed an unknown shopper's list", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+    ),
+    responses(
+        (status = 200, description = "A page of the list", body = RecommendationPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn recommendations(
     State(service): State<AppState>,
     caller: Caller,
     customer_id: Id,
@@ -160,10 +222,8 @@ async fn recommendations(
     )?;
     let params = query(params)?;
     let query = RecommendationQuery {
-        limit: limit(&params)?,
-        cursor: params.get("cursor").cloned(),
-        placement: params.get("placement").cloned().filter(|p| !p.is_empty()),
-        session_id: params.get("session_id").cloned().filter(|s| !s.is_empty()),
+        session_id: non_empty(&params, "session_id"),
+        ..list_query(&params)?
     };
     let page = service
         .recommendations(&customer_id, query, Utc::now())
@@ -171,52 +231,112 @@ async fn recommendations(
     Ok(Json(page).into_response())
 }
 
-/// Public: an anonymous session's list, from that session's signals only.
-async fn session_recommendations(
+/// An anonymous session's list, from that session's signals only.
+///
+/// Never stored, no profile, no lens advice, no `customer_id`.
+#[utoipa::path(get, path = "/v1/sessions/{session_id}/recommendations", tag = "recommendations",
+    params(
+        ("session_id" = String, Path, description = "The anonymous session", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("limit" = Option<u32>, Query, description = "Items per page (default 12)", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("placement" = Option<String>, Query, description = "Where the list is shown (echoed for attribution)", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+    ),
+    responses(
+        (status = 200, description = "A page of the session's list", body = RecommendationPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = InvalidToken),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn session_recommendations(
     State(service): State<AppState>,
     session_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
     let session_id = path_id(session_id, "session_id")?;
-    let params = query(params)?;
-    let query = RecommendationQuery {
-        limit: limit(&params)?,
-        cursor: params.get("cursor").cloned(),
-        placement: params.get("placement").cloned().filter(|p| !p.is_empty()),
-        session_id: None,
-    };
+    let query = list_query(&query(params)?)?;
     let page = service
         .session_recommendations(&session_id, query, Utc::now())
         .await?;
     Ok(Json(page).into_response())
 }
 
-async fn product(State(service): State<AppState>, style_id: Id) -> Result<Response, ApiError> {
+/// A frame style with its colourways, sizes (boxing measurements) and stock.
+#[utoipa::path(get, path = "/v1/products/{style_id}", tag = "catalogue",
+    params(("style_id" = String, Path, description = "The style", pattern = "^[A-Za-z0-9_.:-]{1,128}$")),
+    responses(
+        (status = 200, description = "The style", body = Style),
+        (status = 400, response = BadRequest),
+        (status = 401, response = InvalidToken),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn product(
+    State(service): State<AppState>,
+    style_id: Id,
+) -> Result<Response, ApiError> {
     let style_id = path_id(style_id, "style_id")?;
     Ok(Json(service.product(&style_id).await?).into_response())
 }
 
-async fn similar(
+/// Frames similar in shape, material, rim, colour, size, price band and brand.
+#[utoipa::path(get, path = "/v1/products/{style_id}/similar", tag = "catalogue",
+    params(
+        ("style_id" = String, Path, description = "The style", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("limit" = Option<u32>, Query, description = "Most items (default 12)", minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "Similar frames, most similar first", body = RelatedItems),
+        (status = 400, response = BadRequest),
+        (status = 401, response = InvalidToken),
+        (status = 404, response = NotFound),
+    ))]
+pub(super) async fn similar(
     State(service): State<AppState>,
     style_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
     let style_id = path_id(style_id, "style_id")?;
     let items = service.similar(&style_id, limit(&query(params)?)?)?;
-    Ok(Json(json!({ "style_id": style_id, "items": items })).into_response())
+    Ok(Json(RelatedItems { style_id, items }).into_response())
 }
 
-async fn also_bought(
+/// Frames the same shoppers engaged with (co-occurrence), falling back to similar frames.
+#[utoipa::path(get, path = "/v1/products/{style_id}/also-bought", tag = "catalogue",
+    params(
+        ("style_id" = String, Path, description = "The style", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("limit" = Option<u32>, Query, description = "Most items (default 12)", minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "Frames bought or engaged with together", body = RelatedItems),
+        (status = 400, response = BadRequest),
+        (status = 401, response = InvalidToken),
+        (status = 404, response = NotFound),
+    ))]
+pub(super) async fn also_bought(
     State(service): State<AppState>,
     style_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
     let style_id = path_id(style_id, "style_id")?;
     let items = service.also_bought(&style_id, limit(&query(params)?)?)?;
-    Ok(Json(json!({ "style_id": style_id, "items": items })).into_response())
+    Ok(Json(RelatedItems { style_id, items }).into_response())
 }
 
-async fn trending(State(service): State<AppState>, params: Params) -> Result<Response, ApiError> {
+/// What is gaining interest now (time-decayed), optionally in one category.
+#[utoipa::path(get, path = "/v1/trending", tag = "catalogue",
+    params(
+        ("limit" = Option<u32>, Query, description = "Most items (default 12)", minimum = 1, maximum = 100),
+        ("category" = Option<Category>, Query, description = "Only this category"),
+    ),
+    responses(
+        (status = 200, description = "Trending frames, most trending first", body = TrendingItems),
+        (status = 400, response = BadRequest),
+        (status = 401, response = InvalidToken),
+    ))]
+pub(super) async fn trending(
+    State(service): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
     let params = query(params)?;
     let category = match params.get("category").filter(|c| !c.is_empty()) {
         None => None,
@@ -227,7 +347,7 @@ async fn trending(State(service): State<AppState>, params: Params) -> Result<Res
         ),
     };
     let items = service.trending(category, limit(&params)?, Utc::now())?;
-    Ok(Json(json!({ "category": category, "items": items })).into_response())
+    Ok(Json(TrendingItems { category, items }).into_response())
 }
 
 async fn not_found() -> ApiError {
@@ -251,6 +371,21 @@ fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
     params
         .map(|Query(p)| p)
         .map_err(|_| ApiError::invalid("query", "malformed query string"))
+}
+
+/// Paging and placement of a list request. Empty values count as absent: a client that
+/// fills `cursor=` from a `next_cursor` it does not have yet asks for the first page.
+fn list_query(params: &HashMap<String, String>) -> Result<RecommendationQuery, ApiError> {
+    Ok(RecommendationQuery {
+        limit: limit(params)?,
+        cursor: non_empty(params, "cursor"),
+        placement: non_empty(params, "placement"),
+        session_id: None,
+    })
+}
+
+fn non_empty(params: &HashMap<String, String>, name: &str) -> Option<String> {
+    params.get(name).filter(|v| !v.is_empty()).cloned()
 }
 
 fn limit(params: &HashMap<String, String>) -> Result<Option<usize>, ApiError> {

@@ -11,6 +11,8 @@
 //! variant of the style (it only picks the colourway shown, and an unknown one is ignored).
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::identity::permit;
@@ -22,6 +24,15 @@ use crate::error::{FieldError, ServiceError, ValidationErrors};
 pub const MAX_SIGNALS_PER_REQUEST: usize = 100;
 /// Largest accepted request body for signals.
 pub const MAX_SIGNAL_BODY_BYTES: usize = 256 * 1024;
+
+/// The body of both signal routes: 1 to 100 signals, accepted or rejected as a whole.
+// The documented shape only: `parse_signal_batch` reads the body signal by signal rather
+// than through this type, so that every bad field is named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SignalBatch {
+    #[schema(min_items = 1, max_items = 100)]
+    pub signals: Vec<Signal>,
+}
 
 /// Parses and validates a signal batch; every problem is reported with its field path and
 /// nothing is accepted unless everything is valid.
@@ -296,6 +307,20 @@ mod tests {
             parse_signal_batch(&huge, now()),
             Err(ServiceError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn when_context_is_long_should_count_characters_not_bytes() {
+        // The documented maxLength counts characters; 40 two-byte characters are 80 bytes.
+        let batch = |device: &str| {
+            format!(
+                r#"{{"signals": [{{"event_id": "e1", "session_id": "s", "kind": "view", "style_id": "s1",
+                    "timestamp": "2026-06-01T11:00:00Z", "context": {{"device": "{device}"}}}}]}}"#
+            )
+        };
+        assert!(parse_signal_batch(batch(&"é".repeat(40)).as_bytes(), now()).is_ok());
+        let errors = field_errors(parse_signal_batch(batch(&"a".repeat(65)).as_bytes(), now()));
+        assert_eq!(errors[0].field, "signals[0].context.device");
     }
 
     #[test]

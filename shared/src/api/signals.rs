@@ -14,10 +14,15 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
 
-use super::error::ApiError;
+use super::error::{
+    ApiError, BadRequest, Forbidden, InvalidToken, PayloadTooLarge, Unauthorized, Unavailable,
+    UnsupportedMediaType,
+};
 use super::identity::require_token;
 use super::json_body::require_json;
-use super::signal_batch::{authorize_signals, parse_signal_batch, MAX_SIGNAL_BODY_BYTES};
+use super::signal_batch::{
+    authorize_signals, parse_signal_batch, SignalBatch, MAX_SIGNAL_BODY_BYTES,
+};
 use crate::auth::Caller;
 use crate::domain::Signal;
 use crate::error::ServiceError;
@@ -58,7 +63,23 @@ pub fn signal_routes(sink: Arc<dyn SignalSink>) -> Router {
 type Sink = State<Arc<dyn SignalSink>>;
 
 /// Signals of signed-in shoppers (their own) or of the shop's backend (anyone's).
-async fn signals(
+///
+/// The batch is validated as a whole (one bad signal rejects it, every bad field named) and
+/// answered 202 once every signal is durably queued; a re-posted `event_id` is counted as a
+/// duplicate and not queued again.
+#[utoipa::path(post, path = "/v1/signals", tag = "signals",
+    security(("bearerAuth" = [])),
+    request_body = SignalBatch,
+    responses(
+        (status = 202, description = "Every signal is queued", body = EnqueueOutcome),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn signals(
     State(sink): Sink,
     caller: Caller,
     headers: HeaderMap,
@@ -71,9 +92,23 @@ async fn signals(
     accepted(sink.accept(&signals).await?)
 }
 
-/// Public: an anonymous session's signals. None may name a customer, and every one must
-/// belong to the session of the path, so this route can never write a customer's history.
-async fn session_signals(
+/// An anonymous session's signals.
+///
+/// No signal may name a `customer_id` (403) and each `session_id` must be the path's (400),
+/// so this route can never write a customer's history.
+#[utoipa::path(post, path = "/v1/sessions/{session_id}/signals", tag = "signals",
+    params(("session_id" = String, Path, description = "The anonymous session", pattern = "^[A-Za-z0-9_.:-]{1,128}$")),
+    request_body = SignalBatch,
+    responses(
+        (status = 202, description = "Every signal is queued", body = EnqueueOutcome),
+        (status = 400, response = BadRequest),
+        (status = 401, response = InvalidToken),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 503, response = Unavailable),
+    ))]
+pub(super) async fn session_signals(
     State(sink): Sink,
     session_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,

@@ -18,6 +18,9 @@ use crate::auth::{AuthConfig, DevTokenIssuer, TokenVerifier};
 use crate::demo::{self, DemoConfig};
 use crate::service::{Framewise, ServiceConfig};
 
+/// The OpenAPI document against this router (same harness).
+mod openapi;
+
 const SECRET: &[u8] = b"api-tests-secret-of-32-bytes!!!!";
 
 struct Harness {
@@ -372,4 +375,20 @@ async fn when_shopper_data_is_exported_or_erased_should_allow_only_owner_or_admi
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = h.call("GET", export, Some(&owner), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to export");
+}
+
+#[tokio::test]
+async fn when_cursor_is_empty_should_answer_the_first_page() {
+    // Found by the schema fuzzer: `cursor=` was a 400 while an empty `placement=` or
+    // `session_id=` counted as absent; a client template without a cursor yet sends it.
+    let h = harness().await;
+    let owner = token(Some("c1"), &[]);
+    for uri in [
+        "/v1/customers/c1/recommendations?limit=2&cursor=",
+        "/v1/sessions/s1/recommendations?limit=2&cursor=",
+    ] {
+        let (status, body, _) = h.call("GET", uri, Some(&owner), None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(2), "{uri}");
+    }
 }

@@ -3,10 +3,13 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::{FieldError, ValidationErrors};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Optical,
@@ -15,7 +18,9 @@ pub enum Category {
     Kids,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Shape {
     Round,
@@ -31,7 +36,9 @@ pub enum Shape {
     Wrap,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RimType {
     Full,
@@ -39,7 +46,9 @@ pub enum RimType {
     Rimless,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Material {
     Acetate,
@@ -50,7 +59,9 @@ pub enum Material {
     Mixed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ColourFamily {
     Black,
@@ -94,7 +105,9 @@ impl ColourFamily {
 }
 
 /// Colour temperature of a frame colour, matched against a shopper's undertone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Temperature {
     Warm,
@@ -103,7 +116,9 @@ pub enum Temperature {
 }
 
 /// Lightness of a frame colour (light honey tortoise vs dark tortoise), for contrast rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ColourValue {
     Light,
@@ -111,7 +126,9 @@ pub enum ColourValue {
     Dark,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Finish {
     Glossy,
@@ -120,7 +137,9 @@ pub enum Finish {
     Transparent,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Pattern {
     Solid,
@@ -161,7 +180,7 @@ impl PriceBand {
 }
 
 /// A frame colour as shoppers and stylists describe it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FrameColour {
     pub name: String,
     pub family: ColourFamily,
@@ -172,7 +191,7 @@ pub struct FrameColour {
 }
 
 /// Boxing measurements of one frame size, in millimetres.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FrameSize {
     /// The size label printed on the temple, usually the eye size ("52").
     pub label: String,
@@ -202,15 +221,17 @@ impl FrameSize {
 }
 
 /// One sellable unit: a colourway in one size.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Variant {
     pub sku: String,
     /// Label of one of the style's sizes.
     pub size: String,
+    // utoipa documents u32 as int32 (too small); its uint32 spells "u-int32" (utoipa#1527).
+    #[schema(format = "uint32")]
     pub stock: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Colourway {
     pub code: String,
     pub colour: FrameColour,
@@ -220,7 +241,7 @@ pub struct Colourway {
 }
 
 /// A frame model with its colourways and sizes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Style {
     pub id: String,
     pub name: String,
@@ -229,6 +250,8 @@ pub struct Style {
     pub shape: Shape,
     pub rim: RimType,
     pub material: Material,
+    // utoipa documents u32 as int32 (too small); its uint32 spells "u-int32" (utoipa#1527).
+    #[schema(format = "uint32")]
     pub price_cents: u32,
     #[serde(default = "default_currency")]
     pub currency: String,

@@ -2,11 +2,14 @@
 //! The prescription is health data: its `Debug` output is redacted so it never reaches a log.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::catalog::{check_id, Category, ColourFamily, Material, RimType, Shape};
 use crate::error::{FieldError, ValidationErrors};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 pub enum AgeBand {
     #[serde(rename = "0-12")]
     Child,
@@ -36,7 +39,9 @@ impl AgeBand {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FaceShape {
     Oval,
@@ -49,7 +54,7 @@ pub enum FaceShape {
 }
 
 /// Face measurements in millimetres, as a client-side landmark detector would report them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FaceMeasurements {
     pub face_width: f32,
     pub face_length: f32,
@@ -61,7 +66,7 @@ pub struct FaceMeasurements {
     pub jaw_width: Option<f32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Undertone {
     Warm,
@@ -69,7 +74,7 @@ pub enum Undertone {
     Neutral,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ColourSeason {
     Spring,
@@ -79,7 +84,7 @@ pub enum ColourSeason {
 }
 
 /// What a shopper told us they like; every list is optional and empty means "no preference".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct StylePreferences {
     pub shapes: Vec<Shape>,
@@ -89,6 +94,8 @@ pub struct StylePreferences {
     pub brands: Vec<String>,
     pub categories: Vec<Category>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    // utoipa documents u32 as int32 (too small); its uint32 spells "u-int32" (utoipa#1527).
+    #[schema(format = "uint32")]
     pub max_price_cents: Option<u32>,
 }
 
@@ -98,7 +105,7 @@ impl StylePreferences {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum PrismBase {
     In,
@@ -107,14 +114,14 @@ pub enum PrismBase {
     Down,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Prism {
     pub amount: f32,
     pub base: PrismBase,
 }
 
 /// One eye of a prescription, as written (either cylinder sign is accepted).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EyeRx {
     pub sph: f32,
     #[serde(default)]
@@ -128,7 +135,7 @@ pub struct EyeRx {
 }
 
 /// Binocular PD (`63`) or monocular PDs (`{"od": 31.5, "os": 31.5}`).
-#[derive(Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum PupillaryDistance {
     Binocular(f32),
@@ -144,9 +151,9 @@ impl PupillaryDistance {
     }
 }
 
-/// A spectacle prescription. Health data: `Debug` is redacted and stores keep it behind the
-/// profile port (encryption at rest arrives with the optics work).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+/// A spectacle prescription (health data: encrypted at rest, never logged).
+// `Debug` is redacted; stores seal it behind the profile port (`crate::sealing`).
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Prescription {
     pub od: EyeRx,
     pub os: EyeRx,
@@ -284,7 +291,7 @@ fn validate_eye(errors: &mut Vec<FieldError>, name: &str, eye: &EyeRx) {
 }
 
 /// A shopper's profile.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Customer {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

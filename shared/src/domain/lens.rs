@@ -3,9 +3,10 @@
 //! prescription is optics work (`crate::optics::lens`); these are only the values.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Lens materials with their optical data (index, Abbe, specific gravity).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LensMaterial {
     /// CR-39 standard plastic, 1.50.
@@ -80,7 +81,7 @@ impl LensMaterial {
 }
 
 /// Lens design by need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LensDesign {
     SingleVision,
@@ -91,8 +92,8 @@ pub enum LensDesign {
 }
 
 /// The lens advice for one recommended frame, compact enough for every list item.
-/// Built from the full advice by `crate::optics::lens::LensRecommendation::summary`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Built from the full advice by `crate::optics::lens::LensRecommendation::summary`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LensSummary {
     pub material: LensMaterial,
     pub index: f32,

@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::catalog::{Category, FrameColour, FrameSize, Material, RimType, Shape, Style};
 use super::lens::LensSummary;
 
 /// Why an item is on the list, as a stable code plus human-readable text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reason {
     pub code: String,
     pub text: String,
@@ -23,7 +24,7 @@ impl Reason {
 }
 
 /// One scored pick as the engine produces it and stores keep it (compact, no display data).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ScoredItem {
     pub style_id: String,
     /// In-stock variant in the size that suits the shopper when known.
@@ -34,7 +35,7 @@ pub struct ScoredItem {
 }
 
 /// How a list was produced, so clients and metrics can tell them apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListSource {
     /// Computed ahead of time by the worker or the scheduled regeneration.
@@ -46,7 +47,7 @@ pub enum ListSource {
 }
 
 /// A stored recommendation list for one shopper.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StoredList {
     pub recommendation_id: String,
     pub customer_id: String,
@@ -88,7 +89,7 @@ pub struct ListPage {
 }
 
 /// What a client needs to render a recommended item without a second call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RecommendedItem {
     pub style_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +106,8 @@ pub struct RecommendedItem {
     pub colourway: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colour: Option<FrameColour>,
+    // utoipa documents u32 as int32 (too small); its uint32 spells "u-int32" (utoipa#1527).
+    #[schema(format = "uint32")]
     pub price_cents: u32,
     pub currency: String,
     pub image_url: String,
@@ -116,7 +119,7 @@ pub struct RecommendedItem {
 }
 
 /// A page of a recommendation list as returned by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RecommendationPage {
     pub recommendation_id: String,
     /// Empty on an anonymous session's page (which names its `session_id` instead).

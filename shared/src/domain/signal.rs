@@ -2,11 +2,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::catalog::check_id;
 use crate::error::{FieldError, ValidationErrors};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalKind {
     Impression,
@@ -100,30 +103,44 @@ impl Subject {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SignalContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
     pub device: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
     pub locale: Option<String>,
 }
 
 /// One interaction. `event_id` is the client's idempotency key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Signal {
+    // Ids are checked by `check_id` in `validate`; the patterns document the same rule.
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub event_id: String,
+    /// A signed-in shopper; either this or `session_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub customer_id: Option<String>,
+    /// An anonymous browsing session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub session_id: Option<String>,
     pub kind: SignalKind,
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub style_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub sku: Option<String>,
+    /// When it happened (RFC 3339); at most 10 minutes in the future (clock skew).
     pub timestamp: DateTime<Utc>,
+    /// The list the shopper acted on, for attribution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub recommendation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub placement: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<SignalContext>,
@@ -176,7 +193,8 @@ impl Signal {
         }
         if let Some(ctx) = &self.context {
             for (name, value) in [("device", &ctx.device), ("locale", &ctx.locale)] {
-                if value.as_ref().is_some_and(|v| v.len() > 64) {
+                // Characters, as the message (and the documented maxLength) say, not bytes.
+                if value.as_ref().is_some_and(|v| v.chars().count() > 64) {
                     errors.push(FieldError::new(
                         format!("context.{name}"),
                         "must be at most 64 characters",

@@ -3,6 +3,7 @@
 //! numbers, and the lens advice reports them through the frame check.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::rx::RxSummary;
 use crate::domain::{FrameSize, LensMaterial};
@@ -29,7 +30,7 @@ pub fn sag(y: f32, power: f32, index: f32) -> f32 {
 }
 
 /// Estimated lens thickness in a frame (mm).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 pub struct Thickness {
     pub centre: f32,
     /// Thickest edge point (temporal edge for minus lenses).

@@ -3,6 +3,7 @@
 //! category by use, and the edge thickness in a chosen frame.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::frame::{evaluate, FrameCheck, FrameRulesConfig};
 use super::rx::RxSummary;
@@ -16,7 +17,7 @@ pub use super::lens_choice::{
 pub use crate::domain::{LensDesign, LensMaterial};
 
 /// Included by default or offered as an option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Inclusion {
     Included,
@@ -25,7 +26,7 @@ pub enum Inclusion {
     NotAdvised,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TreatmentKind {
     AntiReflective,
@@ -37,7 +38,7 @@ pub enum TreatmentKind {
     Aspheric,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Treatment {
     pub kind: TreatmentKind,
     pub inclusion: Inclusion,
@@ -45,14 +46,14 @@ pub struct Treatment {
 }
 
 /// ISO 12312-1 filter category with the reason for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SunCategory {
     pub category: u8,
     pub reason: String,
 }
 
 /// The whole advice. Contains derived optical values but never the prescription itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct LensRecommendation {
     pub material: LensMaterial,
     pub index: f32,

@@ -4,12 +4,13 @@
 //! [`super::frame`] and [`super::lens`].
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::rx::RxSummary;
 use crate::domain::{Category, LensDesign, LensMaterial, RimType, Style};
 
 /// How the glasses will be used; drives design, treatments and the sun category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LensUse {
     Everyday,

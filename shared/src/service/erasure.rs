@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{not_found, Framewise};
 use crate::domain::{validate_id, Customer, Signal, StoredList, Subject};
@@ -20,7 +21,7 @@ use crate::ports::Tombstone;
 pub const EXPORT_FORMAT_VERSION: u32 = 1;
 
 /// How many records of each kind an erasure deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErasedCounts {
     /// 1 if there was a profile.
     pub profiles: usize,
@@ -45,7 +46,7 @@ impl ErasedCounts {
 }
 
 /// What [`Framewise::erase_customer`] did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErasureReport {
     pub customer_id: String,
     /// When the erasure started.
@@ -60,9 +61,10 @@ pub struct ErasureReport {
 }
 
 /// Everything stored about one shopper, for the shopper (or an admin acting for them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CustomerExport {
     /// [`EXPORT_FORMAT_VERSION`] at the time of the export.
+    #[schema(format = "uint32")]
     pub format_version: u32,
     pub generated_at: DateTime<Utc>,
     pub customer_id: String,

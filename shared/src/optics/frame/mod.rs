@@ -9,6 +9,7 @@ mod rules;
 mod tests;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::lens_choice::{choose_design, choose_material, LensRequest};
 use super::rx::RxSummary;
@@ -22,7 +23,7 @@ pub use config::FrameRulesConfig;
 pub use rules::{RuleFinding, RuleId, Severity};
 
 /// The verdict on one (prescription, style, size).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FrameCheck {
     pub allowed: bool,
     /// 1 = no concern; each warning deducts its penalty.

@@ -4,6 +4,7 @@
 //! [`FrameRulesConfig`]; the doc comment of each rule quotes the brief.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::config::FrameRulesConfig;
 use crate::domain::{Category, FrameSize, LensDesign, RimType, Shape, Style};
@@ -12,7 +13,9 @@ use crate::optics::lens_choice::needs_surfacing;
 use crate::optics::rx::RxSummary;
 
 /// The section 3 rule table ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 pub enum RuleId {
     F1,
     F2,
@@ -64,7 +67,7 @@ impl RuleId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -74,7 +77,7 @@ pub enum Severity {
 }
 
 /// One rule's verdict on one frame size.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct RuleFinding {
     pub rule: RuleId,
     pub severity: Severity,
