@@ -3,7 +3,9 @@
 
 mod check_fit;
 mod eval;
+mod http_server;
 mod identity;
+mod operate;
 mod serve;
 
 // The serving path allocates many small strings per request; mimalloc handles that
@@ -17,7 +19,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
-use framewise::adapters::embedded_stores;
+use framewise::adapters::{embedded_stores_with, EmbeddedStore, OpenOptions};
 use framewise::demo::{self, DemoConfig};
 use framewise::import;
 use framewise::service::{Framewise, ServiceConfig};
@@ -34,8 +36,25 @@ struct Cli {
     /// optional; without a file the documented defaults apply.
     #[arg(long, global = true, env = "FRAMEWISE_CONFIG_FILE")]
     config: Option<PathBuf>,
+    /// The key that seals prescriptions (default: DATA_DIR/keys/kek.bin). Keep it outside
+    /// the data directory, so a copy of the directory opens no prescription.
+    #[arg(long, global = true, env = "FRAMEWISE_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// Skip the store's integrity check at start (it reads the whole file).
+    #[arg(long, global = true)]
+    skip_integrity_check: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            key_file: self.key_file.clone(),
+            init: false,
+            skip_integrity_check: self.skip_integrity_check,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -71,6 +90,12 @@ enum Command {
     /// Mint a development token (signed with the data directory's secret) for a shopper,
     /// a scope, or both; `serve` accepts it while `auth.jwks` is not configured.
     Token(identity::TokenArgs),
+    /// Inspect, redrive or purge the signals that failed too often (works next to `serve`).
+    Dlq(operate::DlqArgs),
+    /// Write a consistent snapshot of the store to a file while it serves.
+    Backup(operate::BackupArgs),
+    /// Replace the store with a backup (stop `serve` first); the old file is kept aside.
+    Restore(operate::RestoreArgs),
     /// Print the documented default configuration, or check a configuration file.
     Config {
         /// Print every key with its default and what it does, as TOML.
@@ -152,8 +177,12 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn run(cli: Cli) -> CliResult {
     let config = load_config(cli.config.as_deref())?;
+    let options = cli.open_options();
     match cli.command {
-        Command::Serve(args) => serve::serve(args, config).await,
+        Command::Serve(args) => serve::serve(args, config, options).await,
+        Command::Dlq(args) => operate::dlq(args, &options).await,
+        Command::Backup(args) => operate::backup(args, &options).await,
+        Command::Restore(args) => operate::restore(args, &options),
         Command::Token(args) => identity::print_token(args, &config.auth),
         Command::Config { print_defaults } => {
             if print_defaults {
@@ -191,7 +220,7 @@ async fn run(cli: Cli) -> CliResult {
             file,
             data_dir,
         } => {
-            let service = open_service(&data_dir, config).await?;
+            let (service, _) = open_service(&data_dir, config, &options).await?;
             match what {
                 ImportKind::Catalog => {
                     let styles = import::read_catalog_jsonl(&file)?;
@@ -216,7 +245,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::CheckFit(args) => check_fit::run(args, config).await,
         Command::Regenerate { data_dir } => {
-            let service = open_service(&data_dir, config).await?;
+            let (service, _) = open_service(&data_dir, config, &options).await?;
             let report = regenerate_with_progress(&service).await?;
             println!(
                 "model {}: {} styles, {} lists in {:.1} s",
@@ -235,13 +264,14 @@ fn load_config(path: Option<&Path>) -> Result<ServiceConfig, Box<dyn std::error:
     })
 }
 
+/// The service over the embedded store of `data_dir`, and the store itself.
 async fn open_service(
     data_dir: &Path,
     config: ServiceConfig,
-) -> Result<Arc<Framewise>, Box<dyn std::error::Error>> {
-    std::fs::create_dir_all(data_dir)?;
-    let stores = embedded_stores(data_dir)?;
-    Ok(Arc::new(Framewise::open(stores, config).await?))
+    options: &OpenOptions,
+) -> Result<(Arc<Framewise>, Arc<EmbeddedStore>), Box<dyn std::error::Error>> {
+    let (stores, store) = embedded_stores_with(data_dir, options)?;
+    Ok((Arc::new(Framewise::open(stores, config).await?), store))
 }
 
 /// Bulk-loads historical signals straight into the signal store (not through the queue).

@@ -10,8 +10,11 @@ use framewise::demo;
 use framewise::service::{Framewise, ServiceConfig};
 use tokio::sync::watch;
 
+use crate::http_server::{self, HttpLimits};
 use crate::identity;
+use crate::operate::lock_serving;
 use crate::{import_history, open_service, regenerate_with_progress, spinner, CliResult, DemoSize};
+use framewise::adapters::OpenOptions;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -35,11 +38,23 @@ pub struct ServeArgs {
     /// Accept signals but leave them queued (maintenance, or inspecting the queue).
     #[arg(long)]
     no_worker: bool,
+    /// Start with an empty store even though the data directory shows one existed (its
+    /// file is missing or empty but model artifacts are there). Without it, serve refuses.
+    #[arg(long)]
+    init: bool,
+    #[command(flatten)]
+    limits: HttpLimits,
 }
 
-pub async fn serve(args: ServeArgs, config: ServiceConfig) -> CliResult {
+pub async fn serve(args: ServeArgs, config: ServiceConfig, options: OpenOptions) -> CliResult {
     let auth = config.auth.clone();
-    let service = open_service(&args.data_dir, config).await?;
+    std::fs::create_dir_all(&args.data_dir)?;
+    let _serving = lock_serving(&args.data_dir)?;
+    let options = OpenOptions {
+        init: args.init,
+        ..options
+    };
+    let (service, _) = open_service(&args.data_dir, config, &options).await?;
     if args.demo && service.engine().styles().next().is_none() {
         load_demo(&service, &args.demo_size).await?;
     }
@@ -70,9 +85,7 @@ pub async fn serve(args: ServeArgs, config: ServiceConfig) -> CliResult {
     println!("framewise listening on http://{local}");
     tracing::info!(%local, data_dir = %args.data_dir.display(), "serving");
     let app = framewise::api::bearer_auth(framewise::api::router(service.clone()), verifier);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    http_server::serve(listener, app, &args.limits, shutdown_signal()).await?;
 
     let _ = shutdown_tx.send(true);
     if let Some(worker) = worker {

@@ -167,6 +167,37 @@ pub trait ModelArtifactStore: Send + Sync {
     async fn current(&self) -> StoreResult<Option<String>>;
 }
 
+/// The last storage failure a backend saw and has not recovered from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StoreFailure {
+    /// When it first failed.
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// The error, as logged (never record contents).
+    pub error: String,
+    /// `io`: the disk failed (full, removed); `panic`: the storage layer panicked.
+    pub kind: String,
+}
+
+/// How a backend reports its own condition to the health check.
+#[async_trait]
+pub trait StoreHealth: Send + Sync {
+    /// The failure the backend has not recovered from, if any. Backends that fail per call
+    /// (DynamoDB) have none: their errors surface on the calls themselves.
+    async fn failure(&self) -> Option<StoreFailure> {
+        None
+    }
+    /// Signals that exhausted their deliveries and wait for an operator; `None` where the
+    /// backend cannot count them here (on AWS the dead-letter queue has its own alarm).
+    async fn dead_letters(&self) -> StoreResult<Option<u64>> {
+        Ok(None)
+    }
+}
+
+/// A backend with nothing to report beyond its calls' own errors.
+pub struct NoStoreHealth;
+
+impl StoreHealth for NoStoreHealth {}
+
 /// Every port the service needs, as shared trait objects.
 #[derive(Clone)]
 pub struct Stores {
@@ -176,4 +207,5 @@ pub struct Stores {
     pub signals: Arc<dyn SignalStore>,
     pub queue: Arc<dyn SignalQueue>,
     pub artifacts: Arc<dyn ModelArtifactStore>,
+    pub health: Arc<dyn StoreHealth>,
 }

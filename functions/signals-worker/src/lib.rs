@@ -40,18 +40,13 @@ pub async fn handle(
     }
     if !decoded.is_empty() {
         let signals: Vec<Signal> = decoded.iter().map(|(_, s)| s.clone()).collect();
-        if let Err(e) = service.apply_signals(&signals, now).await {
-            tracing::warn!(error = %e, "batch failed; retrying its records one by one");
-            for (id, signal) in &decoded {
-                if let Err(e) = service
-                    .apply_signals(std::slice::from_ref(signal), now)
-                    .await
-                {
-                    tracing::error!(message_id = %id, event_id = %signal.event_id, error = %e, "signal failed");
-                    failed.push(id.clone());
-                }
-            }
-        }
+        let outcome = service.apply_isolating(&signals, now).await;
+        failed.extend(
+            outcome
+                .failed
+                .iter()
+                .filter_map(|&i| decoded.get(i).map(|(id, _)| id.clone())),
+        );
     }
     let mut seen = HashSet::new();
     let mut response = SqsBatchResponse::default();

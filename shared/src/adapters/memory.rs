@@ -501,3 +501,10 @@ impl SignalQueue for MemoryStore {
         Ok(before - queue.messages.len() - queue.dead.len())
     }
 }
+/// Memory never fails on its own; it counts its dead letters.
+#[async_trait]
+impl crate::ports::StoreHealth for MemoryStore {
+    async fn dead_letters(&self) -> StoreResult<Option<u64>> {
+        Ok(Some(self.lock()?.queue.dead.len() as u64))
+    }
+}

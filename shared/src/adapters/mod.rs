@@ -29,7 +29,11 @@ use crate::ports::Stores;
 
 pub use crate::aggregates::apply::MAX_PAIRED_STYLES;
 pub use artifacts::{LocalArtifactStore, MemoryArtifactStore};
-pub use embedded::EmbeddedStore;
+pub use embedded::{EmbeddedStore, OpenOptions};
+
+/// Lock file `framewise serve` holds in its data directory: one server per store, and no
+/// restore under a running server.
+pub const SERVE_LOCK_FILE: &str = "serve.lock";
 pub use memory::MemoryStore;
 
 /// File name of the embedded database inside the data directory.
@@ -38,19 +42,33 @@ pub const DATABASE_FILE: &str = "framewise.redb";
 /// Receives after which an unacknowledged message goes to the dead letters, by default.
 pub const DEFAULT_MAX_RECEIVES: u32 = 5;
 
-/// Opens the durable single-machine stores in `data_dir` (created if missing): one redb
-/// file for the five record ports and model artifacts under `data_dir/models`.
+/// Opens the durable single-machine stores in `data_dir` (created if missing) with the
+/// default [`OpenOptions`]: one redb file for the five record ports and model artifacts
+/// under `data_dir/models`.
 pub fn embedded_stores(data_dir: &Path) -> StoreResult<Stores> {
-    std::fs::create_dir_all(data_dir)?;
-    let store = Arc::new(EmbeddedStore::open(&data_dir.join(DATABASE_FILE))?);
-    Ok(Stores {
+    Ok(embedded_stores_with(data_dir, &OpenOptions::default())?.0)
+}
+
+/// [`embedded_stores`] with explicit options, also returning the store itself for what
+/// only the embedded store offers (dead letters, backups).
+pub fn embedded_stores_with(
+    data_dir: &Path,
+    options: &OpenOptions,
+) -> StoreResult<(Stores, Arc<EmbeddedStore>)> {
+    let store = Arc::new(EmbeddedStore::open_with(
+        &data_dir.join(DATABASE_FILE),
+        options,
+    )?);
+    let stores = Stores {
         catalog: store.clone(),
         profiles: store.clone(),
         lists: store.clone(),
         signals: store.clone(),
-        queue: store,
+        queue: store.clone(),
         artifacts: Arc::new(LocalArtifactStore::new(data_dir)),
-    })
+        health: store.clone(),
+    };
+    Ok((stores, store))
 }
 
 /// Fresh in-memory stores, for tests and demos that need no persistence.
@@ -61,8 +79,9 @@ pub fn memory_stores() -> Stores {
         profiles: store.clone(),
         lists: store.clone(),
         signals: store.clone(),
-        queue: store,
+        queue: store.clone(),
         artifacts: Arc::new(MemoryArtifactStore::new()),
+        health: store,
     }
 }
 

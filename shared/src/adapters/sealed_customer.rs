@@ -90,6 +90,17 @@ pub(crate) async fn open_customer(
 /// Whether a stored customer record holds a prescription (sealed, or in clear from before
 /// sealing existed), told without opening it: an erasure reports it even when the key is
 /// unavailable. An undecodable record counts as holding none; it is deleted all the same.
+/// The sealed prescription of a stored customer record, if it holds one.
+pub(crate) fn sealed_prescription(bytes: &[u8]) -> Option<Vec<u8>> {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        sealed_prescription: Option<String>,
+    }
+    let probe: Probe = serde_json::from_slice(bytes).ok()?;
+    STANDARD.decode(probe.sealed_prescription?).ok()
+}
+
 pub(crate) fn holds_prescription(bytes: &[u8]) -> bool {
     #[derive(Deserialize)]
     struct Probe {

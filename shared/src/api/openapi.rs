@@ -39,6 +39,7 @@ pub const BEARER_AUTH: &str = "bearerAuth";
     ),
     paths(
         routes::health,
+        routes::liveness,
         openapi_json,
         routes::recommendations,
         routes::session_recommendations,

@@ -23,7 +23,7 @@ use super::request_limits::enforce_request_limits;
 use super::signals::signal_routes;
 use crate::auth::{Action, Caller, CustomerAccess};
 use crate::domain::{Category, RecommendationPage, RecommendedItem, Style};
-use crate::service::{Framewise, RecommendationQuery};
+use crate::service::{Framewise, HealthReport, HealthStatus, RecommendationQuery};
 
 type AppState = Arc<Framewise>;
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
@@ -42,6 +42,7 @@ pub enum RouteAccess {
 /// the handler in `paths(...)` of `api/openapi.rs` (`api/tests/openapi.rs` fails otherwise).
 pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
     ("GET", "/healthz", RouteAccess::Public),
+    ("GET", "/livez", RouteAccess::Public),
     ("GET", "/openapi.json", RouteAccess::Public),
     (
         "GET",
@@ -104,6 +105,7 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
 pub fn router(service: Arc<Framewise>) -> Router {
     let routes = Router::new()
         .route("/healthz", get(health))
+        .route("/livez", get(liveness))
         .route("/openapi.json", get(super::openapi::openapi_json))
         .route(
             "/v1/customers/{customer_id}/recommendations",
@@ -119,7 +121,27 @@ pub fn router(service: Arc<Framewise>) -> Router {
         .route("/v1/trending", get(trending))
         .merge(super::profile::routes())
         .with_state(service.clone());
-    with_api_fallbacks(routes.merge(signal_routes(service)))
+    catch_panics(
+        with_api_fallbacks(routes.merge(signal_routes(service.clone()))),
+        service,
+    )
+}
+
+/// A request that panics answers 503 JSON (the connection is not dropped) and fails the
+/// health check for a while (see [`Framewise::record_request_panic`]).
+fn catch_panics(routes: Router, service: Arc<Framewise>) -> Router {
+    routes.layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        move |_panic: Box<dyn std::any::Any + Send>| {
+            service.record_request_panic();
+            tracing::error!("a request panicked");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the service failed while answering; retry later",
+            )
+            .into_response()
+        },
+    ))
 }
 
 /// The given routes with the API's JSON 404, 405, 414 and 431 answers.
@@ -132,20 +154,10 @@ pub fn with_api_fallbacks(routes: Router) -> Router {
 
 /// Only the profile and lens-advice routes (the `profiles-api` function), same errors.
 pub fn profile_router(service: Arc<Framewise>) -> Router {
-    with_api_fallbacks(super::profile::routes().with_state(service))
-}
-
-/// `GET /healthz`.
-#[derive(Debug, Serialize, ToSchema)]
-pub(super) struct Health {
-    /// Always `ok` when the service answers at all.
-    status: &'static str,
-    /// The model artifact the engine serves from.
-    model_version: String,
-    /// Styles in the served catalogue.
-    styles: usize,
-    /// Signals accepted and not processed yet.
-    queue_depth: u64,
+    catch_panics(
+        with_api_fallbacks(super::profile::routes().with_state(service.clone())),
+        service,
+    )
 }
 
 /// `GET /v1/products/{style_id}/similar` and `/also-bought`.
@@ -164,28 +176,41 @@ pub(super) struct TrendingItems {
     items: Vec<RecommendedItem>,
 }
 
-/// Service status: model version, catalogue size and signal queue depth.
+/// Readiness: every health check (store, queue, dead letters, model, panicked requests)
+/// with the model version, catalogue size and queue depth. 200 while the service can serve
+/// (`ok` or `degraded`), 503 when it is `failing`: take it out of rotation.
 #[utoipa::path(get, path = "/healthz", tag = "service",
     responses(
-        (status = 200, description = "The service is up", body = Health),
+        (status = 200, description = "The service can serve (`ok` or `degraded`)", body = HealthReport),
         (status = 401, response = InvalidToken),
-        (status = 503, response = Unavailable),
+        (status = 503, description = "A check is failing", body = HealthReport),
     ))]
-pub(super) async fn health(State(service): State<AppState>) -> Result<Response, ApiError> {
-    let engine = service.engine();
-    let queue_depth = service
-        .stores()
-        .queue
-        .depth()
-        .await
-        .map_err(crate::error::ServiceError::from)?;
-    Ok(Json(Health {
-        status: "ok",
-        model_version: engine.model_version().to_string(),
-        styles: engine.styles().count(),
-        queue_depth,
-    })
-    .into_response())
+pub(super) async fn health(State(service): State<AppState>) -> Response {
+    let report = service.health(Utc::now()).await;
+    let status = if report.status == HealthStatus::Failing {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(report)).into_response()
+}
+
+/// `GET /livez`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct Liveness {
+    /// Always `alive`: the process answers.
+    status: &'static str,
+}
+
+/// Liveness: the process answers. Restart it only when this fails; a failing `/healthz`
+/// asks for a person (or a restore), not a restart loop.
+#[utoipa::path(get, path = "/livez", tag = "service",
+    responses(
+        (status = 200, description = "The process answers", body = Liveness),
+        (status = 401, response = InvalidToken),
+    ))]
+pub(super) async fn liveness() -> Json<Liveness> {
+    Json(Liveness { status: "alive" })
 }
 
 /// A shopper's list: the precomputed one when fresh, otherwise computed now and stored.
@@ -396,4 +421,49 @@ fn limit(params: &HashMap<String, String>) -> Result<Option<usize>, ApiError> {
                 .map_err(|_| ApiError::invalid("limit", "must be an integer between 1 and 100"))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::adapters::memory_stores;
+    use crate::service::ServiceConfig;
+
+    #[tokio::test]
+    async fn when_handler_panics_should_answer_503_json_and_fail_health() {
+        let service = Arc::new(
+            Framewise::open(memory_stores(), ServiceConfig::default())
+                .await
+                .expect("service"),
+        );
+        let panicking = Router::new().route(
+            "/boom",
+            get(|| async {
+                if Utc::now().timestamp() > 0 {
+                    panic!("storage layer blew up");
+                }
+                "unreachable"
+            }),
+        );
+        let app = catch_panics(panicking, service.clone());
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).expect("request"))
+            .await
+            .expect("an answer, not a dropped connection");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let report = service.health(Utc::now()).await;
+        assert_eq!(report.status, HealthStatus::Failing);
+        assert!(report
+            .checks
+            .iter()
+            .any(|c| c.name == "requests" && c.status == HealthStatus::Failing));
+        let later = service
+            .health(Utc::now() + chrono::Duration::minutes(10))
+            .await;
+        assert_eq!(later.status, HealthStatus::Ok, "{later:?}");
+    }
 }

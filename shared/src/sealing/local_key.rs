@@ -1,5 +1,8 @@
 //! The key-encryption key of the embedded default: 32 random bytes in a local file
-//! (`<data_dir>/keys/kek.bin`, mode 0600), wrapping each data key with AES-256-GCM.
+//! (`<data_dir>/keys/kek.bin` or wherever `--key-file` points, mode 0600), wrapping each
+//! data key with AES-256-GCM. Its key id is a fingerprint of the key (`local-<16 hex>`), so
+//! every sealed record names the key that opens it and a store can tell, before serving,
+//! that the key file it was given is not that key.
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +10,7 @@ use aes_gcm::{Aes256Gcm, Key};
 use async_trait::async_trait;
 use rand::rngs::OsRng;
 use rand::RngCore;
+use sha2::{Digest, Sha256};
 
 use super::{gcm_open, gcm_seal, KeyProvider, SealError, KEY_LEN};
 
@@ -34,14 +38,26 @@ impl LocalKeyFile {
 
     /// Reads the key file, creating it (random key, 0600, directory 0700) if missing.
     pub fn open_or_create(path: &Path) -> Result<Self, SealError> {
-        let bytes = read_or_create_secret(path)?;
+        Self::from_file_bytes(path, read_or_create_secret(path)?)
+    }
+
+    /// Reads an existing key file; `None` when there is none (never creates one).
+    pub fn open_existing(path: &Path) -> Result<Option<Self>, SealError> {
+        match std::fs::read(path) {
+            Ok(bytes) => Self::from_file_bytes(path, bytes).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn from_file_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, SealError> {
         if bytes.len() != KEY_LEN {
             return Err(SealError::Key(format!(
                 "key file {} must hold exactly {KEY_LEN} bytes",
                 path.display()
             )));
         }
-        let mut this = Self::from_bytes("local", &bytes)?;
+        let mut this = Self::from_bytes(&fingerprint_id(&bytes), &bytes)?;
         this.path = Some(path.to_path_buf());
         Ok(this)
     }
@@ -67,6 +83,21 @@ impl LocalKeyFile {
         Self::from_bytes(id, &bytes)
     }
 }
+
+/// The key id of a local key: `local-` and the first 8 bytes of the SHA-256 of the key, in
+/// hex. Names the key without revealing it.
+fn fingerprint_id(key: &[u8]) -> String {
+    let digest = Sha256::digest(key);
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{LOCAL_KEY_ID_PREFIX}{hex}")
+}
+
+/// Prefix of every local key id; records sealed before fingerprints carry the bare
+/// [`LEGACY_LOCAL_KEY_ID`].
+pub const LOCAL_KEY_ID_PREFIX: &str = "local-";
+/// The key id of records sealed by a local key before key ids were fingerprints: any local
+/// key is tried on them (the authentication tag tells a wrong key).
+pub const LEGACY_LOCAL_KEY_ID: &str = "local";
 
 /// The bytes of a local secret file, created with 32 random bytes (0600, directory 0700)
 /// when missing. Also holds the development token secret of the local server.
@@ -127,10 +158,27 @@ impl KeyProvider for LocalKeyFile {
     }
 
     async fn unwrap(&self, key_id: &str, wrapped: &[u8]) -> Result<Vec<u8>, SealError> {
-        if key_id != self.id {
-            return Err(SealError::Key(format!("unknown key id '{key_id}'")));
+        self.unwrap_now(key_id, wrapped)
+    }
+}
+
+impl LocalKeyFile {
+    /// [`KeyProvider::unwrap`] without the async wrapper, for checks at start-up.
+    pub fn unwrap_now(&self, key_id: &str, wrapped: &[u8]) -> Result<Vec<u8>, SealError> {
+        if key_id == self.id {
+            gcm_open(&self.kek, wrapped, self.id.as_bytes())
+        } else if key_id == LEGACY_LOCAL_KEY_ID {
+            gcm_open(&self.kek, wrapped, LEGACY_LOCAL_KEY_ID.as_bytes())
+        } else {
+            Err(SealError::Key(format!("unknown key id '{key_id}'")))
         }
-        gcm_open(&self.kek, wrapped, self.id.as_bytes())
+    }
+
+    /// Whether this key opens `sealed` (a record of [`crate::sealing::Sealer::seal`]): its key
+    /// id is this key's fingerprint, or a legacy id whose wrapped data key this key opens.
+    pub fn opens(&self, sealed: &[u8]) -> bool {
+        super::parse_sealed(sealed)
+            .is_ok_and(|parts| self.unwrap_now(parts.key_id, parts.wrapped).is_ok())
     }
 }
 

@@ -20,7 +20,9 @@ use rand::RngCore;
 
 use crate::domain::Prescription;
 
-pub use local_key::{read_or_create_secret, LocalKeyFile};
+pub use local_key::{
+    read_or_create_secret, LocalKeyFile, LEGACY_LOCAL_KEY_ID, LOCAL_KEY_ID_PREFIX,
+};
 
 /// First byte of every sealed record.
 pub const SEAL_VERSION: u8 = 1;
@@ -108,6 +110,11 @@ impl Sealer {
         Ok(Self::new(Arc::new(file)))
     }
 
+    /// The id of the key that seals new records.
+    pub fn key_id(&self) -> &str {
+        self.keys.key_id()
+    }
+
     /// Encrypts `plaintext` under a fresh data key, bound to `aad` (the record id).
     pub async fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, SealError> {
         let mut data_key = [0u8; KEY_LEN];
@@ -133,30 +140,12 @@ impl Sealer {
 
     /// Inverse of [`Sealer::seal`]; fails on a wrong key, a wrong `aad` or any tampering.
     pub async fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, SealError> {
-        let (&version, rest) = sealed.split_first().ok_or(SealError::Malformed("empty"))?;
-        if version != SEAL_VERSION {
-            return Err(SealError::Malformed("unknown version"));
-        }
-        let (&id_len, rest) = rest
-            .split_first()
-            .ok_or(SealError::Malformed("truncated"))?;
-        let id_len = usize::from(id_len);
-        if rest.len() < id_len + 2 {
-            return Err(SealError::Malformed("truncated"));
-        }
-        let (key_id, rest) = rest.split_at(id_len);
-        let key_id = std::str::from_utf8(key_id).map_err(|_| SealError::Malformed("key id"))?;
-        let (len, rest) = rest.split_at(2);
-        let wrapped_len = usize::from(u16::from_be_bytes([len[0], len[1]]));
-        if rest.len() < wrapped_len {
-            return Err(SealError::Malformed("truncated"));
-        }
-        let (wrapped, body) = rest.split_at(wrapped_len);
-        let mut data_key = self.keys.unwrap(key_id, wrapped).await?;
+        let parts = parse_sealed(sealed)?;
+        let mut data_key = self.keys.unwrap(parts.key_id, parts.wrapped).await?;
         if data_key.len() != KEY_LEN {
             return Err(SealError::Malformed("data key length"));
         }
-        let plain = gcm_open(Key::<Aes256Gcm>::from_slice(&data_key), body, aad);
+        let plain = gcm_open(Key::<Aes256Gcm>::from_slice(&data_key), parts.body, aad);
         data_key.fill(0);
         plain
     }
@@ -179,6 +168,43 @@ impl Sealer {
         let json = self.open(sealed, customer_id.as_bytes()).await?;
         serde_json::from_slice(&json).map_err(|_| SealError::Malformed("prescription json"))
     }
+}
+
+/// The parts of a sealed record (see the format above).
+pub struct SealedParts<'a> {
+    /// The key that wrapped the data key.
+    pub key_id: &'a str,
+    pub wrapped: &'a [u8],
+    /// Nonce and ciphertext with tag.
+    body: &'a [u8],
+}
+
+/// Splits a sealed record without opening it.
+pub fn parse_sealed(sealed: &[u8]) -> Result<SealedParts<'_>, SealError> {
+    let (&version, rest) = sealed.split_first().ok_or(SealError::Malformed("empty"))?;
+    if version != SEAL_VERSION {
+        return Err(SealError::Malformed("unknown version"));
+    }
+    let (&id_len, rest) = rest
+        .split_first()
+        .ok_or(SealError::Malformed("truncated"))?;
+    let id_len = usize::from(id_len);
+    if rest.len() < id_len + 2 {
+        return Err(SealError::Malformed("truncated"));
+    }
+    let (key_id, rest) = rest.split_at(id_len);
+    let key_id = std::str::from_utf8(key_id).map_err(|_| SealError::Malformed("key id"))?;
+    let (len, rest) = rest.split_at(2);
+    let wrapped_len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+    if rest.len() < wrapped_len {
+        return Err(SealError::Malformed("truncated"));
+    }
+    let (wrapped, body) = rest.split_at(wrapped_len);
+    Ok(SealedParts {
+        key_id,
+        wrapped,
+        body,
+    })
 }
 
 #[cfg(test)]

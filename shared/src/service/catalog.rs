@@ -42,8 +42,8 @@ impl Framewise {
     pub async fn reload_catalog(&self) -> Result<(), ServiceError> {
         let styles = self.stores.catalog.list_styles().await?;
         let model = self.engine().model().clone();
-        let engine = build_engine(&self.stores, &self.config, styles, model).await;
-        self.swap_engine(engine);
+        let (engine, fallback) = build_engine(&self.stores, &self.config, styles, model).await;
+        self.swap_engine(engine, fallback);
         Ok(())
     }
 

@@ -9,6 +9,7 @@ mod catalog;
 mod config;
 mod cursor;
 mod erasure;
+mod health;
 mod lists;
 mod models;
 mod profiles;
@@ -30,10 +31,11 @@ use crate::ports::Stores;
 pub use catalog::CatalogSyncReport;
 pub use config::{CollaborativeMode, ConfigError, ServiceConfig, DEFAULTS_TOML};
 pub use erasure::{CustomerExport, ErasedCounts, ErasureReport, EXPORT_FORMAT_VERSION};
+pub use health::{HealthCheck, HealthReport, HealthStatus};
 pub use lists::RecommendationQuery;
 pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT};
 pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};
-pub use signals::ProcessReport;
+pub use signals::{Isolated, ProcessReport};
 
 /// The Framewise service: stores behind ports plus the current engine snapshot.
 pub struct Framewise {
@@ -43,6 +45,10 @@ pub struct Framewise {
     engine: RwLock<Arc<Engine>>,
     /// Woken when signals are queued, so an in-process worker need not poll.
     signals_queued: Arc<Notify>,
+    /// Why the engine serves without its learned model, when it could not be read.
+    model_fallback: RwLock<Option<String>>,
+    /// Requests that panicked (reported by the HTTP layer), for the health check.
+    request_panics: health::PanicLog,
 }
 
 impl Framewise {
@@ -54,11 +60,13 @@ impl Framewise {
             Some(model) => model,
             None => models::build_model(&stores, &config, &styles, Utc::now()).await?,
         };
-        let engine = models::build_engine(&stores, &config, styles, model).await;
+        let (engine, fallback) = models::build_engine(&stores, &config, styles, model).await;
         Ok(Self {
             stores,
             config,
             engine: RwLock::new(Arc::new(engine)),
+            model_fallback: RwLock::new(fallback),
+            request_panics: health::PanicLog::default(),
             signals_queued: Arc::new(Notify::new()),
         })
     }
@@ -85,11 +93,16 @@ impl Framewise {
         }
     }
 
-    fn swap_engine(&self, engine: Engine) {
+    /// Serves `engine` from now on; `fallback` says why it lacks its learned model, if so.
+    fn swap_engine(&self, engine: Engine, fallback: Option<String>) {
         let engine = Arc::new(engine);
         match self.engine.write() {
             Ok(mut guard) => *guard = engine,
             Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+        match self.model_fallback.write() {
+            Ok(mut guard) => *guard = fallback,
+            Err(poisoned) => *poisoned.into_inner() = fallback,
         }
     }
 }

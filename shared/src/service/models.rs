@@ -130,34 +130,50 @@ pub(super) async fn train_learned(
 }
 
 /// An engine over `styles` and `model`, with the learned artifact of the same version as
-/// the collaborative scorer when configured and available.
+/// the collaborative scorer when configured and available. The second value says why the
+/// engine serves co-occurrence although a learned model is configured and exists (it could
+/// not be read): the health check reports it as degraded.
 pub(super) async fn build_engine(
     stores: &Stores,
     config: &ServiceConfig,
     styles: Vec<Style>,
     model: Model,
-) -> Engine {
-    let learned = match config.collaborative {
+) -> (Engine, Option<String>) {
+    let (learned, fallback) = match config.collaborative {
         CollaborativeMode::Learned => load_learned(stores, &model.version).await,
-        CollaborativeMode::Cooccurrence => None,
+        CollaborativeMode::Cooccurrence => (None, None),
     };
-    assemble_engine(config, styles, model, learned.as_ref())
+    (
+        assemble_engine(config, styles, model, learned.as_ref()),
+        fallback,
+    )
 }
 
-/// Loads a version's learned artifact; a missing or unreadable one means co-occurrence.
-async fn load_learned(stores: &Stores, version: &str) -> Option<SparseItemModel> {
+/// Loads a version's learned artifact; a missing one means co-occurrence, an unreadable one
+/// too, with the reason.
+async fn load_learned(stores: &Stores, version: &str) -> (Option<SparseItemModel>, Option<String>) {
     match stores.artifacts.get(version, LEARNED_ARTIFACT).await {
         Ok(Some(bytes)) => match SparseItemModel::from_bytes(&bytes) {
-            Ok(model) => Some(model),
+            Ok(model) => (Some(model), None),
             Err(e) => {
                 tracing::warn!(model_version = %version, error = %e, "unreadable learned model, serving co-occurrence");
-                None
+                (
+                    None,
+                    Some(format!(
+                        "learned model {version} is unreadable ({e}); serving co-occurrence"
+                    )),
+                )
             }
         },
-        Ok(None) => None,
+        Ok(None) => (None, None),
         Err(e) => {
             tracing::warn!(model_version = %version, error = %e, "learned model unavailable, serving co-occurrence");
-            None
+            (
+                None,
+                Some(format!(
+                    "learned model {version} could not be loaded ({e}); serving co-occurrence"
+                )),
+            )
         }
     }
 }

@@ -104,8 +104,8 @@ impl Framewise {
         }
         let model = load_model(&self.stores, &version).await?;
         let styles = self.stores.catalog.list_styles().await?;
-        let engine = build_engine(&self.stores, &self.config, styles, model).await;
-        self.swap_engine(engine);
+        let (engine, fallback) = build_engine(&self.stores, &self.config, styles, model).await;
+        self.swap_engine(engine, fallback);
         tracing::info!(model_version = %version, "switched to the current model");
         Ok(true)
     }
@@ -189,12 +189,10 @@ impl Framewise {
         self.stores.artifacts.set_current(&model.version).await?;
         let version = model.version.clone();
         let count = styles.len();
-        self.swap_engine(assemble_engine(
-            &self.config,
-            styles,
-            model,
-            learned.as_ref(),
-        ));
+        self.swap_engine(
+            assemble_engine(&self.config, styles, model, learned.as_ref()),
+            None,
+        );
         Ok((version, count))
     }
 

@@ -16,6 +16,18 @@ pub struct ProcessReport {
     pub received: usize,
     pub applied: usize,
     pub lists_recomputed: usize,
+    /// Signals that failed and were left for redelivery (then the dead letters).
+    pub failed: usize,
+}
+
+/// What [`Framewise::apply_isolating`] did.
+#[derive(Debug)]
+pub struct Isolated {
+    pub report: ProcessReport,
+    /// Indices (into the batch) of the signals that failed on their own.
+    pub failed: Vec<usize>,
+    /// The last error, when a signal failed.
+    pub error: Option<ServiceError>,
 }
 
 impl Framewise {
@@ -27,8 +39,10 @@ impl Framewise {
     }
 
     /// One worker pass: take up to `max` queued signals, apply them to history and
-    /// aggregates, recompute the lists of the customers they touch, then acknowledge.
-    /// On error nothing is acknowledged, so the queue delivers the batch again.
+    /// aggregates, recompute the lists of the customers they touch, then acknowledge the
+    /// ones that succeeded (see [`Framewise::apply_isolating`]). A signal that failed is
+    /// delivered again, and after too many deliveries set aside in the dead letters; the
+    /// rest of its batch is not held back by it.
     pub async fn process_queue(
         &self,
         max: usize,
@@ -39,13 +53,62 @@ impl Framewise {
             return Ok(ProcessReport::default());
         }
         let signals: Vec<Signal> = batch.iter().map(|m| m.signal.clone()).collect();
-        let report = self.apply_signals(&signals, now).await?;
-        let receipts: Vec<String> = batch.into_iter().map(|m| m.receipt).collect();
+        let outcome = self.apply_isolating(&signals, now).await;
+        let receipts: Vec<String> = batch
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !outcome.failed.contains(i))
+            .map(|(_, m)| m.receipt)
+            .collect();
         self.stores.queue.ack(&receipts).await?;
-        Ok(ProcessReport {
-            received: receipts.len(),
-            ..report
-        })
+        match outcome.error {
+            // Nothing went through: likely the store, not the signals; the worker backs off.
+            Some(e) if receipts.is_empty() => Err(e),
+            _ => Ok(ProcessReport {
+                received: signals.len(),
+                failed: outcome.failed.len(),
+                ..outcome.report
+            }),
+        }
+    }
+
+    /// Applies a batch with [`Framewise::apply_signals`]; if that fails, each signal on its
+    /// own, so that one poison signal (say, a shopper whose list cannot be computed) fails
+    /// alone. The local worker and the SQS worker both use this.
+    pub async fn apply_isolating(&self, signals: &[Signal], now: DateTime<Utc>) -> Isolated {
+        let error = match self.apply_signals(signals, now).await {
+            Ok(report) => {
+                return Isolated {
+                    report,
+                    failed: Vec::new(),
+                    error: None,
+                }
+            }
+            Err(e) => e,
+        };
+        tracing::warn!(error = %error, signals = signals.len(), "batch failed; applying its signals one by one");
+        let mut report = ProcessReport::default();
+        let mut failed = Vec::new();
+        let mut last_error = Some(error);
+        for (index, signal) in signals.iter().enumerate() {
+            match self.apply_signals(std::slice::from_ref(signal), now).await {
+                Ok(one) => {
+                    report.applied += one.applied;
+                    report.lists_recomputed += one.lists_recomputed;
+                }
+                Err(e) => {
+                    tracing::error!(event_id = %signal.event_id, error = %e, "signal failed");
+                    failed.push(index);
+                    last_error = Some(e);
+                }
+            }
+        }
+        report.received = signals.len();
+        Isolated {
+            report,
+            error: if failed.is_empty() { None } else { last_error },
+            failed,
+        }
     }
 
     /// Applies signals (idempotently) and recomputes the lists of every customer among them.
@@ -82,6 +145,7 @@ impl Framewise {
             received: signals.len(),
             applied: applied.len(),
             lists_recomputed: lists.len(),
+            failed: 0,
         })
     }
 }

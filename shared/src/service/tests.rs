@@ -232,6 +232,7 @@ async fn regenerated_with_raw_store(
         signals: store.clone(),
         queue: store.clone(),
         artifacts: std::sync::Arc::new(crate::adapters::MemoryArtifactStore::new()),
+        health: store.clone(),
     };
     let service = Framewise::open(stores, ServiceConfig::default())
         .await

@@ -151,15 +151,15 @@ pub(crate) fn valid_rx() -> impl Strategy<Value = Rx> {
 /// `rx` in written notation, in one of the spellings shops use.
 pub(crate) fn written(rx: &Prescription, style: u8) -> String {
     let eye = |e: &EyeRx| {
-        let sph = if e.sph == 0.0 && style % 2 == 0 {
+        let sph = if e.sph == 0.0 && style.is_multiple_of(2) {
             "plano".to_string()
         } else {
             format!("{:+.2}", e.sph)
         };
         let cyl = match e.axis {
-            Some(axis) if style % 3 == 0 => format!("{:+.2} x {axis}", e.cyl),
+            Some(axis) if style.is_multiple_of(3) => format!("{:+.2} x {axis}", e.cyl),
             Some(axis) => format!("{:+.2}x{axis:03}", e.cyl),
-            None if style % 2 == 0 => "DS".to_string(),
+            None if style.is_multiple_of(2) => "DS".to_string(),
             None => String::new(),
         };
         let add = e.add.map(|a| format!(" add {a:+.2}")).unwrap_or_default();

@@ -171,6 +171,7 @@ pub fn aws_stores(clients: &AwsClients, settings: &AwsSettings) -> Stores {
             clients.s3.clone(),
             settings.bucket.clone(),
         )),
+        health: Arc::new(crate::ports::NoStoreHealth),
     }
 }
 

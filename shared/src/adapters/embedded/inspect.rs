@@ -7,7 +7,8 @@ use redb::{ReadableTable, TableHandle};
 
 use super::{
     EmbeddedStore, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS,
-    ENGAGED, ENGAGED_ORDER, HISTORY, LISTS, META, PAIRS, QUEUE, STYLES, SUBJECTS, TOMBSTONES,
+    ENGAGED, ENGAGED_ORDER, HISTORY, LISTS, META, PAIRS, QUEUE, SEALED_KEYS, STYLES, SUBJECTS,
+    TOMBSTONES,
 };
 use crate::error::{StoreError, StoreResult};
 
@@ -65,6 +66,7 @@ impl EmbeddedStore {
             "{k} => {}",
             text(v)
         ));
+        dump!(txn, out, seen, SEALED_KEYS, |k, _v| k.to_string());
         let unread: Vec<String> = txn
             .list_tables()
             .db()?

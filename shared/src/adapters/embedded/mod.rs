@@ -7,23 +7,32 @@
 //! implemented by responsibility in `records` (catalogue, profiles, lists), `signals`
 //! (history, aggregates and erasure, rules in [`crate::aggregates`]) and `queue`.
 
+mod backup;
+mod dead_letters;
+mod handle;
 #[cfg(any(test, feature = "conformance"))]
 mod inspect;
 mod queue;
 mod records;
 mod signals;
+mod startup;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use redb::{
-    Database, DatabaseError, ReadTransaction, ReadableDatabase, ReadableTable, Table,
-    TableDefinition, WriteTransaction,
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, Table, TableDefinition,
+    WriteTransaction,
 };
 
 use super::DEFAULT_MAX_RECEIVES;
 use crate::error::{StoreError, StoreResult};
 use crate::sealing::Sealer;
+use handle::{DatabaseHandle, PANIC_PREFIX};
+
+pub use backup::{restore_file, BackupReport};
+pub use dead_letters::{DeadLetter, DeadLetterSelection};
+pub use startup::OpenOptions;
 
 const STYLES: TableDefinition<&str, &[u8]> = TableDefinition::new("styles");
 const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
@@ -49,8 +58,11 @@ const DEAD_LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_let
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Tombstone key (a hash of the subject, see `aggregates::erasure`) -> tombstone JSON.
 const TOMBSTONES: TableDefinition<&str, &[u8]> = TableDefinition::new("tombstones");
+/// Ids of the keys that sealed stored prescriptions (see `startup::prescription_key`).
+const SEALED_KEYS: TableDefinition<&str, ()> = TableDefinition::new("sealed_keys");
 
 const QUEUE_SEQ: &str = "queue_seq";
+const HEALTH_PROBE_SEQ: &str = "health_probe_seq";
 const ENGAGED_SEQ: &str = "engaged_seq";
 
 /// Maps any redb error to a store error; corruption keeps its own variant.
@@ -62,6 +74,10 @@ impl<T, E: Into<redb::Error>> RedbResultExt<T> for Result<T, E> {
     fn db(self) -> StoreResult<T> {
         self.map_err(|e| match e.into() {
             redb::Error::Corrupted(m) => StoreError::Corrupt(m),
+            redb::Error::Io(e) => StoreError::Io(e),
+            redb::Error::PreviousIo => StoreError::Io(std::io::Error::other(
+                "the store saw an I/O error and must be reopened",
+            )),
             other => StoreError::Backend(other.to_string()),
         })
     }
@@ -70,7 +86,7 @@ impl<T, E: Into<redb::Error>> RedbResultExt<T> for Result<T, E> {
 /// The five record ports over one redb database. Cheap to clone (shares the database).
 #[derive(Clone)]
 pub struct EmbeddedStore {
-    db: Arc<Database>,
+    db: Arc<DatabaseHandle>,
     max_receives: u32,
     /// Seals prescriptions at rest with the local key file `<data_dir>/keys/kek.bin`.
     sealer: Sealer,
@@ -85,35 +101,41 @@ impl std::fmt::Debug for EmbeddedStore {
 }
 
 impl EmbeddedStore {
-    /// Opens or creates the database file at `path` (its directory is created) and every
-    /// table. Fails with a clear message when another process holds the file.
+    /// Opens or creates the database file at `path` (its directory is created) with the
+    /// default [`OpenOptions`]. Fails with a clear message when another process holds the
+    /// file.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
-        }
-        let db = Database::create(path).map_err(|e| match e {
-            DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
-                StoreError::Backend(format!(
-                    "data directory is in use by another framewise process: {} is locked",
-                    path.display()
-                ))
-            }
-            other => StoreError::Backend(format!("cannot open {}: {other}", path.display())),
-        })?;
-        let txn = db.begin_write().db()?;
-        create_tables(&txn)?;
-        txn.commit().db()?;
+        Self::open_with(path, &OpenOptions::default())
+    }
+
+    /// Opens the database file at `path` after the checks of [`startup`]: not a vanished
+    /// store, integrity, the prescription key. The file and a new directory are private.
+    pub fn open_with(path: &Path, options: &OpenOptions) -> StoreResult<Self> {
         let data_dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let sealer = Sealer::local(data_dir)
-            .map_err(|e| StoreError::Backend(format!("prescription key: {e}")))?;
+        startup::prepare_dir(data_dir)?;
+        startup::check_not_vanished(path, data_dir, options.init)?;
+        let mut db = handle::open_database(path)?;
+        startup::make_private(path)?;
+        if !options.skip_integrity_check {
+            startup::check_integrity(&mut db, path)?;
+        }
+        let txn = db.begin_write().db()?;
+        create_tables(&txn)?;
+        txn.commit().db()?;
+        let key = startup::prescription_key(&db, &options.key_path(data_dir))?;
         Ok(Self {
-            db: Arc::new(db),
+            db: Arc::new(DatabaseHandle::new(path, db)),
             max_receives: DEFAULT_MAX_RECEIVES,
-            sealer,
+            sealer: Sealer::new(Arc::new(key)),
         })
+    }
+
+    /// Times the file was reopened after an I/O error since the process started.
+    pub fn reopened(&self) -> u64 {
+        self.db.reopened()
     }
 
     /// Sets how many receives a message gets before it goes to the dead letters.
@@ -123,18 +145,22 @@ impl EmbeddedStore {
     }
 
     fn read(&self) -> StoreResult<ReadTransaction> {
-        self.db.begin_read().db()
+        let db = self.db.database()?;
+        self.db.observe(db.begin_read().db())
     }
 
-    /// Runs `work` on the blocking pool with the database.
+    /// Runs `work` on the blocking pool with the database. A panic in the storage layer
+    /// becomes an error (and a failing health), not a dropped connection.
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Database) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || work(&db))
+        let db = self.db.database()?;
+        let result = tokio::task::spawn_blocking(move || work(&db))
             .await
-            .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?
+            .map_err(|e| StoreError::Backend(format!("{PANIC_PREFIX}: {e}")))
+            .and_then(|r| r);
+        self.db.observe(result)
     }
 
     /// Runs `work` in one write transaction on the blocking pool and commits it.
@@ -142,13 +168,15 @@ impl EmbeddedStore {
         &self,
         work: impl FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        self.blocking(move |db| {
-            let txn = db.begin_write().db()?;
-            let out = work(&txn)?;
-            txn.commit().db()?;
-            Ok(out)
-        })
-        .await
+        let result = self
+            .blocking(move |db| {
+                let txn = db.begin_write().db()?;
+                let out = work(&txn)?;
+                txn.commit().db()?;
+                Ok(out)
+            })
+            .await;
+        self.db.observe_write(result)
     }
 }
 
@@ -168,6 +196,7 @@ fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
     txn.open_table(DEAD_LETTERS).db()?;
     txn.open_table(META).db()?;
     txn.open_table(TOMBSTONES).db()?;
+    txn.open_table(SEALED_KEYS).db()?;
     Ok(())
 }
 
@@ -198,18 +227,24 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn when_path_already_open_should_return_in_use_error() {
+    async fn when_store_opened_twice_should_share_the_file_and_its_writes() {
+        use crate::ports::ProfileStore;
+        // The operator's `framewise dlq` and `backup` open the file next to `serve`.
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("framewise.redb");
-        let _first = EmbeddedStore::open(&path).expect("open");
-        match EmbeddedStore::open(&path) {
-            Err(StoreError::Backend(message)) => {
-                assert!(
-                    message.contains("in use by another framewise process"),
-                    "{message}"
-                )
-            }
-            other => panic!("expected an in-use error, got {other:?}"),
-        }
+        let server = EmbeddedStore::open(&path).expect("open");
+        let operator = EmbeddedStore::open_with(
+            &path,
+            &OpenOptions {
+                skip_integrity_check: true,
+                ..OpenOptions::default()
+            },
+        )
+        .expect("second open");
+        server
+            .put_customers(&[crate::domain::Customer::new("c1")])
+            .await
+            .expect("put");
+        assert_eq!(operator.list_customer_ids().await.expect("ids"), ["c1"]);
     }
 }

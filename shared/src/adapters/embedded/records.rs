@@ -6,7 +6,9 @@ use chrono::Utc;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::signals::stored_tombstone;
-use super::{decode, encode, EmbeddedStore, RedbResultExt, CUSTOMERS, LISTS, STYLES, TOMBSTONES};
+use super::{
+    decode, encode, EmbeddedStore, RedbResultExt, CUSTOMERS, LISTS, SEALED_KEYS, STYLES, TOMBSTONES,
+};
 use crate::adapters::list_page::decode_list_page;
 use crate::adapters::sealed_customer::{holds_prescription, open_customer, seal_customer};
 use crate::aggregates::erasure::tombstone_key;
@@ -75,10 +77,21 @@ impl ProfileStore for EmbeddedStore {
                 encode(&seal_customer(Some(&self.sealer), customer).await?)?,
             ));
         }
+        // Which key sealed prescriptions here: a start-up with another key refuses to serve.
+        let sealed_with = customers
+            .iter()
+            .any(|c| c.prescription.is_some())
+            .then(|| self.sealer.key_id().to_string());
         self.write(move |txn| {
             let mut table = txn.open_table(CUSTOMERS).db()?;
             for (key, bytes) in &encoded {
                 table.insert(key.as_str(), bytes.as_slice()).db()?;
+            }
+            if let Some(key_id) = &sealed_with {
+                txn.open_table(SEALED_KEYS)
+                    .db()?
+                    .insert(key_id.as_str(), ())
+                    .db()?;
             }
             Ok(())
         })
@@ -285,7 +298,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn when_key_file_replaced_should_refuse_to_open_prescription() {
+    async fn when_key_file_replaced_should_refuse_to_open_the_store() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("framewise.redb");
         {
@@ -297,10 +310,10 @@ mod tests {
         }
         let key = crate::sealing::LocalKeyFile::default_path(dir.path());
         std::fs::write(&key, [7u8; 32]).expect("replace key");
-        let store = EmbeddedStore::open(&path).expect("reopen");
+        // Refused before serving, not one 503 per shopper later (see `startup`).
         assert!(matches!(
-            store.get_customer("rx-1").await,
-            Err(StoreError::Corrupt(_))
+            EmbeddedStore::open(&path),
+            Err(StoreError::Backend(m)) if m.contains("sealed with key")
         ));
     }
 

@@ -157,7 +157,10 @@ fn when_operations_are_documented_should_declare_params_errors_and_resolvable_re
         }
         for (status, answer) in op["responses"].as_object().expect("responses") {
             let answer = resolve(&doc, answer);
-            if status.starts_with('4') || status.starts_with('5') {
+            // A failing readiness check answers 503 with the health report itself, so that a
+            // probe and a person read the same checks.
+            let readiness = path.eq("/healthz") && status == "503";
+            if (status.starts_with('4') || status.starts_with('5')) && !readiness {
                 let schema = &answer["content"]["application/json"]["schema"];
                 assert_eq!(
                     schema["$ref"],
@@ -377,6 +380,7 @@ fn samples(h: &Harness) -> Vec<Sample> {
     use StatusCode as S;
     vec![
         sample("GET", "/healthz", S::OK),
+        sample("GET", "/livez", S::OK),
         sample("GET", "/healthz", S::UNAUTHORIZED).token("a.b.c"),
         sample("GET", "/openapi.json", S::OK),
         sample("PUT", profile, S::OK).token(&owner).body(structured),
