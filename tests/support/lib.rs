@@ -173,3 +173,21 @@ where
     }
     None
 }
+
+/// Runs `framewise ARGS` to completion (a CLI command, or a `serve` expected to refuse to
+/// start) and returns its exit status and stderr.
+pub fn run_framewise(args: &[&str], data_dir: &Path) -> (bool, String) {
+    let output = Command::new(framewise_bin())
+        .args(args)
+        .env("FRAMEWISE_DATA_DIR", data_dir)
+        .env("FRAMEWISE_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("framewise did not run");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
