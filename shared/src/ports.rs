@@ -79,8 +79,15 @@ pub trait SignalStore: Send + Sync {
     /// engagement kinds (`SignalKind::is_engagement`) counts the subject once for every pair
     /// of distinct styles it engaged with. Returns the signals that were new.
     async fn apply(&self, signals: &[Signal]) -> StoreResult<Vec<Signal>>;
-    /// The subject's most recent signals, newest first, at most `limit`.
+    /// The history lists and models are computed from, newest first: every decisive signal
+    /// of the subject (purchases, returns, dismissals) plus its most recent `limit` browsing
+    /// signals; impressions never (see [`crate::aggregates::history`]). A window must never
+    /// drop a purchase (the "already bought" filter reads it here), and showing lists must
+    /// never push meaningful signals out, so only browsing is windowed.
     async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>>;
+    /// Every stored signal of the subject, of every class (impressions included), newest
+    /// first: what a data export hands over.
+    async fn all_signals(&self, subject: &Subject) -> StoreResult<Vec<Signal>>;
     /// Daily counts of every style on or after `since`.
     async fn daily_counts(&self, since: NaiveDate) -> StoreResult<Vec<DailyStyleCounts>>;
     /// Every co-occurring pair, each unordered pair once (`style_a < style_b`).
@@ -96,8 +103,8 @@ pub trait SignalStore: Send + Sync {
     /// erasing, so nothing lands during the deletion, and again after, so the cutoff also
     /// covers computations that read data while it was being deleted.
     async fn record_erasure(&self, subject: &Subject, tombstone: &Tombstone) -> StoreResult<()>;
-    /// Deletes everything the store keeps per subject: its history, its entry in the subject
-    /// index and its engagement state. Anonymous aggregates (daily counts, co-occurring
+    /// Deletes everything the store keeps per subject: its history (every class), its entry
+    /// in the subject index and its engagement state. Anonymous aggregates (daily counts, co-occurring
     /// pairs) and the bare event ids that keep `apply` idempotent stay: they name nobody.
     async fn erase_subject(&self, subject: &Subject) -> StoreResult<ErasedSubject>;
 }
@@ -113,7 +120,7 @@ pub struct DeletedProfile {
 /// What [`SignalStore::erase_subject`] deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ErasedSubject {
-    /// History entries (signals of every kind, impressions included).
+    /// Stored signals of every class (decisive, browsing, impressions).
     pub signals: usize,
     /// Styles the subject had engaged with (first-engagement records).
     pub engaged_styles: usize,

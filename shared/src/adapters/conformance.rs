@@ -344,6 +344,67 @@ pub async fn when_history_read_should_be_newest_first_and_limited(h: &dyn Harnes
         .is_empty());
 }
 
+/// Conformance scenario, run on every backend: decisive signals (purchase, return,
+/// dismissal) stay in the history however much browsing follows, impressions never enter it,
+/// and the export and the erasure cover all three classes.
+pub async fn when_decisive_signals_are_followed_by_much_browsing_should_keep_them_in_history(
+    h: &dyn Harness,
+) {
+    let signals = &h.stores().signals;
+    let base = at(1, 8, 0);
+    let minutes = |m: i64| base + Duration::minutes(m);
+    let mut sent = vec![
+        signal("k-buy", "c1", SignalKind::Purchase, "A", minutes(0)),
+        signal("k-ret", "c1", SignalKind::Return, "B", minutes(1)),
+    ];
+    sent.extend((0..6).map(|i| {
+        let id = format!("k-view{i}");
+        signal(&id, "c1", SignalKind::View, "C", minutes(2 + i))
+    }));
+    // Newer than most browsing, so the merge must interleave the classes.
+    sent.push(signal("k-dis", "c1", SignalKind::Dismiss, "D", minutes(6)));
+    sent.extend((0..12).map(|i| {
+        let id = format!("k-imp{i:02}");
+        signal(&id, "c1", SignalKind::Impression, "E", minutes(10 + i))
+    }));
+    sent.push(signal(
+        "k-other",
+        "c2",
+        SignalKind::Purchase,
+        "A",
+        minutes(30),
+    ));
+    assert_eq!(signals.apply(&sent).await.expect("apply").len(), sent.len());
+
+    let c1 = Subject::Customer("c1".to_string());
+    let history = signals.history(&c1, 3).await.expect("history");
+    assert_eq!(
+        ids(&history),
+        ["k-view5", "k-view4", "k-dis", "k-view3", "k-ret", "k-buy"],
+        "every decisive signal, the 3 newest browsing ones, no impression"
+    );
+    assert_eq!(history[5], sent[0], "stored signals round-trip unchanged");
+    assert_eq!(
+        ids(&signals.history(&c1, 0).await.expect("history")),
+        ["k-dis", "k-ret", "k-buy"]
+    );
+
+    let all = signals.all_signals(&c1).await.expect("all signals");
+    let mut expected: Vec<&Signal> = sent.iter().filter(|s| s.event_id != "k-other").collect();
+    expected.sort_by(|a, b| (b.timestamp, &b.event_id).cmp(&(a.timestamp, &a.event_id)));
+    assert_eq!(all.iter().collect::<Vec<_>>(), expected, "newest first");
+
+    let erased = signals.erase_subject(&c1).await.expect("erase");
+    assert_eq!(erased.signals, sent.len() - 1, "all three classes");
+    assert!(signals.history(&c1, 10).await.expect("history").is_empty());
+    assert!(signals.all_signals(&c1).await.expect("all").is_empty());
+    let c2 = Subject::Customer("c2".to_string());
+    assert_eq!(
+        ids(&signals.history(&c2, 10).await.expect("history")),
+        ["k-other"]
+    );
+}
+
 /// Conformance scenario, run on every backend.
 pub async fn when_daily_counts_requested_since_should_skip_older_days(h: &dyn Harness) {
     let signals = &h.stores().signals;
@@ -1003,6 +1064,7 @@ macro_rules! conformance_tests {
             // scenarios: begin
             when_same_event_applied_twice_should_count_once,
             when_history_read_should_be_newest_first_and_limited,
+            when_decisive_signals_are_followed_by_much_browsing_should_keep_them_in_history,
             when_daily_counts_requested_since_should_skip_older_days,
             when_subjects_engage_styles_should_count_each_pair_once_per_subject,
             when_subject_engaged_more_than_cap_should_pair_only_most_recent,

@@ -14,6 +14,7 @@ use super::time_key::time_key;
 use super::DEFAULT_MAX_RECEIVES;
 use crate::aggregates::apply::{apply_signals, SignalAggregates};
 use crate::aggregates::erasure::{tombstone_key, Tombstone};
+use crate::aggregates::history::{merge_history, sort_newest_first, HistoryClass};
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{Customer, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
@@ -39,11 +40,16 @@ struct State {
     queue: QueueState,
 }
 
+/// (subject key, time key, event id) -> signal, like the embedded history tables.
+type SignalsByTime = BTreeMap<(String, u64, String), Signal>;
+
 #[derive(Debug, Default)]
 struct SignalState {
     applied: HashSet<String>,
-    /// (subject key, time key, event id), like the embedded history table.
-    history: BTreeMap<(String, u64, String), Signal>,
+    /// The subjects' history, one map per [`HistoryClass`].
+    decisive: SignalsByTime,
+    browsing: SignalsByTime,
+    impressions: SignalsByTime,
     subjects: BTreeSet<String>,
     daily: BTreeMap<(NaiveDate, String), [u32; 9]>,
     engaged: HashSet<(String, String)>,
@@ -56,6 +62,14 @@ struct SignalState {
 }
 
 impl SignalState {
+    fn signals_of_class(&mut self, class: HistoryClass) -> &mut SignalsByTime {
+        match class {
+            HistoryClass::Decisive => &mut self.decisive,
+            HistoryClass::Browsing => &mut self.browsing,
+            HistoryClass::Impression => &mut self.impressions,
+        }
+    }
+
     /// Whether the live tombstone of `subject_key` refuses data dated `dated`.
     fn refuses(&self, subject_key: &str, dated: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         self.tombstones
@@ -128,7 +142,9 @@ impl MemoryStore {
         } = &*state;
         let SignalState {
             applied,
-            history,
+            decisive,
+            browsing,
+            impressions,
             subjects,
             daily,
             engaged,
@@ -149,7 +165,9 @@ impl MemoryStore {
             lines("customers", customers),
             lines("lists", lists),
             lines("applied", applied),
-            lines("history", history),
+            lines("decisive", decisive),
+            lines("browsing", browsing),
+            lines("impressions", impressions),
             lines("subjects", subjects),
             lines("daily", daily),
             lines("engaged", engaged),
@@ -259,8 +277,13 @@ impl SignalAggregates for SignalState {
         Ok(())
     }
 
-    fn append_history(&mut self, subject_key: &str, signal: &Signal) -> StoreResult<()> {
-        self.history.insert(
+    fn append_history(
+        &mut self,
+        subject_key: &str,
+        class: HistoryClass,
+        signal: &Signal,
+    ) -> StoreResult<()> {
+        self.signals_of_class(class).insert(
             (
                 subject_key.to_string(),
                 time_key(signal.timestamp),
@@ -330,15 +353,27 @@ impl SignalStore for MemoryStore {
     async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>> {
         let key = subject.key();
         let state = self.lock()?;
-        let range = (key.clone(), 0, String::new())..(key, u64::MAX, String::new());
-        Ok(state
-            .signals
-            .history
-            .range(range)
+        let signals = &state.signals;
+        let decisive = of_subject(&signals.decisive, &key).cloned().collect();
+        let browsing = of_subject(&signals.browsing, &key)
             .rev()
             .take(limit)
-            .map(|(_, signal)| signal.clone())
-            .collect())
+            .cloned()
+            .collect();
+        Ok(merge_history(decisive, browsing))
+    }
+
+    async fn all_signals(&self, subject: &Subject) -> StoreResult<Vec<Signal>> {
+        let key = subject.key();
+        let state = self.lock()?;
+        let signals = &state.signals;
+        let mut all: Vec<Signal> = [&signals.decisive, &signals.browsing, &signals.impressions]
+            .into_iter()
+            .flat_map(|signals_of_class| of_subject(signals_of_class, &key))
+            .cloned()
+            .collect();
+        sort_newest_first(&mut all);
+        Ok(all)
     }
 
     async fn daily_counts(&self, since: NaiveDate) -> StoreResult<Vec<DailyStyleCounts>> {
@@ -407,10 +442,13 @@ impl SignalStore for MemoryStore {
         let key = subject.key();
         let mut state = self.lock()?;
         let signals = &mut state.signals;
-        let history_before = signals.history.len();
-        signals
-            .history
-            .retain(|(subject_key, _, _), _| *subject_key != key);
+        let mut erased_signals = 0;
+        for class in HistoryClass::ALL {
+            let signals_of_class = signals.signals_of_class(class);
+            let before = signals_of_class.len();
+            signals_of_class.retain(|(subject_key, _, _), _| *subject_key != key);
+            erased_signals += before - signals_of_class.len();
+        }
         let engaged_before = signals.engaged.len();
         signals
             .engaged
@@ -420,10 +458,20 @@ impl SignalStore for MemoryStore {
             .retain(|(subject_key, _), _| *subject_key != key);
         signals.subjects.remove(&key);
         Ok(ErasedSubject {
-            signals: history_before - signals.history.len(),
+            signals: erased_signals,
             engaged_styles: engaged_before - signals.engaged.len(),
         })
     }
+}
+
+/// The subject's signals of one class, oldest first.
+fn of_subject<'a>(
+    signals: &'a SignalsByTime,
+    subject_key: &str,
+) -> impl DoubleEndedIterator<Item = &'a Signal> {
+    let range = (subject_key.to_string(), 0, String::new())
+        ..(subject_key.to_string(), u64::MAX, String::new());
+    signals.range(range).map(|(_, signal)| signal)
 }
 
 impl QueueOps for QueueState {

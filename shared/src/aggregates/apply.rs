@@ -5,7 +5,8 @@
 //! - Erasure: a signal its subject's live [`Tombstone`] refuses changes nothing at all (no
 //!   marker, no count), see [`crate::aggregates::erasure`].
 //! - Every new signal adds one to the daily count of its style, day and kind.
-//! - A signal with a subject is appended to that subject's history.
+//! - A signal with a subject is appended to that subject's history, in the class of its
+//!   kind ([`HistoryClass`]: decisive, browsing or impression).
 //! - An engagement (`SignalKind::is_engagement`) with a subject is, the first time the
 //!   subject engages that style, paired with the subject's most recent other engagements
 //!   (at most [`MAX_PAIRED_STYLES`]): each pair counts the subject once.
@@ -20,6 +21,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::erasure::{tombstone_key, Tombstone};
+use super::history::HistoryClass;
 use super::kind_index;
 use crate::domain::Signal;
 use crate::error::StoreResult;
@@ -49,10 +51,11 @@ pub struct DailyIncrement<'a> {
     pub kind: usize,
 }
 
-/// The signal, as is, appended to its subject's history.
+/// The signal, as is, appended to its subject's history in the class of its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryAppend<'a> {
     pub subject_key: String,
+    pub class: HistoryClass,
     pub signal: &'a Signal,
 }
 
@@ -85,6 +88,7 @@ pub fn effects_of(signal: &Signal) -> SignalEffects<'_> {
             }),
         history: subject_key.map(|subject_key| HistoryAppend {
             subject_key,
+            class: HistoryClass::of(signal.kind),
             signal,
         }),
     }
@@ -119,7 +123,13 @@ pub(crate) trait SignalAggregates {
     fn tombstone(&mut self, key: &str) -> StoreResult<Option<Tombstone>>;
     fn is_applied(&mut self, event_id: &str) -> StoreResult<bool>;
     fn mark_applied(&mut self, event_id: &str) -> StoreResult<()>;
-    fn append_history(&mut self, subject_key: &str, signal: &Signal) -> StoreResult<()>;
+    /// Adds the signal to the subject's history, kept with the others of its `class`.
+    fn append_history(
+        &mut self,
+        subject_key: &str,
+        class: HistoryClass,
+        signal: &Signal,
+    ) -> StoreResult<()>;
     fn add_daily(&mut self, style_id: &str, day: NaiveDate, kind: usize) -> StoreResult<()>;
     fn is_engaged(&mut self, subject_key: &str, style_id: &str) -> StoreResult<bool>;
     /// Up to `limit` styles the subject engaged with, most recent first.
@@ -153,7 +163,7 @@ pub(crate) fn apply_signals(
         let daily = effects.daily;
         store.add_daily(daily.style_id, daily.day, daily.kind)?;
         if let Some(history) = &effects.history {
-            store.append_history(&history.subject_key, history.signal)?;
+            store.append_history(&history.subject_key, history.class, history.signal)?;
         }
         if let Some(engagement) = &effects.engagement {
             let subject_key = engagement.subject_key.as_str();
@@ -234,6 +244,7 @@ mod tests {
             effects.history,
             Some(HistoryAppend {
                 subject_key: "c:c1".to_string(),
+                class: HistoryClass::Browsing,
                 signal: &click,
             })
         );

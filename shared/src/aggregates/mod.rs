@@ -1,10 +1,12 @@
 //! The aggregates the signal store keeps (daily counts per style, co-occurring pairs) and,
 //! in [`apply`], the rules that update them when a signal arrives; in [`erasure`], what a
-//! store refuses after it erased a subject. The engine reads these types; the ports and the
-//! adapters store them. Depends only on `domain` and `error`.
+//! store refuses after it erased a subject; in [`history`], which class of a subject's
+//! history a signal is kept in. The engine reads these types; the ports and the adapters
+//! store them. Depends only on `domain` and `error`.
 
 pub mod apply;
 pub mod erasure;
+pub mod history;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -62,6 +62,13 @@ impl SignalKind {
         )
     }
 
+    /// Signals that settle a shopper's relation to a style for good (bought it, sent it
+    /// back, said no): kept for the shopper however many signals follow, because the filters
+    /// that keep such styles out of lists must never forget them.
+    pub fn is_decisive(self) -> bool {
+        matches!(self, Self::Purchase | Self::Return | Self::Dismiss)
+    }
+
     /// Signals that show interest in a style (everything but impressions and negatives).
     pub fn is_positive(self) -> bool {
         matches!(

@@ -70,7 +70,7 @@ pub struct CustomerExport {
     pub customer_id: String,
     /// The profile with the prescription opened (in clear), if there is a profile.
     pub profile: Option<Customer>,
-    /// Every stored signal, newest first.
+    /// Every stored signal, newest first (purchases, browsing and impressions alike).
     pub signals: Vec<Signal>,
     /// Styles the shopper engaged with, most recent first.
     pub engaged_styles: Vec<String>,
@@ -131,7 +131,7 @@ impl Framewise {
         let subject = Subject::Customer(customer_id.to_string());
         let (profile, signals, engaged_styles, list) = tokio::try_join!(
             self.stores.profiles.get_customer(customer_id),
-            self.stores.signals.history(&subject, usize::MAX),
+            self.stores.signals.all_signals(&subject),
             self.stores.signals.engaged_styles(&subject),
             self.stores.lists.get_list(customer_id),
         )?;

@@ -7,7 +7,7 @@ use super::*;
 use crate::adapters::memory_stores;
 use crate::demo::{self, DemoConfig, DemoData};
 use crate::domain::SignalKind;
-use crate::domain::{RecommendationPage, Signal, Subject};
+use crate::domain::{RecommendationPage, Signal, StoredList, Subject};
 use crate::models::SparseItemModel;
 
 fn demo_data() -> DemoData {
@@ -325,4 +325,74 @@ async fn when_customer_erased_should_stay_erased_through_worker_and_regeneration
             .len(),
         1
     );
+}
+
+/// One signal of a shopper without a profile, for the history-window test below.
+fn shopper_signal(event_id: String, kind: SignalKind, style_id: &str, at: DateTime<Utc>) -> Signal {
+    Signal {
+        event_id,
+        customer_id: Some("cu-window".into()),
+        session_id: None,
+        kind,
+        style_id: style_id.into(),
+        sku: None,
+        timestamp: at,
+        recommendation_id: None,
+        placement: None,
+        context: Default::default(),
+    }
+}
+
+/// Issue 10, item 1: a purchase must keep its style out of the list however many signals
+/// follow it; neither impressions (shown lists) nor a long browsing session may push it out
+/// of the history the list is computed from.
+#[tokio::test]
+async fn when_purchase_is_followed_by_more_than_history_limit_signals_should_never_list_it() {
+    let data = demo_data();
+    let (service, now) = regenerated(&data, ServiceConfig::default()).await;
+    let limit = service.config().history_limit;
+    let viewed: Vec<&str> = data.styles.iter().take(3).map(|s| s.id.as_str()).collect();
+    let day = chrono::Duration::days(1);
+    let second = chrono::Duration::seconds(1);
+    let impressions = (0..600).map(|i| {
+        let at = now - day * 2 + second * i;
+        shopper_signal(format!("imp-{i}"), SignalKind::Impression, viewed[0], at)
+    });
+    let views = (0..limit + 10).map(|i| {
+        let at = now - day + second * i as i32;
+        shopper_signal(format!("view-{i}"), SignalKind::View, viewed[i % 3], at)
+    });
+    let browsing: Vec<Signal> = impressions.chain(views).collect();
+    service.apply_signals(&browsing, now).await.unwrap();
+    let listed = |list: &StoredList| -> Vec<String> {
+        list.items.iter().map(|i| i.style_id.clone()).collect()
+    };
+    let before = service.recompute_customer("cu-window", now).await.unwrap();
+    // The style this browsing recommends most, among those not browsed.
+    let bought = listed(&before)
+        .into_iter()
+        .find(|id| !viewed.contains(&id.as_str()))
+        .unwrap();
+
+    // Bought before all that browsing (the signal arrives late, as queued signals do).
+    let purchase = shopper_signal("buy-1".into(), SignalKind::Purchase, &bought, now - day * 3);
+    service.apply_signals(&[purchase], now).await.unwrap();
+    let after = service.recompute_customer("cu-window", now).await.unwrap();
+    assert!(!listed(&after).contains(&bought), "{bought} was bought");
+
+    // Another 600 lists shown since: still never listed.
+    let shown: Vec<Signal> = (0..600)
+        .map(|i| {
+            let at = now - chrono::Duration::hours(1) + second * i;
+            shopper_signal(format!("imp-late-{i}"), SignalKind::Impression, &bought, at)
+        })
+        .collect();
+    service.apply_signals(&shown, now).await.unwrap();
+    let page = service
+        .recommendations("cu-window", RecommendationQuery::default(), now)
+        .await
+        .unwrap();
+    assert!(page.items.iter().all(|i| i.style_id != bought));
+    let latest = service.recompute_customer("cu-window", now).await.unwrap();
+    assert!(!listed(&latest).contains(&bought), "{bought} was bought");
 }

@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use super::{
     create_tables, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS,
-    ENGAGED, ENGAGED_ORDER, HISTORY, LISTS, META, PAIRS, QUEUE, SEALED_KEYS, STYLES, SUBJECTS,
-    TOMBSTONES,
+    DECISIVE_SIGNALS, ENGAGED, ENGAGED_ORDER, HISTORY, IMPRESSIONS, LISTS, META, PAIRS, QUEUE,
+    SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
 };
 use super::{handle::open_database, EmbeddedStore};
 use crate::error::{StoreError, StoreResult};
@@ -67,6 +67,8 @@ fn copy_all(from: &ReadTransaction, to: &WriteTransaction) -> StoreResult<u64> {
         + copy_table(from, to, LISTS, c)?
         + copy_table(from, to, APPLIED_EVENTS, c)?
         + copy_table(from, to, HISTORY, c)?
+        + copy_table(from, to, DECISIVE_SIGNALS, c)?
+        + copy_table(from, to, IMPRESSIONS, c)?
         + copy_table(from, to, SUBJECTS, c)?
         + copy_table(from, to, DAILY, c)?
         + copy_table(from, to, ENGAGED, c)?

@@ -7,8 +7,8 @@ use redb::{ReadableTable, TableHandle};
 
 use super::{
     EmbeddedStore, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS,
-    ENGAGED, ENGAGED_ORDER, HISTORY, LISTS, META, PAIRS, QUEUE, SEALED_KEYS, STYLES, SUBJECTS,
-    TOMBSTONES,
+    DECISIVE_SIGNALS, ENGAGED, ENGAGED_ORDER, HISTORY, IMPRESSIONS, LISTS, META, PAIRS, QUEUE,
+    SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
 };
 use crate::error::{StoreError, StoreResult};
 
@@ -44,10 +44,12 @@ impl EmbeddedStore {
         ));
         dump!(txn, out, seen, LISTS, |k, v| format!("{k} => {}", text(v)));
         dump!(txn, out, seen, APPLIED_EVENTS, |k, _v| k.to_string());
-        dump!(txn, out, seen, HISTORY, |k, v| format!(
-            "{k:?} => {}",
-            text(v)
-        ));
+        for table in [HISTORY, DECISIVE_SIGNALS, IMPRESSIONS] {
+            dump!(txn, out, seen, table, |k, v| format!(
+                "{k:?} => {}",
+                text(v)
+            ));
+        }
         dump!(txn, out, seen, SUBJECTS, |k, _v| k.to_string());
         dump!(txn, out, seen, DAILY, |k, v| format!("{k:?} => {v:?}"));
         dump!(txn, out, seen, ENGAGED, |k, v| format!("{k:?} => {v}"));

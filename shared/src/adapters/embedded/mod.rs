@@ -5,13 +5,15 @@
 //!
 //! This file holds the store, its tables and the transaction helpers; the ports are
 //! implemented by responsibility in `records` (catalogue, profiles, lists), `signals`
-//! (history, aggregates and erasure, rules in [`crate::aggregates`]) and `queue`.
+//! (history, aggregates and erasure, rules in [`crate::aggregates`]) and `queue`;
+//! `migration` brings files written by earlier versions to the current layout on open.
 
 mod backup;
 mod dead_letters;
 mod handle;
 #[cfg(any(test, feature = "conformance"))]
 mod inspect;
+mod migration;
 mod queue;
 mod records;
 mod signals;
@@ -26,6 +28,7 @@ use redb::{
 };
 
 use super::DEFAULT_MAX_RECEIVES;
+use crate::aggregates::history::HistoryClass;
 use crate::error::{StoreError, StoreResult};
 use crate::sealing::Sealer;
 use handle::{DatabaseHandle, PANIC_PREFIX};
@@ -38,8 +41,21 @@ const STYLES: TableDefinition<&str, &[u8]> = TableDefinition::new("styles");
 const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
 const LISTS: TableDefinition<&str, &[u8]> = TableDefinition::new("lists");
 const APPLIED_EVENTS: TableDefinition<&str, ()> = TableDefinition::new("applied_events");
-/// (subject key, time key, event id) -> signal JSON.
-const HISTORY: TableDefinition<(&str, u64, &str), &[u8]> = TableDefinition::new("history");
+/// A subject's signals by class (`aggregates::history`), each keyed (subject key, time key,
+/// event id) -> signal JSON. `history` holds browsing only (since schema version 2).
+const HISTORY: SignalTable = TableDefinition::new("history");
+const DECISIVE_SIGNALS: SignalTable = TableDefinition::new("decisive_signals");
+const IMPRESSIONS: SignalTable = TableDefinition::new("impressions");
+type SignalTable = TableDefinition<'static, (&'static str, u64, &'static str), &'static [u8]>;
+
+/// The table a subject's signals of `class` are kept in.
+fn signal_table(class: HistoryClass) -> SignalTable {
+    match class {
+        HistoryClass::Decisive => DECISIVE_SIGNALS,
+        HistoryClass::Browsing => HISTORY,
+        HistoryClass::Impression => IMPRESSIONS,
+    }
+}
 const SUBJECTS: TableDefinition<&str, ()> = TableDefinition::new("subjects");
 /// (days from CE, style id) -> counts indexed like `SignalKind::ALL`; day first so that
 /// `daily_counts(since)` is a range scan.
@@ -54,7 +70,8 @@ const ACCEPTED_EVENTS: TableDefinition<&str, ()> = TableDefinition::new("accepte
 /// Sequence -> queue message JSON.
 const QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("queue");
 const DEAD_LETTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letters");
-/// Counters that must never go back (queue receipts, engagement order).
+/// Counters that must never go back (queue receipts, engagement order) and the layout
+/// version of the file ([`SCHEMA_VERSION`]).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Tombstone key (a hash of the subject, see `aggregates::erasure`) -> tombstone JSON.
 const TOMBSTONES: TableDefinition<&str, &[u8]> = TableDefinition::new("tombstones");
@@ -64,6 +81,11 @@ const SEALED_KEYS: TableDefinition<&str, ()> = TableDefinition::new("sealed_keys
 const QUEUE_SEQ: &str = "queue_seq";
 const HEALTH_PROBE_SEQ: &str = "health_probe_seq";
 const ENGAGED_SEQ: &str = "engaged_seq";
+/// META key of the layout version the file was brought to.
+const SCHEMA_VERSION_KEY: &str = "schema_version";
+/// The layout this code reads and writes. 2: a subject's signals split by class into
+/// `decisive_signals`, `history` (browsing) and `impressions`; before, all in `history`.
+const SCHEMA_VERSION: u64 = 2;
 
 /// Maps any redb error to a store error; corruption keeps its own variant.
 trait RedbResultExt<T> {
@@ -109,7 +131,9 @@ impl EmbeddedStore {
     }
 
     /// Opens the database file at `path` after the checks of [`startup`]: not a vanished
-    /// store, integrity, the prescription key. The file and a new directory are private.
+    /// store, integrity, the prescription key; a file of an earlier layout is migrated in
+    /// the transaction that creates missing tables, one a newer version wrote is refused.
+    /// The file and a new directory are private.
     pub fn open_with(path: &Path, options: &OpenOptions) -> StoreResult<Self> {
         let data_dir = path
             .parent()
@@ -124,6 +148,7 @@ impl EmbeddedStore {
         }
         let txn = db.begin_write().db()?;
         create_tables(&txn)?;
+        migration::migrate(&txn)?;
         txn.commit().db()?;
         let key = startup::prescription_key(&db, &options.key_path(data_dir))?;
         Ok(Self {
@@ -186,6 +211,8 @@ fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
     txn.open_table(LISTS).db()?;
     txn.open_table(APPLIED_EVENTS).db()?;
     txn.open_table(HISTORY).db()?;
+    txn.open_table(DECISIVE_SIGNALS).db()?;
+    txn.open_table(IMPRESSIONS).db()?;
     txn.open_table(SUBJECTS).db()?;
     txn.open_table(DAILY).db()?;
     txn.open_table(ENGAGED).db()?;

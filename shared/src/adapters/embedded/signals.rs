@@ -4,15 +4,16 @@
 
 use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate, Utc};
-use redb::{ReadableDatabase, ReadableTable, Table, WriteTransaction};
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable, Table, WriteTransaction};
 
 use super::{
-    decode, encode, next_seq, EmbeddedStore, RedbResultExt, APPLIED_EVENTS, DAILY, ENGAGED,
-    ENGAGED_ORDER, ENGAGED_SEQ, HISTORY, META, PAIRS, SUBJECTS, TOMBSTONES,
+    decode, encode, next_seq, signal_table, EmbeddedStore, RedbResultExt, SignalTable,
+    APPLIED_EVENTS, DAILY, ENGAGED, ENGAGED_ORDER, ENGAGED_SEQ, META, PAIRS, SUBJECTS, TOMBSTONES,
 };
 use crate::adapters::time_key::time_key;
 use crate::aggregates::apply::{apply_signals, SignalAggregates};
 use crate::aggregates::erasure::{tombstone_key, Tombstone};
+use crate::aggregates::history::{merge_history, sort_newest_first, HistoryClass};
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{Signal, Subject};
 use crate::error::{StoreError, StoreResult};
@@ -38,10 +39,47 @@ pub(super) fn stored_tombstone(
         .transpose()
 }
 
+/// The subject's signals in one history table, newest first, at most `limit`.
+fn subject_signals(
+    txn: &ReadTransaction,
+    table: SignalTable,
+    subject_key: &str,
+    limit: usize,
+) -> StoreResult<Vec<Signal>> {
+    let table = txn.open_table(table).db()?;
+    let range = table
+        .range((subject_key, 0, "")..(subject_key, u64::MAX, ""))
+        .db()?;
+    let mut signals = Vec::new();
+    for entry in range.rev().take(limit) {
+        let (k, bytes) = entry.db()?;
+        signals.push(decode(bytes.value(), "signal", k.value().2)?);
+    }
+    Ok(signals)
+}
+
+/// Deletes the subject's signals from one history table; returns how many there were.
+fn remove_subject_signals(
+    txn: &WriteTransaction,
+    table: SignalTable,
+    subject_key: &str,
+) -> StoreResult<usize> {
+    let mut table = txn.open_table(table).db()?;
+    let mut removed = 0;
+    let range = (subject_key, 0, "")..(subject_key, u64::MAX, "");
+    for entry in table.extract_from_if(range, |_, _| true).db()? {
+        entry.db()?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
 /// The signal tables opened inside one write transaction.
 struct SignalTables<'txn> {
     applied: Table<'txn, &'static str, ()>,
-    history: Table<'txn, (&'static str, u64, &'static str), &'static [u8]>,
+    decisive: Table<'txn, (&'static str, u64, &'static str), &'static [u8]>,
+    browsing: Table<'txn, (&'static str, u64, &'static str), &'static [u8]>,
+    impressions: Table<'txn, (&'static str, u64, &'static str), &'static [u8]>,
     subjects: Table<'txn, &'static str, ()>,
     daily: Table<'txn, (i32, &'static str), [u32; 9]>,
     engaged: Table<'txn, (&'static str, &'static str), u64>,
@@ -55,7 +93,11 @@ impl<'txn> SignalTables<'txn> {
     fn open(txn: &'txn WriteTransaction) -> StoreResult<Self> {
         Ok(Self {
             applied: txn.open_table(APPLIED_EVENTS).db()?,
-            history: txn.open_table(HISTORY).db()?,
+            decisive: txn.open_table(signal_table(HistoryClass::Decisive)).db()?,
+            browsing: txn.open_table(signal_table(HistoryClass::Browsing)).db()?,
+            impressions: txn
+                .open_table(signal_table(HistoryClass::Impression))
+                .db()?,
             subjects: txn.open_table(SUBJECTS).db()?,
             daily: txn.open_table(DAILY).db()?,
             engaged: txn.open_table(ENGAGED).db()?,
@@ -81,9 +123,19 @@ impl SignalAggregates for SignalTables<'_> {
         Ok(())
     }
 
-    fn append_history(&mut self, subject_key: &str, signal: &Signal) -> StoreResult<()> {
+    fn append_history(
+        &mut self,
+        subject_key: &str,
+        class: HistoryClass,
+        signal: &Signal,
+    ) -> StoreResult<()> {
         let bytes = encode(signal)?;
-        self.history
+        let table = match class {
+            HistoryClass::Decisive => &mut self.decisive,
+            HistoryClass::Browsing => &mut self.browsing,
+            HistoryClass::Impression => &mut self.impressions,
+        };
+        table
             .insert(
                 (
                     subject_key,
@@ -151,16 +203,31 @@ impl SignalStore for EmbeddedStore {
     async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>> {
         let key = subject.key();
         let txn = self.read()?;
-        let table = txn.open_table(HISTORY).db()?;
-        let range = table
-            .range((key.as_str(), 0, "")..(key.as_str(), u64::MAX, ""))
-            .db()?;
-        let mut signals = Vec::new();
-        for entry in range.rev().take(limit) {
-            let (k, bytes) = entry.db()?;
-            signals.push(decode(bytes.value(), "signal", k.value().2)?);
-        }
-        Ok(signals)
+        let decisive = signal_table(HistoryClass::Decisive);
+        let browsing = signal_table(HistoryClass::Browsing);
+        Ok(merge_history(
+            subject_signals(&txn, decisive, &key, usize::MAX)?,
+            subject_signals(&txn, browsing, &key, limit)?,
+        ))
+    }
+
+    async fn all_signals(&self, subject: &Subject) -> StoreResult<Vec<Signal>> {
+        let key = subject.key();
+        self.blocking(move |db| {
+            let txn = db.begin_read().db()?;
+            let mut all = Vec::new();
+            for class in HistoryClass::ALL {
+                all.extend(subject_signals(
+                    &txn,
+                    signal_table(class),
+                    &key,
+                    usize::MAX,
+                )?);
+            }
+            sort_newest_first(&mut all);
+            Ok(all)
+        })
+        .await
     }
 
     async fn daily_counts(&self, since: NaiveDate) -> StoreResult<Vec<DailyStyleCounts>> {
@@ -257,18 +324,9 @@ impl SignalStore for EmbeddedStore {
         let key = subject.key();
         self.write(move |txn| {
             let key = key.as_str();
-            let mut history = txn.open_table(HISTORY).db()?;
-            let mut doomed = Vec::new();
-            for entry in history.range((key, 0, "")..).db()? {
-                let (k, _) = entry.db()?;
-                let (subject_key, at, event_id) = k.value();
-                if subject_key != key {
-                    break;
-                }
-                doomed.push((at, event_id.to_string()));
-            }
-            for (at, event_id) in &doomed {
-                history.remove((key, *at, event_id.as_str())).db()?;
+            let mut signals = 0;
+            for class in HistoryClass::ALL {
+                signals += remove_subject_signals(txn, signal_table(class), key)?;
             }
             let mut engaged = txn.open_table(ENGAGED).db()?;
             let mut styles = Vec::new();
@@ -289,7 +347,7 @@ impl SignalStore for EmbeddedStore {
                 .db()?;
             txn.open_table(SUBJECTS).db()?.remove(key).db()?;
             Ok(ErasedSubject {
-                signals: doomed.len(),
+                signals,
                 engaged_styles: styles.len(),
             })
         })

@@ -5,8 +5,9 @@
 //!
 //! 1. the day's `DAYS` index entry (idempotent put, once per process and day);
 //! 2. one transaction: the event marker (conditional, so a redelivered event changes
-//!    nothing), the daily count, and for a subject the history item, the subject index entry
-//!    and a check that no tombstone of the subject refuses the signal (see `erasure.rs`);
+//!    nothing), the daily count, and for a subject the history item (in the sort-key range
+//!    of its class; decisive signals without TTL), the subject index entry and a check that
+//!    no tombstone of the subject refuses the signal (see `erasure.rs`);
 //! 3. for an engagement: a conditional first-engagement put (with the tombstone check); only
 //!    if it is the first, the pairs with the most recent engagements and the engagement order
 //!    item (with the tombstone check again).
@@ -23,6 +24,7 @@ use super::requests::{put_action, QueryOptions, Range};
 use super::DynamoStore;
 use crate::adapters::aws::sdk_error;
 use crate::aggregates::apply::{co_occurrence_pairs, effects_of, Engagement, SignalEffects};
+use crate::aggregates::history::HistoryClass;
 use crate::domain::Signal;
 use crate::error::{StoreError, StoreResult};
 
@@ -98,15 +100,21 @@ impl DynamoStore {
         );
         if let Some(history) = &effects.history {
             let signal = history.signal;
-            let mut item = data_item(
-                history_key(&history.subject_key, signal.timestamp, &signal.event_id),
-                signal,
-                "signal",
-            )?;
-            item.insert(
-                EXPIRES_AT.to_string(),
-                epoch(signal.timestamp + self.retention),
+            let key = history_key(
+                &history.subject_key,
+                history.class,
+                signal.timestamp,
+                &signal.event_id,
             );
+            let mut item = data_item(key, signal, "signal")?;
+            // Decisive signals stay until erasure: a purchase must not expire from the
+            // history the "already bought" filter reads.
+            if history.class != HistoryClass::Decisive {
+                item.insert(
+                    EXPIRES_AT.to_string(),
+                    epoch(signal.timestamp + self.retention),
+                );
+            }
             actions.push(put_action(&self.table, item, None)?);
             let index = key_item(subject_index_key(&history.subject_key));
             actions.push(put_action(&self.table, index, None)?);

@@ -99,8 +99,9 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
-    /// Deletes the subject's history (`HIST#`), its engagement items (`ENG#`, first
-    /// engagements and order) and its subject index entry.
+    /// Deletes the subject's history (`HIST#`, every class: browsing, `D#` decisive and `I#`
+    /// impressions), its engagement items (`ENG#`, first engagements and order) and its
+    /// subject index entry.
     pub(super) async fn sweep_subject(&self, subject: &Subject) -> StoreResult<ErasedSubject> {
         let subject_key = subject.key();
         let history = self

@@ -9,7 +9,9 @@
 //! | customer id index | `CUSTOMERS#<shard>` | `<id>` | [`customer_index_key`] |
 //! | precomputed list | `CUSTOMER#<id>` | `LIST` | [`list_key`] |
 //! | event marker | `EVENT#<event_id>` | `EVENT` | [`event_marker_key`] |
-//! | history | `HIST#<subject key>` | `<time key, 20 digits>#<event_id>` | [`history_key`] |
+//! | history: browsing | `HIST#<subject key>` | `<time key, 20 digits>#<event_id>` | [`history_key`] |
+//! | history: decisive (no TTL) | `HIST#<subject key>` | `D#<time key, 20 digits>#<event_id>` | [`history_key`] |
+//! | history: impression | `HIST#<subject key>` | `I#<time key, 20 digits>#<event_id>` | [`history_key`] |
 //! | subject index | `SUBJECTS#<shard>` | `<subject key>` | [`subject_index_key`] |
 //! | days with counts | `DAYS` | `<yyyy-mm-dd>` | [`day_key`] |
 //! | daily counts | `DAILY#<yyyy-mm-dd>` | `<style_id>` | [`daily_counts_key`] |
@@ -22,11 +24,14 @@
 //! The tombstone key is [`crate::aggregates::erasure::tombstone_key`], a hash of the subject
 //! key: the tombstone of an erased shopper does not name them.
 //! The time key is [`time_key`], so sort keys order by time. Ids cannot contain `#` (domain
-//! validation), so `#` separates.
+//! validation), so `#` separates. A subject's history partition holds one sort-key range per
+//! [`HistoryClass`]: browsing keys start with a digit, so they all sort below
+//! [`BROWSING_BELOW`] and before the `D#` and `I#` ranges.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::adapters::time_key::time_key;
+use crate::aggregates::history::HistoryClass;
 
 /// Name of the partition key attribute.
 pub(super) const PK: &str = "pk";
@@ -45,6 +50,13 @@ pub(super) const ENGAGEMENT_ORDER_PREFIX: &str = "T#";
 pub(super) const FIRST_ENGAGEMENT_PREFIX: &str = "S#";
 /// Sort key (and prefix, for lists per placement later) of lists in a `CUSTOMER#` partition.
 pub(super) const LIST_SORT_KEY: &str = "LIST";
+/// Sort-key prefix of a subject's decisive signals in its `HIST#` partition.
+pub(super) const DECISIVE_PREFIX: &str = "D#";
+/// Sort-key prefix of a subject's impressions in its `HIST#` partition.
+pub(super) const IMPRESSION_PREFIX: &str = "I#";
+/// Every browsing sort key of a `HIST#` partition is below this (digits sort before letters);
+/// the decisive and impression ranges are above it.
+pub(super) const BROWSING_BELOW: &str = "D";
 
 /// The key of one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,10 +92,21 @@ pub(super) fn event_marker_key(event_id: &str) -> ItemKey {
     item_key(format!("EVENT#{event_id}"), "EVENT")
 }
 
-pub(super) fn history_key(subject_key: &str, at: DateTime<Utc>, event_id: &str) -> ItemKey {
+/// A subject's signal, in the sort-key range of its class.
+pub(super) fn history_key(
+    subject_key: &str,
+    class: HistoryClass,
+    at: DateTime<Utc>,
+    event_id: &str,
+) -> ItemKey {
+    let prefix = match class {
+        HistoryClass::Browsing => "",
+        HistoryClass::Decisive => DECISIVE_PREFIX,
+        HistoryClass::Impression => IMPRESSION_PREFIX,
+    };
     item_key(
         history_partition(subject_key),
-        format!("{:020}#{event_id}", time_key(at)),
+        format!("{prefix}{:020}#{event_id}", time_key(at)),
     )
 }
 
@@ -235,8 +258,16 @@ mod tests {
         assert_eq!(time.len(), 20);
         assert_eq!(shape(event_marker_key("e-1")), pair("EVENT#e-1", "EVENT"));
         assert_eq!(
-            shape(history_key("c:cu-1", at, "e-1")),
+            shape(history_key("c:cu-1", HistoryClass::Browsing, at, "e-1")),
             pair("HIST#c:cu-1", format!("{time}#e-1"))
+        );
+        assert_eq!(
+            shape(history_key("c:cu-1", HistoryClass::Decisive, at, "e-1")),
+            pair("HIST#c:cu-1", format!("D#{time}#e-1"))
+        );
+        assert_eq!(
+            shape(history_key("c:cu-1", HistoryClass::Impression, at, "e-1")),
+            pair("HIST#c:cu-1", format!("I#{time}#e-1"))
         );
         assert_eq!(
             shape(subject_index_key("s:sess-1")),
@@ -269,7 +300,12 @@ mod tests {
     fn when_partitions_named_should_match_the_keys_they_hold() {
         let day = NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date");
         let at = at_millis(0);
-        assert_eq!(history_partition("c:x"), history_key("c:x", at, "e").pk);
+        for class in HistoryClass::ALL {
+            assert_eq!(
+                history_partition("c:x"),
+                history_key("c:x", class, at, "e").pk
+            );
+        }
         assert_eq!(days_partition(), day_key(day).pk);
         assert_eq!(day_sort_key(day), day_key(day).sk);
         assert_eq!(daily_counts_partition(day), daily_counts_key(day, "s").pk);
@@ -298,9 +334,27 @@ mod tests {
     }
 
     #[test]
+    fn when_history_classes_keyed_should_fall_in_their_own_sort_key_ranges() {
+        // The earliest and latest times a signal can carry bound every browsing key.
+        let times = [at_millis(-5), at_millis(0), at_millis(253_402_300_799_000)];
+        for at in times {
+            let browsing = history_key("c:x", HistoryClass::Browsing, at, "e").sk;
+            let decisive = history_key("c:x", HistoryClass::Decisive, at, "e").sk;
+            let impression = history_key("c:x", HistoryClass::Impression, at, "e").sk;
+            assert!(browsing.as_str() < BROWSING_BELOW, "{browsing}");
+            assert!(decisive.starts_with(DECISIVE_PREFIX) && decisive.as_str() > BROWSING_BELOW);
+            assert!(impression.starts_with(IMPRESSION_PREFIX));
+        }
+    }
+
+    #[test]
     fn when_times_ordered_should_order_history_and_engagement_sort_keys() {
         let (early, late) = (at_millis(-5), at_millis(1_000_000));
-        assert!(history_key("c:x", early, "z").sk < history_key("c:x", late, "a").sk);
+        for class in HistoryClass::ALL {
+            assert!(
+                history_key("c:x", class, early, "z").sk < history_key("c:x", class, late, "a").sk
+            );
+        }
         assert!(
             engagement_order_key("c:x", early, "z").sk < engagement_order_key("c:x", late, "a").sk
         );

@@ -33,8 +33,8 @@ use self::item::{
 use self::keys::{
     catalog_partition, customer_index_key, customer_index_partition, daily_counts_partition,
     day_sort_key, days_partition, engagement_partition, history_partition, list_key,
-    pair_partition, profile_key, style_key, subject_index_partition, ENGAGEMENT_ORDER_PREFIX,
-    SHARDS, SK, STYLE_PREFIX,
+    pair_partition, profile_key, style_key, subject_index_partition, BROWSING_BELOW,
+    DECISIVE_PREFIX, ENGAGEMENT_ORDER_PREFIX, SHARDS, SK, STYLE_PREFIX,
 };
 use self::requests::{delete_request, QueryOptions, Range};
 pub(super) use self::table::create_table;
@@ -42,6 +42,7 @@ use super::{sdk_error, Backoff};
 use crate::adapters::list_page::decode_list_page;
 use crate::adapters::sealed_customer::{holds_prescription, open_customer, seal_customer};
 use crate::aggregates::apply::MAX_PAIRED_STYLES;
+use crate::aggregates::history::{merge_history, sort_newest_first, HistoryClass};
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
 use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
@@ -51,7 +52,8 @@ use crate::ports::{
 };
 use crate::sealing::Sealer;
 
-/// Days history and event markers are kept before DynamoDB's TTL removes them.
+/// Days history items and event markers are kept before DynamoDB's TTL removes them;
+/// decisive signals (purchases, returns, dismissals) have no TTL and stay until erasure.
 pub const DEFAULT_HISTORY_RETENTION_DAYS: i64 = 400;
 
 /// Largest serialized record kept in one item: DynamoDB items are capped at 400 KB, keys
@@ -102,7 +104,8 @@ impl DynamoStore {
         self
     }
 
-    /// How long history items and event markers live before TTL deletes them.
+    /// How long history items (decisive signals excepted) and event markers live before TTL
+    /// deletes them.
     pub fn with_history_retention(mut self, retention: Duration) -> Self {
         self.retention = retention;
         self
@@ -281,23 +284,58 @@ impl SignalStore for DynamoStore {
         self.apply_in_order(signals).await
     }
 
+    /// Two Queries of `HIST#<subject>`: the browsing range (`sk < "D"`) descending with a
+    /// limit, and every decisive signal (`begins_with(sk, "D#")`).
     async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        self.query(
-            history_partition(&subject.key()),
-            Range::All,
-            QueryOptions {
-                descending: true,
-                consistent: true,
-                limit: Some(limit),
-            },
-        )
-        .await?
-        .iter()
-        .map(|item| decode(item, "signal"))
-        .collect()
+        let partition = history_partition(&subject.key());
+        let consistent = QueryOptions {
+            consistent: true,
+            ..QueryOptions::default()
+        };
+        let (decisive, browsing) = tokio::try_join!(
+            self.query(
+                partition.clone(),
+                Range::Prefix(DECISIVE_PREFIX.to_string()),
+                consistent,
+            ),
+            self.query(
+                partition,
+                Range::Below(BROWSING_BELOW.to_string()),
+                QueryOptions {
+                    descending: true,
+                    consistent: true,
+                    limit: Some(limit),
+                },
+            ),
+        )?;
+        let decode_all = |items: Vec<Item>| -> StoreResult<Vec<Signal>> {
+            items.iter().map(|item| decode(item, "signal")).collect()
+        };
+        let mut browsing = decode_all(browsing)?;
+        // Items written before the classes were split hold impressions in the browsing
+        // range; they are left out here (and expire with their TTL).
+        browsing.retain(|signal| HistoryClass::of(signal.kind) != HistoryClass::Impression);
+        Ok(merge_history(decode_all(decisive)?, browsing))
+    }
+
+    /// One paginated Query of the whole `HIST#<subject>` partition, every class.
+    async fn all_signals(&self, subject: &Subject) -> StoreResult<Vec<Signal>> {
+        let items = self
+            .query(
+                history_partition(&subject.key()),
+                Range::All,
+                QueryOptions {
+                    consistent: true,
+                    ..QueryOptions::default()
+                },
+            )
+            .await?;
+        let mut signals = items
+            .iter()
+            .map(|item| decode(item, "signal"))
+            .collect::<StoreResult<Vec<Signal>>>()?;
+        sort_newest_first(&mut signals);
+        Ok(signals)
     }
 
     async fn daily_counts(&self, since: NaiveDate) -> StoreResult<Vec<DailyStyleCounts>> {

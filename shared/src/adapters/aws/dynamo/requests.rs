@@ -156,6 +156,10 @@ impl DynamoStore {
                     .key_condition_expression("#pk = :pk AND #sk >= :sk")
                     .expression_attribute_names("#sk", SK)
                     .expression_attribute_values(":sk", s(from)),
+                Range::Below(below) => request
+                    .key_condition_expression("#pk = :pk AND #sk < :sk")
+                    .expression_attribute_names("#sk", SK)
+                    .expression_attribute_values(":sk", s(below)),
             };
             let output = request
                 .send()
@@ -244,6 +248,8 @@ pub(super) enum Range {
     All,
     Prefix(String),
     From(String),
+    /// Sort keys strictly below this one.
+    Below(String),
 }
 
 #[derive(Default)]
