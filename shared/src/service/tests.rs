@@ -52,6 +52,35 @@ async fn when_regenerated_on_demo_data_should_publish_and_serve_learned_model() 
 }
 
 #[tokio::test]
+async fn when_learned_model_cannot_be_read_should_serve_cooccurrence_and_report_degraded() {
+    let data = demo_data();
+    let (service, now) = regenerated(&data, ServiceConfig::default()).await;
+    assert_eq!(service.health(now).await.status, super::HealthStatus::Ok);
+    let version = service.stores().artifacts.current().await.unwrap().unwrap();
+    service
+        .stores()
+        .artifacts
+        .put(&version, LEARNED_ARTIFACT, b"not a model")
+        .await
+        .unwrap();
+    let reopened = Framewise::open(service.stores().clone(), ServiceConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(reopened.engine().collaborative_name(), "cooccurrence");
+    let health = reopened.health(now).await;
+    assert_eq!(health.status, super::HealthStatus::Degraded, "{health:?}");
+    let model = health.checks.iter().find(|c| c.name == "model").unwrap();
+    assert!(
+        model
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("unreadable"),
+        "{model:?}"
+    );
+}
+
+#[tokio::test]
 async fn when_collaborative_is_cooccurrence_should_not_train_learned_model() {
     let data = demo_data();
     let config = ServiceConfig {
