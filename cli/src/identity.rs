@@ -147,6 +147,8 @@ pub fn write_demo_tokens(
     });
     let path = data_dir.join("dev-tokens.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&tokens)?)?;
+    // Bearer tokens: as private as the key that signs them.
+    framewise::adapters::embedded::make_private(&path)?;
     println!("demo shopper {shopper}:  export FRAMEWISE_TOKEN={shopper_token}");
     println!("shop backend (service): export FRAMEWISE_SERVICE_TOKEN={service_token}");
     println!("operator (admin):       export FRAMEWISE_ADMIN_TOKEN={admin_token}");

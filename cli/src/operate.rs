@@ -147,7 +147,7 @@ pub struct RestoreArgs {
 }
 
 pub fn restore(args: RestoreArgs, options: &OpenOptions) -> CliResult {
-    std::fs::create_dir_all(&args.data_dir)?;
+    framewise::adapters::embedded::create_private_dir(&args.data_dir)?;
     let _lock = lock_serving(&args.data_dir).map_err(|e| {
         format!("{e}: stop `framewise serve` on this data directory before restoring")
     })?;

@@ -48,7 +48,7 @@ pub struct ServeArgs {
 
 pub async fn serve(args: ServeArgs, config: ServiceConfig, options: OpenOptions) -> CliResult {
     let auth = config.auth.clone();
-    std::fs::create_dir_all(&args.data_dir)?;
+    framewise::adapters::embedded::create_private_dir(&args.data_dir)?;
     let _serving = lock_serving(&args.data_dir)?;
     let options = OpenOptions {
         init: args.init,

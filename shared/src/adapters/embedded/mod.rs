@@ -35,7 +35,7 @@ use handle::{DatabaseHandle, PANIC_PREFIX};
 
 pub use backup::{restore_file, BackupReport};
 pub use dead_letters::{DeadLetter, DeadLetterSelection};
-pub use startup::OpenOptions;
+pub use startup::{create_private_dir, make_private, OpenOptions};
 
 const STYLES: TableDefinition<&str, &[u8]> = TableDefinition::new("styles");
 const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
@@ -139,7 +139,7 @@ impl EmbeddedStore {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        startup::prepare_dir(data_dir)?;
+        startup::create_private_dir(data_dir)?;
         startup::check_not_vanished(path, data_dir, options.init)?;
         let mut db = handle::open_database(path)?;
         startup::make_private(path)?;

@@ -44,7 +44,7 @@ fn refuse(message: String) -> StoreError {
 }
 
 /// Creates the data directory private (0700) if it does not exist.
-pub(super) fn prepare_dir(data_dir: &Path) -> StoreResult<()> {
+pub fn create_private_dir(data_dir: &Path) -> StoreResult<()> {
     if !data_dir.exists() {
         std::fs::create_dir_all(data_dir)?;
         set_mode(data_dir, 0o700)?;
@@ -73,8 +73,8 @@ pub(super) fn check_not_vanished(path: &Path, data_dir: &Path, init: bool) -> St
     Ok(())
 }
 
-/// Keeps the database file private (0600): it holds face measurements and age bands.
-pub(super) fn make_private(path: &Path) -> StoreResult<()> {
+/// Keeps a file private (0600): the database holds face measurements and age bands.
+pub fn make_private(path: &Path) -> StoreResult<()> {
     set_mode(path, 0o600)?;
     Ok(())
 }
