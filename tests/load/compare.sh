@@ -23,7 +23,11 @@ run() { # name bin round
     sleep 0.1
   done
   [ -n "$url" ] || { echo "$name did not start" >&2; exit 1; }
-  wrk -t2 -c50 -d"${seconds}s" -s "$here/recommendations.lua" "$url" >"$work/$name-$3.txt"
+  # Customer lists need a token since identity landed: the shop backend's (service scope).
+  local token
+  token=$("$bin" token --scope framewise/service --data-dir "$work/data-$name" | tail -1)
+  FRAMEWISE_TOKEN=$token wrk -t2 -c50 -d"${seconds}s" -s "$here/recommendations.lua" "$url" \
+    >"$work/$name-$3.txt"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   local rps p50 p95 p99
   rps=$(sed -n 's/.*throughput \([0-9]*\) req\/s/\1/p' "$work/$name-$3.txt")

@@ -2,6 +2,11 @@
 -- wrk -t2 -c50 -d30s -s tests/load/recommendations.lua http://127.0.0.1:8080
 math.randomseed(7)
 local customers = tonumber(os.getenv("FRAMEWISE_CUSTOMERS") or "5000")
+-- A token allowed to read any shopper's list: `framewise token --scope framewise/service`.
+local token = os.getenv("FRAMEWISE_TOKEN")
+if token then
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
 
 request = function()
   local id = math.random(1, customers)
