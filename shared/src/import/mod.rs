@@ -98,6 +98,16 @@ pub fn parse_catalog_jsonl(source: &str, bytes: &[u8]) -> Result<Vec<Style>, Imp
     validated_lines(path, reader, Style::validate, |s: &Style| s.id.clone())
 }
 
+/// Parses customer profiles already in memory, with the same validation as
+/// [`read_customers_jsonl`]; errors name `source` as the file.
+pub fn parse_customers_jsonl(source: &str, bytes: &[u8]) -> Result<Vec<Customer>, ImportError> {
+    let path = Path::new(source);
+    let reader = BufReader::new(bytes);
+    validated_lines(path, reader, Customer::validate, |c: &Customer| {
+        c.id.clone()
+    })
+}
+
 fn read_validated<T: DeserializeOwned>(
     path: &Path,
     validate: impl Fn(&T) -> Result<(), ValidationErrors>,
