@@ -5,6 +5,7 @@ mod check_fit;
 mod eval;
 mod http_server;
 mod identity;
+mod import;
 mod operate;
 mod serve;
 
@@ -18,12 +19,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::Utc;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use framewise::adapters::{embedded_stores_with, EmbeddedStore, OpenOptions};
 use framewise::demo::{self, DemoConfig};
-use framewise::import;
 use framewise::service::{Framewise, ServiceConfig};
 use indicatif::{ProgressBar, ProgressStyle};
+// `serve --demo` loads its history the way `import` does.
+pub use import::import_history;
 
 #[derive(Parser)]
 #[command(
@@ -70,14 +72,7 @@ enum Command {
         size: DemoSize,
     },
     /// Import a catalogue, customers or interactions file into the data directory.
-    Import {
-        /// What the file holds.
-        what: ImportKind,
-        /// catalog/customers: JSON Lines; interactions: CSV with header customer_id,style_id,kind,timestamp.
-        file: PathBuf,
-        #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
-        data_dir: PathBuf,
-    },
+    Import(import::ImportArgs),
     /// Check that no list recommends a frame the shopper's prescription cannot take.
     CheckFit(check_fit::CheckFitArgs),
     /// Rebuild the model and recompute every customer's list now.
@@ -131,13 +126,6 @@ impl DemoSize {
             end: Utc::now(),
         }
     }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ImportKind {
-    Catalog,
-    Customers,
-    Interactions,
 }
 
 fn main() -> ExitCode {
@@ -215,34 +203,7 @@ async fn run(cli: Cli) -> CliResult {
             println!("{files:#?}");
             Ok(())
         }
-        Command::Import {
-            what,
-            file,
-            data_dir,
-        } => {
-            let (service, _) = open_service(&data_dir, config, &options).await?;
-            match what {
-                ImportKind::Catalog => {
-                    let styles = import::read_catalog_jsonl(&file)?;
-                    service.import_styles(&styles).await?;
-                    println!("imported {} styles", styles.len());
-                }
-                ImportKind::Customers => {
-                    let customers = import::read_customers_jsonl(&file)?;
-                    service.import_customers(&customers).await?;
-                    println!("imported {} customers", customers.len());
-                }
-                ImportKind::Interactions => {
-                    let signals = import::read_interactions_csv(&file)?;
-                    let applied = import_history(&service, &signals).await?;
-                    println!(
-                        "imported {applied} new of {} interactions; run `framewise regenerate` to refresh lists",
-                        signals.len()
-                    );
-                }
-            }
-            Ok(())
-        }
+        Command::Import(args) => import::run(args, config, &options).await,
         Command::CheckFit(args) => check_fit::run(args, config).await,
         Command::Regenerate { data_dir } => {
             let (service, _) = open_service(&data_dir, config, &options).await?;
@@ -272,21 +233,6 @@ async fn open_service(
 ) -> Result<(Arc<Framewise>, Arc<EmbeddedStore>), Box<dyn std::error::Error>> {
     let (stores, store) = embedded_stores_with(data_dir, options)?;
     Ok((Arc::new(Framewise::open(stores, config).await?), store))
-}
-
-/// Bulk-loads historical signals straight into the signal store (not through the queue).
-pub async fn import_history(
-    service: &Framewise,
-    signals: &[framewise::domain::Signal],
-) -> Result<usize, Box<dyn std::error::Error>> {
-    let bar = bar(signals.len() as u64, "importing interactions");
-    let mut applied = 0;
-    for chunk in signals.chunks(5000) {
-        applied += service.stores().signals.apply(chunk).await?.len();
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
-    Ok(applied)
 }
 
 pub async fn regenerate_with_progress(

@@ -12,6 +12,7 @@ mod palette;
 #[cfg(test)]
 mod tests;
 
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -275,4 +276,11 @@ pub(crate) fn quarter(x: f64) -> f32 {
 /// Rounds to the nearest 0.5 (half-millimetre steps).
 pub(crate) fn half(x: f64) -> f32 {
     ((x * 2.0).round() / 2.0) as f32
+}
+
+/// Rounds to half millimetres and keeps the result inside `valid`, a range the domain
+/// validates (e.g. `FACE_LENGTH_MM`): the tails of the normal draws would otherwise produce,
+/// in a large data set, a few records that `import` rejects.
+pub(crate) fn half_within(x: f64, valid: &RangeInclusive<f32>) -> f32 {
+    half(x).clamp(*valid.start(), *valid.end())
 }

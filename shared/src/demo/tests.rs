@@ -1,5 +1,8 @@
 //! Behavioural tests of the generator: determinism, realism shares, geometry,
 //! prescriptions, the personalisation signal, seasonality and the file round trip.
+//! Validation ranges over any seed and size are in `bounds`.
+
+mod bounds;
 
 use std::collections::{BTreeMap, BTreeSet};
 

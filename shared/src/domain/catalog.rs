@@ -1,6 +1,8 @@
 //! The frame catalogue: style (frame model) -> colourways -> sizes -> SKU with stock.
 //! Measurements follow the boxing system (../docs: eyewear-domain section 2), in millimetres.
 
+use std::ops::RangeInclusive;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -190,6 +192,20 @@ pub struct FrameColour {
     pub pattern: Pattern,
 }
 
+// The validated ranges below are the one definition of what a style may hold: validation
+// checks them, error messages quote them and the demo generator stays inside them.
+
+/// Price of a style in cents (above zero, at most $100,000).
+pub const PRICE_CENTS: RangeInclusive<u32> = 1..=10_000_000;
+/// Boxing measurements of a frame size, in millimetres: A (lens width), DBL (bridge),
+/// temple, B (lens height), ED and total width, from small children's frames to wraps.
+pub const LENS_WIDTH_MM: RangeInclusive<f32> = 30.0..=75.0;
+pub const BRIDGE_MM: RangeInclusive<f32> = 10.0..=30.0;
+pub const TEMPLE_LENGTH_MM: RangeInclusive<f32> = 100.0..=160.0;
+pub const LENS_HEIGHT_MM: RangeInclusive<f32> = 20.0..=65.0;
+pub const EFFECTIVE_DIAMETER_MM: RangeInclusive<f32> = 30.0..=85.0;
+pub const TOTAL_WIDTH_MM: RangeInclusive<f32> = 90.0..=175.0;
+
 /// Boxing measurements of one frame size, in millimetres.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FrameSize {
@@ -308,10 +324,14 @@ impl Style {
         check_id(&mut errors, "id", &self.id);
         check_text(&mut errors, "name", &self.name, 200);
         check_text(&mut errors, "brand", &self.brand, 100);
-        if self.price_cents == 0 || self.price_cents > 10_000_000 {
+        if !PRICE_CENTS.contains(&self.price_cents) {
             errors.push(FieldError::new(
                 "price_cents",
-                "must be between 1 and 10000000",
+                format!(
+                    "must be between {} and {}",
+                    PRICE_CENTS.start(),
+                    PRICE_CENTS.end()
+                ),
             ));
         }
         if self.currency.len() != 3 || !self.currency.chars().all(|c| c.is_ascii_uppercase()) {
@@ -382,19 +402,24 @@ impl Style {
 
 fn validate_size(errors: &mut Vec<FieldError>, path: &str, size: &FrameSize) {
     check_text(errors, &format!("{path}.label"), &size.label, 20);
-    let ranges: [(&str, f32, f32, f32); 6] = [
-        ("lens_width", size.lens_width, 30.0, 75.0),
-        ("bridge", size.bridge, 10.0, 30.0),
-        ("temple_length", size.temple_length, 100.0, 160.0),
-        ("lens_height", size.lens_height, 20.0, 65.0),
-        ("effective_diameter", size.effective_diameter, 30.0, 85.0),
-        ("total_width", size.total_width, 90.0, 175.0),
+    let ranges = [
+        ("lens_width", size.lens_width, LENS_WIDTH_MM),
+        ("bridge", size.bridge, BRIDGE_MM),
+        ("temple_length", size.temple_length, TEMPLE_LENGTH_MM),
+        ("lens_height", size.lens_height, LENS_HEIGHT_MM),
+        (
+            "effective_diameter",
+            size.effective_diameter,
+            EFFECTIVE_DIAMETER_MM,
+        ),
+        ("total_width", size.total_width, TOTAL_WIDTH_MM),
     ];
-    for (name, value, min, max) in ranges {
-        if !value.is_finite() || value < min || value > max {
+    for (name, value, range) in ranges {
+        // `contains` is false for NaN, so non-finite values fail here too.
+        if !range.contains(&value) {
             errors.push(FieldError::new(
                 format!("{path}.{name}"),
-                format!("must be between {min} and {max} mm"),
+                format!("must be between {} and {} mm", range.start(), range.end()),
             ));
         }
     }

@@ -1,6 +1,8 @@
 //! Shoppers: demographics, face and colouring, declared tastes and an optional prescription.
 //! The prescription is health data: its `Debug` output is redacted so it never reaches a log.
 
+use std::ops::RangeInclusive;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -52,6 +54,30 @@ pub enum FaceShape {
     Diamond,
     Triangle,
 }
+
+// The validated ranges below are the one definition of what a profile may hold: validation
+// checks them, error messages quote them and the demo generator draws inside them.
+
+/// Face width (the widest of forehead, cheekbones and jaw), mm: small child to large adult.
+pub const FACE_WIDTH_MM: RangeInclusive<f32> = 90.0..=180.0;
+/// Face length, hairline to chin, mm.
+pub const FACE_LENGTH_MM: RangeInclusive<f32> = 120.0..=260.0;
+pub const FOREHEAD_WIDTH_MM: RangeInclusive<f32> = 70.0..=180.0;
+pub const CHEEKBONE_WIDTH_MM: RangeInclusive<f32> = 80.0..=180.0;
+pub const JAW_WIDTH_MM: RangeInclusive<f32> = 60.0..=170.0;
+
+/// Largest sphere power (either sign) in minus-cylinder form, dioptres.
+pub const SPHERE_LIMIT_D: f32 = 20.0;
+/// Largest cylinder power (either sign), dioptres.
+pub const CYLINDER_LIMIT_D: f32 = 6.0;
+/// Reading addition, dioptres.
+pub const ADD_D: RangeInclusive<f32> = 0.75..=3.5;
+/// Largest prism, prism dioptres (above zero).
+pub const PRISM_LIMIT_D: f32 = 10.0;
+pub const BINOCULAR_PD_MM: RangeInclusive<f32> = 40.0..=80.0;
+/// Each eye of a monocular PD.
+pub const MONOCULAR_PD_MM: RangeInclusive<f32> = 20.0..=40.0;
+pub const FITTING_HEIGHT_MM: RangeInclusive<f32> = 10.0..=40.0;
 
 /// Face measurements in millimetres, as a client-side landmark detector would report them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -202,20 +228,33 @@ impl Prescription {
             validate_eye(&mut errors, name, eye);
         }
         let pd_ok = match self.pd {
-            PupillaryDistance::Binocular(pd) => (40.0..=80.0).contains(&pd),
+            PupillaryDistance::Binocular(pd) => BINOCULAR_PD_MM.contains(&pd),
             PupillaryDistance::Monocular { od, os } => {
-                (20.0..=40.0).contains(&od) && (20.0..=40.0).contains(&os)
+                MONOCULAR_PD_MM.contains(&od) && MONOCULAR_PD_MM.contains(&os)
             }
         };
         if !pd_ok {
             errors.push(FieldError::new(
                 "pd",
-                "binocular PD must be 40-80 mm, monocular 20-40 mm per eye",
+                format!(
+                    "binocular PD must be {}-{} mm, monocular {}-{} mm per eye",
+                    BINOCULAR_PD_MM.start(),
+                    BINOCULAR_PD_MM.end(),
+                    MONOCULAR_PD_MM.start(),
+                    MONOCULAR_PD_MM.end()
+                ),
             ));
         }
         if let Some(fh) = self.fitting_height {
-            if !(10.0..=40.0).contains(&fh) {
-                errors.push(FieldError::new("fitting_height", "must be 10-40 mm"));
+            if !FITTING_HEIGHT_MM.contains(&fh) {
+                errors.push(FieldError::new(
+                    "fitting_height",
+                    format!(
+                        "must be {}-{} mm",
+                        FITTING_HEIGHT_MM.start(),
+                        FITTING_HEIGHT_MM.end()
+                    ),
+                ));
             }
         }
         if errors.is_empty() {
@@ -231,7 +270,7 @@ fn is_quarter_step(v: f32) -> bool {
 }
 
 fn validate_eye(errors: &mut Vec<FieldError>, name: &str, eye: &EyeRx) {
-    let cyl_ok = is_quarter_step(eye.cyl) && eye.cyl.abs() <= 6.0;
+    let cyl_ok = is_quarter_step(eye.cyl) && eye.cyl.abs() <= CYLINDER_LIMIT_D;
     // The sphere range is checked in minus-cylinder form (plus cylinder transposes to
     // SPH + CYL), the form prescriptions are stored in: a lens is then valid or not whichever
     // way it is written, and a stored prescription always passes again.
@@ -240,12 +279,12 @@ fn validate_eye(errors: &mut Vec<FieldError>, name: &str, eye: &EyeRx) {
     } else {
         eye.sph
     };
-    if !is_quarter_step(eye.sph) || minus_cyl_sph.abs() > 20.0 {
+    if !is_quarter_step(eye.sph) || minus_cyl_sph.abs() > SPHERE_LIMIT_D {
         let message = if minus_cyl_sph == eye.sph {
-            "must be within +/-20.00 in 0.25 steps".to_string()
+            format!("must be within +/-{SPHERE_LIMIT_D:.2} in 0.25 steps")
         } else {
             format!(
-                "must be within +/-20.00 in 0.25 steps in minus-cylinder form \
+                "must be within +/-{SPHERE_LIMIT_D:.2} in 0.25 steps in minus-cylinder form \
                  (here {minus_cyl_sph:+.2})"
             )
         };
@@ -254,7 +293,7 @@ fn validate_eye(errors: &mut Vec<FieldError>, name: &str, eye: &EyeRx) {
     if !cyl_ok {
         errors.push(FieldError::new(
             format!("{name}.cyl"),
-            "must be within +/-6.00 in 0.25 steps",
+            format!("must be within +/-{CYLINDER_LIMIT_D:.2} in 0.25 steps"),
         ));
     }
     match (eye.cyl != 0.0, eye.axis) {
@@ -273,18 +312,22 @@ fn validate_eye(errors: &mut Vec<FieldError>, name: &str, eye: &EyeRx) {
         _ => {}
     }
     if let Some(add) = eye.add {
-        if !is_quarter_step(add) || !(0.75..=3.5).contains(&add) {
+        if !is_quarter_step(add) || !ADD_D.contains(&add) {
             errors.push(FieldError::new(
                 format!("{name}.add"),
-                "must be +0.75 to +3.50 in 0.25 steps",
+                format!(
+                    "must be {:+.2} to {:+.2} in 0.25 steps",
+                    ADD_D.start(),
+                    ADD_D.end()
+                ),
             ));
         }
     }
     if let Some(prism) = eye.prism {
-        if !prism.amount.is_finite() || prism.amount <= 0.0 || prism.amount > 10.0 {
+        if !prism.amount.is_finite() || prism.amount <= 0.0 || prism.amount > PRISM_LIMIT_D {
             errors.push(FieldError::new(
                 format!("{name}.prism.amount"),
-                "must be above 0 and at most 10 prism dioptres",
+                format!("must be above 0 and at most {PRISM_LIMIT_D} prism dioptres"),
             ));
         }
     }
@@ -329,18 +372,19 @@ impl Customer {
         check_id(&mut errors, "id", &self.id);
         if let Some(m) = &self.face_measurements {
             let fields = [
-                ("face_width", Some(m.face_width), 90.0, 180.0),
-                ("face_length", Some(m.face_length), 120.0, 260.0),
-                ("forehead_width", m.forehead_width, 70.0, 180.0),
-                ("cheekbone_width", m.cheekbone_width, 80.0, 180.0),
-                ("jaw_width", m.jaw_width, 60.0, 170.0),
+                ("face_width", Some(m.face_width), FACE_WIDTH_MM),
+                ("face_length", Some(m.face_length), FACE_LENGTH_MM),
+                ("forehead_width", m.forehead_width, FOREHEAD_WIDTH_MM),
+                ("cheekbone_width", m.cheekbone_width, CHEEKBONE_WIDTH_MM),
+                ("jaw_width", m.jaw_width, JAW_WIDTH_MM),
             ];
-            for (name, value, min, max) in fields {
+            for (name, value, range) in fields {
                 if let Some(v) = value {
-                    if !v.is_finite() || v < min || v > max {
+                    // `contains` is false for NaN, so non-finite values fail here too.
+                    if !range.contains(&v) {
                         errors.push(FieldError::new(
                             format!("face_measurements.{name}"),
-                            format!("must be between {min} and {max} mm"),
+                            format!("must be between {} and {} mm", range.start(), range.end()),
                         ));
                     }
                 }

@@ -1,31 +1,25 @@
 //! Import and export file formats: JSON Lines for the catalogue and customers (one
 //! `Style` or `Customer` per line), CSV for interaction history
-//! (`customer_id,style_id,kind,timestamp`). Readers validate every record and stop at the
-//! first bad one with an error naming the file, the 1-based line and the field.
+//! (`customer_id,style_id,kind,timestamp`, in `interactions.rs`). Readers validate every
+//! record and stop at the first bad one with an error naming the file, the 1-based line and
+//! the field.
+
+mod interactions;
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::domain::{validate_id, Customer, Signal, SignalKind, Style};
-use crate::error::{FieldError, ValidationErrors};
-
-/// One historical interaction as read from and written to `interactions.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Interaction {
-    pub customer_id: String,
-    pub style_id: String,
-    pub kind: SignalKind,
-    pub timestamp: DateTime<Utc>,
-}
-
-/// Header of the interactions CSV, in the order the writer uses.
-pub const INTERACTIONS_HEADER: [&str; 4] = ["customer_id", "style_id", "kind", "timestamp"];
+use crate::domain::{Customer, Style};
+use crate::error::ValidationErrors;
+pub use interactions::{
+    group_by_subject, interaction_event_id, interactions_to_signals, read_interactions_csv,
+    write_interactions_csv, Interaction, InteractionChunks, INTERACTIONS_HEADER,
+};
 
 /// A file that could not be read, parsed or written. Every variant names the file, and
 /// record-level variants the 1-based line, so an operator can fix the input.
@@ -96,6 +90,16 @@ pub fn parse_catalog_jsonl(source: &str, bytes: &[u8]) -> Result<Vec<Style>, Imp
     let path = Path::new(source);
     let reader = BufReader::new(bytes);
     validated_lines(path, reader, Style::validate, |s: &Style| s.id.clone())
+}
+
+/// Parses customer profiles already in memory, with the same validation as
+/// [`read_customers_jsonl`]; errors name `source` as the file.
+pub fn parse_customers_jsonl(source: &str, bytes: &[u8]) -> Result<Vec<Customer>, ImportError> {
+    let path = Path::new(source);
+    let reader = BufReader::new(bytes);
+    validated_lines(path, reader, Customer::validate, |c: &Customer| {
+        c.id.clone()
+    })
 }
 
 fn read_validated<T: DeserializeOwned>(
@@ -210,175 +214,6 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     format!("{message} (column {})", e.column())
 }
 
-/// Reads interaction history. The header must name `customer_id`, `style_id`, `kind` and
-/// `timestamp` (any order; extra columns are ignored). Each row becomes a `Signal` with a
-/// deterministic `event_id` (see [`interaction_event_id`]), so importing the same file
-/// twice applies nothing new.
-pub fn read_interactions_csv(path: &Path) -> Result<Vec<Signal>, ImportError> {
-    let file = File::open(path).map_err(io_error(path))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(BufReader::new(file));
-    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-    let mut columns = [0usize; 4];
-    for (slot, name) in columns.iter_mut().zip(INTERACTIONS_HEADER) {
-        *slot = headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}') == name)
-            .ok_or_else(|| ImportError::Parse {
-                path: path.to_path_buf(),
-                line: 1,
-                message: format!(
-                    "missing column '{name}': the header must name {}",
-                    INTERACTIONS_HEADER.join(",")
-                ),
-            })?;
-    }
-    let now = Utc::now();
-    let mut signals = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record
-            .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-        let [customer_id, style_id, kind, timestamp] = columns.map(|i| record.get(i).unwrap_or(""));
-        let interaction =
-            parse_interaction(customer_id, style_id, kind, timestamp, now).map_err(|errors| {
-                ImportError::Invalid {
-                    path: path.to_path_buf(),
-                    line,
-                    errors,
-                }
-            })?;
-        signals.push(to_signal(&interaction));
-    }
-    Ok(signals)
-}
-
-fn parse_interaction(
-    customer_id: &str,
-    style_id: &str,
-    kind: &str,
-    timestamp: &str,
-    now: DateTime<Utc>,
-) -> Result<Interaction, ValidationErrors> {
-    let mut errors = Vec::new();
-    for (field, value) in [("customer_id", customer_id), ("style_id", style_id)] {
-        if let Err(message) = validate_id(value) {
-            errors.push(FieldError::new(field, message));
-        }
-    }
-    let parsed_kind = SignalKind::parse(kind);
-    if parsed_kind.is_none() {
-        let expected: Vec<&str> = SignalKind::ALL.iter().map(|k| k.as_str()).collect();
-        errors.push(FieldError::new(
-            "kind",
-            format!(
-                "unknown kind '{kind}'; expected one of {}",
-                expected.join(", ")
-            ),
-        ));
-    }
-    let parsed_time = match DateTime::parse_from_rfc3339(timestamp) {
-        Ok(t) if t.with_timezone(&Utc) > now => {
-            errors.push(FieldError::new("timestamp", "must not be in the future"));
-            None
-        }
-        Ok(t) => Some(t.with_timezone(&Utc)),
-        Err(e) => {
-            errors.push(FieldError::new(
-                "timestamp",
-                format!(
-                    "'{timestamp}' is not an RFC 3339 date-time such as 2025-06-01T12:00:00Z ({e})"
-                ),
-            ));
-            None
-        }
-    };
-    match (parsed_kind, parsed_time) {
-        (Some(kind), Some(timestamp)) if errors.is_empty() => Ok(Interaction {
-            customer_id: customer_id.to_string(),
-            style_id: style_id.to_string(),
-            kind,
-            timestamp,
-        }),
-        _ => Err(ValidationErrors(errors)),
-    }
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> ImportError {
-    let line = e
-        .position()
-        .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-    if e.is_io_error() {
-        return ImportError::Io {
-            path: path.to_path_buf(),
-            source: e.into(),
-        };
-    }
-    ImportError::Parse {
-        path: path.to_path_buf(),
-        line,
-        message: e.to_string(),
-    }
-}
-
-/// Deterministic event id of an imported interaction: `imp-` and a 64-bit FNV-1a hash of
-/// customer, style, kind and the normalised UTC timestamp. The same row always gets the
-/// same id, so a re-import (or the demo loader and a CSV import of the same data) is
-/// deduplicated by the signal store.
-pub fn interaction_event_id(
-    customer_id: &str,
-    style_id: &str,
-    kind: SignalKind,
-    timestamp: DateTime<Utc>,
-) -> String {
-    let time = timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-    let mut hash = Fnv1a::new();
-    for part in [customer_id, style_id, kind.as_str(), time.as_str()] {
-        hash.write(part.as_bytes());
-        hash.write(&[0x1f]);
-    }
-    format!("imp-{:016x}", hash.0)
-}
-
-/// 64-bit FNV-1a: tiny, stable across runs and platforms (unlike `DefaultHasher`).
-struct Fnv1a(u64);
-
-impl Fnv1a {
-    fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-fn to_signal(i: &Interaction) -> Signal {
-    Signal {
-        event_id: interaction_event_id(&i.customer_id, &i.style_id, i.kind, i.timestamp),
-        customer_id: Some(i.customer_id.clone()),
-        session_id: None,
-        kind: i.kind,
-        style_id: i.style_id.clone(),
-        sku: None,
-        timestamp: i.timestamp,
-        recommendation_id: None,
-        placement: None,
-        context: None,
-    }
-}
-
-/// Converts generated interactions to signals exactly as [`read_interactions_csv`] would,
-/// so loading demo data directly and importing its CSV give the same event ids.
-pub fn interactions_to_signals(interactions: &[Interaction]) -> Vec<Signal> {
-    interactions.iter().map(to_signal).collect()
-}
-
 /// Writes one JSON document per line.
 pub fn write_jsonl<T: Serialize>(path: &Path, items: &[T]) -> Result<(), ImportError> {
     let file = File::create(path).map_err(io_error(path))?;
@@ -387,29 +222,6 @@ pub fn write_jsonl<T: Serialize>(path: &Path, items: &[T]) -> Result<(), ImportE
         serde_json::to_writer(&mut writer, item)
             .map_err(|e| io_error(path)(std::io::Error::from(e)))?;
         writer.write_all(b"\n").map_err(io_error(path))?;
-    }
-    writer.flush().map_err(io_error(path))
-}
-
-/// Writes interactions as CSV with the [`INTERACTIONS_HEADER`] and RFC 3339 UTC times.
-pub fn write_interactions_csv(
-    path: &Path,
-    interactions: &[Interaction],
-) -> Result<(), ImportError> {
-    let file = File::create(path).map_err(io_error(path))?;
-    let mut writer = csv::Writer::from_writer(BufWriter::new(file));
-    let to_io = |e: csv::Error| io_error(path)(std::io::Error::from(e));
-    writer.write_record(INTERACTIONS_HEADER).map_err(to_io)?;
-    for i in interactions {
-        let time = i.timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-        writer
-            .write_record([
-                i.customer_id.as_str(),
-                i.style_id.as_str(),
-                i.kind.as_str(),
-                time.as_str(),
-            ])
-            .map_err(to_io)?;
     }
     writer.flush().map_err(io_error(path))
 }

@@ -3,8 +3,11 @@
 
 use rand::Rng;
 
-use crate::demo::{half, normal, pick};
-use crate::domain::{AgeBand, ColourSeason, FaceMeasurements, FaceShape, Undertone};
+use crate::demo::{half_within, normal, pick};
+use crate::domain::{
+    AgeBand, ColourSeason, FaceMeasurements, FaceShape, Undertone, CHEEKBONE_WIDTH_MM,
+    FACE_LENGTH_MM, FACE_WIDTH_MM, FOREHEAD_WIDTH_MM, JAW_WIDTH_MM,
+};
 
 pub(super) fn season<R: Rng>(rng: &mut R, undertone: Undertone) -> ColourSeason {
     match undertone {
@@ -42,7 +45,9 @@ fn face_proportions(face: FaceShape) -> (f64, f64, f64, f64) {
 }
 
 /// Measurements consistent with the face shape: the widest of forehead, cheekbones and jaw
-/// is the face width; the length follows the shape's length/width ratio.
+/// is the face width; the length follows the shape's length/width ratio. Every value stays
+/// inside the range `Customer::validate` accepts (a narrow child's round face would
+/// otherwise come out shorter than the 120 mm minimum about once in 8,000 customers).
 pub(super) fn face_measurements<R: Rng>(
     rng: &mut R,
     face: FaceShape,
@@ -69,10 +74,10 @@ pub(super) fn face_measurements<R: Rng>(
     let jaw = jitter(rng, j);
     let ratio = ratio + normal(rng, 0.0, 0.025);
     FaceMeasurements {
-        face_width: half(width),
-        face_length: half(width * ratio),
-        forehead_width: Some(half(width * forehead)),
-        cheekbone_width: Some(half(width * cheek)),
-        jaw_width: Some(half(width * jaw)),
+        face_width: half_within(width, &FACE_WIDTH_MM),
+        face_length: half_within(width * ratio, &FACE_LENGTH_MM),
+        forehead_width: Some(half_within(width * forehead, &FOREHEAD_WIDTH_MM)),
+        cheekbone_width: Some(half_within(width * cheek, &CHEEKBONE_WIDTH_MM)),
+        jaw_width: Some(half_within(width * jaw, &JAW_WIDTH_MM)),
     }
 }

@@ -3,8 +3,11 @@
 
 use rand::Rng;
 
-use crate::demo::{gamma, half, normal, pick, quarter, weighted};
-use crate::domain::{AgeBand, EyeRx, Prescription, Prism, PrismBase, PupillaryDistance};
+use crate::demo::{gamma, half_within, normal, pick, quarter, weighted};
+use crate::domain::{
+    AgeBand, EyeRx, Prescription, Prism, PrismBase, PupillaryDistance, ADD_D, BINOCULAR_PD_MM,
+    CYLINDER_LIMIT_D, MONOCULAR_PD_MM,
+};
 
 #[derive(Clone, Copy)]
 enum Refraction {
@@ -80,7 +83,7 @@ pub(super) fn prescription<R: Rng>(
             0.0
         }
     } else {
-        (od_cyl + pick(rng, &[(-0.25, 1.0), (0.25, 1.0)])).clamp(-6.0, 0.0)
+        (od_cyl + pick(rng, &[(-0.25, 1.0), (0.25, 1.0)])).clamp(-CYLINDER_LIMIT_D, 0.0)
     };
     let od_axis = axis(rng, age);
     // The two eyes are roughly mirror-symmetric about the vertical meridian.
@@ -88,7 +91,7 @@ pub(super) fn prescription<R: Rng>(
     let add = add_power(rng, band);
     let os_add = add.map(|a| {
         if rng.gen_bool(0.05) {
-            (a + 0.25).min(3.5)
+            (a + 0.25).min(*ADD_D.end())
         } else {
             a
         }
@@ -183,7 +186,8 @@ fn add_power<R: Rng>(rng: &mut R, band: AgeBand) -> Option<f32> {
 }
 
 /// PD ~ N(61.7, 3.5) for women and N(64.0, 3.5) for men; children 43-58 (section 1).
-/// One in five customers gives monocular PDs.
+/// One in five customers gives monocular PDs; each eye stays inside the validated range
+/// (a child's narrow PD split unevenly could fall below it).
 fn pupillary_distance<R: Rng>(rng: &mut R, band: AgeBand, female: bool) -> PupillaryDistance {
     let pd = match band {
         AgeBand::Child => normal(rng, 51.0, 3.0).clamp(43.0, 58.0),
@@ -192,14 +196,11 @@ fn pupillary_distance<R: Rng>(rng: &mut R, band: AgeBand, female: bool) -> Pupil
         _ => normal(rng, 64.0, 3.5).clamp(50.0, 75.0),
     };
     if rng.gen_bool(0.2) {
-        let od = f64::from(half(pd / 2.0 + normal(rng, 0.0, 0.4)));
-        let os = f64::from(half(pd - od));
-        PupillaryDistance::Monocular {
-            od: od as f32,
-            os: os as f32,
-        }
+        let od = half_within(pd / 2.0 + normal(rng, 0.0, 0.4), &MONOCULAR_PD_MM);
+        let os = half_within(pd - f64::from(od), &MONOCULAR_PD_MM);
+        PupillaryDistance::Monocular { od, os }
     } else {
-        PupillaryDistance::Binocular(half(pd))
+        PupillaryDistance::Binocular(half_within(pd, &BINOCULAR_PD_MM))
     }
 }
 

@@ -1,0 +1,205 @@
+//! `framewise import`: a catalogue, customers or interaction history into the data directory.
+//!
+//! An interactions file is read twice. The first pass only checks it, so a bad row is
+//! reported (file, line, field) before anything is written. The second streams it in chunks:
+//! each chunk is grouped by shopper and applied in one store transaction while a blocking
+//! thread parses the next one. Event ids are derived from the rows, so importing the same
+//! file again applies nothing twice.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+use framewise::adapters::{embedded_stores_with, OpenOptions};
+use framewise::domain::Signal;
+use framewise::import::{self, group_by_subject, ImportError, InteractionChunks};
+use framewise::ports::SignalStore;
+use framewise::service::{Framewise, ServiceConfig};
+use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
+use tokio::sync::mpsc;
+
+use crate::{open_service, CliResult};
+
+/// Signals applied per store transaction by default. A transaction rewrites every store page
+/// it touches, so a few large ones write far less than many small ones; gains flatten out
+/// past ~250k rows (about 100 MB of signals in memory, twice while the next is parsed).
+const DEFAULT_CHUNK_ROWS: usize = 250_000;
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    what: ImportKind,
+    /// catalog/customers: JSON Lines; interactions: CSV with header customer_id,style_id,kind,timestamp.
+    file: PathBuf,
+    #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Interactions applied per store transaction: larger is faster and takes more memory.
+    #[arg(
+        long,
+        default_value_t = DEFAULT_CHUNK_ROWS,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
+    chunk_rows: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportKind {
+    Catalog,
+    Customers,
+    Interactions,
+}
+
+pub async fn run(args: ImportArgs, config: ServiceConfig, options: &OpenOptions) -> CliResult {
+    match args.what {
+        ImportKind::Catalog => {
+            let styles = import::read_catalog_jsonl(&args.file)?;
+            let (service, _) = open_service(&args.data_dir, config, options).await?;
+            service.import_styles(&styles).await?;
+            println!("imported {} styles", styles.len());
+        }
+        ImportKind::Customers => {
+            let customers = import::read_customers_jsonl(&args.file)?;
+            let (service, _) = open_service(&args.data_dir, config, options).await?;
+            service.import_customers(&customers).await?;
+            println!("imported {} customers", customers.len());
+        }
+        ImportKind::Interactions => {
+            let started = Instant::now();
+            let rows = check_interactions(&args.file, args.chunk_rows).await?;
+            let checked = started.elapsed().as_secs_f64();
+            // Only the signal store: opening the service would build a model first.
+            let (stores, _) = embedded_stores_with(&args.data_dir, options)?;
+            let applied =
+                apply_interactions(stores.signals.as_ref(), &args.file, args.chunk_rows, rows)
+                    .await?;
+            tracing::debug!(
+                rows,
+                checked_seconds = checked,
+                "interactions checked, then applied"
+            );
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "imported {applied} new of {rows} interactions in {seconds:.1} s ({}/s); \
+                 run `framewise regenerate` to refresh lists",
+                rate(rows, seconds)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads the whole file without writing anything; the number of rows, or the first bad one.
+async fn check_interactions(
+    file: &Path,
+    chunk_rows: usize,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let length = std::fs::metadata(file).map_or(0, |m| m.len());
+    let bar = progress(
+        length,
+        "checking interactions",
+        "{binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}",
+    );
+    let mut chunks = InteractionChunks::open(file, chunk_rows)?;
+    let counting = bar.clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut rows = 0;
+        while let Some(chunk) = chunks.next() {
+            rows += chunk?.len();
+            counting.set_position(chunks.bytes_read());
+        }
+        Ok::<_, ImportError>(rows)
+    })
+    .await??;
+    bar.finish_and_clear();
+    Ok(rows)
+}
+
+/// Applies a checked file chunk by chunk; the next chunk is parsed while one is applied.
+async fn apply_interactions(
+    store: &dyn SignalStore,
+    file: &Path,
+    chunk_rows: usize,
+    rows: usize,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let chunks = InteractionChunks::open(file, chunk_rows)?;
+    // One chunk waits parsed while another is applied: parsing takes the second core.
+    let (sender, mut receiver) = mpsc::channel(1);
+    let reader = tokio::task::spawn_blocking(move || {
+        for chunk in chunks {
+            // A closed channel means applying failed; that error is the one reported.
+            if sender.blocking_send(chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let bar = progress(
+        rows as u64,
+        "importing interactions",
+        "{human_pos}/{human_len} ({per_sec:0}",
+    );
+    let mut applied = 0;
+    while let Some(chunk) = receiver.recv().await {
+        let mut chunk = chunk?;
+        applied += apply_grouped(store, &mut chunk).await?;
+        bar.inc(chunk.len() as u64);
+    }
+    // The channel also closes if the reading thread panicked: that is no complete import.
+    reader.await?;
+    bar.finish_and_clear();
+    Ok(applied)
+}
+
+/// Bulk-loads historical signals straight into the signal store (not through the queue),
+/// in chunks of one transaction each; the number of signals that were new.
+pub async fn import_history(
+    service: &Framewise,
+    signals: &[Signal],
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let bar = progress(
+        signals.len() as u64,
+        "importing interactions",
+        "{human_pos}/{human_len} ({per_sec:0}",
+    );
+    let mut applied = 0;
+    for chunk in signals.chunks(DEFAULT_CHUNK_ROWS) {
+        let mut chunk = chunk.to_vec();
+        applied += apply_grouped(service.stores().signals.as_ref(), &mut chunk).await?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(applied)
+}
+
+/// Applies one chunk in one store transaction, grouped by shopper so that each shopper's
+/// records are written together (same result as file order, see `group_by_subject`).
+async fn apply_grouped(
+    store: &dyn SignalStore,
+    chunk: &mut [Signal],
+) -> Result<usize, Box<dyn std::error::Error>> {
+    group_by_subject(chunk);
+    Ok(store.apply(chunk).await?.len())
+}
+
+/// A bar with throughput, drawn on stderr only when it is a terminal (indicatif hides it
+/// otherwise, so logs and pipes stay clean) and cleared when done or dropped on an error.
+/// `counts` is the template of position, length and rate.
+fn progress(length: u64, message: &'static str, counts: &str) -> ProgressBar {
+    let bar = ProgressBar::new(length).with_finish(ProgressFinish::AndClear);
+    let template = format!("{{msg:24}} [{{bar:40}}] {counts}, eta {{eta}})");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    // Chunks take seconds each: tick so that elapsed time and rate keep moving.
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}
+
+/// Rows per second, rounded, for the summary line.
+fn rate(rows: usize, seconds: f64) -> String {
+    if seconds > 0.0 {
+        format!("{:.0}", rows as f64 / seconds)
+    } else {
+        "-".to_string()
+    }
+}
