@@ -20,6 +20,7 @@ use rand::RngCore;
 
 use crate::domain::Prescription;
 
+pub(crate) use local_key::set_mode;
 pub use local_key::{
     read_or_create_secret, LocalKeyFile, LEGACY_LOCAL_KEY_ID, LOCAL_KEY_ID_PREFIX,
 };

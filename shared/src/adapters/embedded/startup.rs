@@ -16,7 +16,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 use super::{RedbResultExt, CUSTOMERS, SEALED_KEYS};
 use crate::adapters::sealed_customer::sealed_prescription;
 use crate::error::{StoreError, StoreResult};
-use crate::sealing::{LocalKeyFile, LEGACY_LOCAL_KEY_ID};
+use crate::sealing::{set_mode, LocalKeyFile, LEGACY_LOCAL_KEY_ID};
 
 /// How [`super::EmbeddedStore::open_with`] opens a data directory.
 #[derive(Debug, Clone, Default)]
@@ -179,17 +179,6 @@ fn sealing_keys(db: &Database) -> StoreResult<SealingKeys> {
         }
     }
     Ok(SealingKeys { key_ids, sample })
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]
