@@ -12,7 +12,7 @@ use framewise::adapters::aws::{
     aws_stores, kms_sealer, signal_from_sqs_body, AwsClients, AwsSettings, DynamoStore,
     S3ArtifactStore, SqsSignalQueue, KMS_KEY_REQUIRED,
 };
-use framewise::adapters::conformance::{Harness, QueueSemantics, MAX_RECEIVES};
+use framewise::adapters::conformance::{customer_with_rx, Harness, QueueSemantics, MAX_RECEIVES};
 use framewise::domain::*;
 use framewise::ports::{CatalogStore, SignalQueue, SignalStore, Stores};
 use framewise_integration_tests::moto::Moto;
@@ -399,27 +399,6 @@ async fn when_feed_object_written_should_read_back_and_pointer_be_json() {
         artifacts.current().await.expect("current").as_deref(),
         Some("v7")
     );
-}
-
-/// A customer whose prescription values are easy to spot in raw bytes.
-fn customer_with_rx(id: &str) -> Customer {
-    let eye = |sph| EyeRx {
-        sph,
-        cyl: -1.75,
-        axis: Some(170),
-        add: None,
-        prism: None,
-    };
-    Customer {
-        face_shape: Some(FaceShape::Oval),
-        prescription: Some(Prescription {
-            od: eye(-7.25),
-            os: eye(-6.5),
-            pd: PupillaryDistance::Binocular(61.5),
-            fitting_height: None,
-        }),
-        ..Customer::new(id)
-    }
 }
 
 /// The profile item exactly as DynamoDB holds it, via a plain GetItem.

@@ -221,20 +221,27 @@ fn style(id: &str, price_cents: u32) -> Style {
     }
 }
 
-fn customer_with_rx(id: &str) -> Customer {
-    let eye = EyeRx {
-        sph: -2.25,
-        cyl: -0.5,
-        axis: Some(90),
-        add: None,
-        prism: None,
-    };
+/// A customer with a prescription (and a face shape), for tests of sealing and erasure.
+/// Values are distinctive so tests can look for them in raw bytes.
+pub fn customer_with_rx(id: &str) -> Customer {
     Customer {
         face_shape: Some(FaceShape::Oval),
         prescription: Some(Prescription {
-            od: eye.clone(),
-            os: eye,
-            pd: PupillaryDistance::Monocular { od: 31.5, os: 32.0 },
+            od: EyeRx {
+                sph: -7.25,
+                cyl: -1.75,
+                axis: Some(35),
+                add: None,
+                prism: None,
+            },
+            os: EyeRx {
+                sph: -6.75,
+                cyl: 0.0,
+                axis: None,
+                add: None,
+                prism: None,
+            },
+            pd: PupillaryDistance::Binocular(58.5),
             fitting_height: None,
         }),
         ..Customer::new(id)

@@ -118,25 +118,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-
-    fn customer_with_rx() -> crate::domain::Customer {
-        let eye = crate::domain::EyeRx {
-            sph: -7.25,
-            cyl: 0.0,
-            axis: None,
-            add: None,
-            prism: None,
-        };
-        crate::domain::Customer {
-            prescription: Some(crate::domain::Prescription {
-                od: eye.clone(),
-                os: eye,
-                pd: crate::domain::PupillaryDistance::Binocular(61.5),
-                fitting_height: None,
-            }),
-            ..crate::domain::Customer::new("cu-1")
-        }
-    }
+    use crate::adapters::conformance::customer_with_rx;
 
     fn sealer() -> Sealer {
         let key = crate::sealing::LocalKeyFile::random("k").expect("key");
@@ -146,7 +128,7 @@ mod tests {
     #[tokio::test]
     async fn when_customer_sealed_should_hide_prescription_and_open_back() {
         let sealer = sealer();
-        let customer = customer_with_rx();
+        let customer = customer_with_rx("cu-1");
         let json =
             serde_json::to_string(&seal_customer(Some(&sealer), &customer).await.expect("seal"))
                 .expect("json");
@@ -166,7 +148,7 @@ mod tests {
 
     #[tokio::test]
     async fn when_record_probed_should_tell_a_prescription_without_the_key() {
-        let sealed = seal_customer(Some(&sealer()), &customer_with_rx())
+        let sealed = seal_customer(Some(&sealer()), &customer_with_rx("cu-1"))
             .await
             .expect("seal");
         assert!(holds_prescription(
@@ -178,7 +160,7 @@ mod tests {
         assert!(!holds_prescription(
             &serde_json::to_vec(&plain).expect("json")
         ));
-        let legacy = serde_json::to_vec(&customer_with_rx()).expect("json");
+        let legacy = serde_json::to_vec(&customer_with_rx("cu-1")).expect("json");
         assert!(
             holds_prescription(&legacy),
             "written before sealing existed"
@@ -188,7 +170,7 @@ mod tests {
 
     #[tokio::test]
     async fn when_no_sealer_should_refuse_prescriptions_but_keep_plain_profiles() {
-        let error = seal_customer(None, &customer_with_rx())
+        let error = seal_customer(None, &customer_with_rx("cu-1"))
             .await
             .err()
             .expect("refused")
@@ -202,7 +184,7 @@ mod tests {
             plain
         );
 
-        let sealed = seal_customer(Some(&sealer()), &customer_with_rx())
+        let sealed = seal_customer(Some(&sealer()), &customer_with_rx("cu-1"))
             .await
             .expect("seal");
         let json = serde_json::to_vec(&sealed).expect("json");

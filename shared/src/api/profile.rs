@@ -3,12 +3,10 @@
 //! owner. Lens advice carries edge thickness, decentration and index, from which the
 //! prescription can be recomputed, so it is treated as the shopper's data too.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
@@ -22,13 +20,12 @@ use super::error::{
 use super::identity::permit;
 use super::json_body::require_json;
 use super::profile_body::{parse_profile, ProfileBody, ProfileView};
+use super::routes::{path_id, query, Id, Params};
 use crate::auth::{Action, Caller, CustomerAccess};
 use crate::optics::lens::{LensDesign, LensRecommendation, LensRequest, LensUse};
 use crate::service::{CustomerExport, ErasureReport, Framewise};
 
 type AppState = Arc<Framewise>;
-type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
-type Id = Result<Path<String>, PathRejection>;
 
 /// Largest profile body accepted.
 pub const MAX_PROFILE_BODY_BYTES: usize = 64 * 1024;
@@ -50,17 +47,6 @@ pub fn routes() -> Router<AppState> {
 
 fn shopping(customer_id: &str) -> Action<'_> {
     Action::Customer(customer_id, CustomerAccess::Shopping)
-}
-
-fn path_id(path: Id) -> Result<String, ApiError> {
-    path.map(|Path(id)| id)
-        .map_err(|_| ApiError::invalid("customer_id", "not a valid identifier"))
-}
-
-fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
-    params
-        .map(|Query(p)| p)
-        .map_err(|_| ApiError::invalid("query", "malformed query string"))
 }
 
 /// Replaces the shopper's profile and recomputes their list.
@@ -87,7 +73,7 @@ pub(super) async fn put_profile(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id)?;
+    let customer_id = path_id(customer_id, "customer_id")?;
     permit(&caller, shopping(&customer_id))?;
     require_json(&headers)?;
     let bytes = axum::body::to_bytes(body, MAX_PROFILE_BODY_BYTES)
@@ -126,7 +112,7 @@ pub(super) async fn get_profile(
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id)?;
+    let customer_id = path_id(customer_id, "customer_id")?;
     permit(&caller, shopping(&customer_id))?;
     let params = query(params)?;
     let include = match params.get("include").map(String::as_str) {
@@ -167,7 +153,7 @@ pub(super) async fn delete_profile(
     caller: Caller,
     customer_id: Id,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id)?;
+    let customer_id = path_id(customer_id, "customer_id")?;
     permit(&caller, shopping(&customer_id))?;
     service.delete_profile(&customer_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -192,7 +178,7 @@ pub(super) async fn erase_customer(
     caller: Caller,
     customer_id: Id,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id)?;
+    let customer_id = path_id(customer_id, "customer_id")?;
     permit(
         &caller,
         Action::Customer(&customer_id, CustomerAccess::Privacy),
@@ -224,7 +210,7 @@ pub(super) async fn export_customer(
     caller: Caller,
     customer_id: Id,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id)?;
+    let customer_id = path_id(customer_id, "customer_id")?;
     permit(
         &caller,
         Action::Customer(&customer_id, CustomerAccess::Privacy),
@@ -260,7 +246,7 @@ pub(super) async fn lens_recommendation(
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id)?;
+    let customer_id = path_id(customer_id, "customer_id")?;
     permit(&caller, shopping(&customer_id))?;
     let params = query(params)?;
     let design = match params.get("design").filter(|d| !d.is_empty()) {

@@ -26,8 +26,8 @@ use crate::domain::{Category, RecommendationPage, RecommendedItem, Style};
 use crate::service::{Framewise, HealthReport, HealthStatus, RecommendationQuery};
 
 type AppState = Arc<Framewise>;
-type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
-type Id = Result<Path<String>, PathRejection>;
+pub(super) type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+pub(super) type Id = Result<Path<String>, PathRejection>;
 
 /// Whether a route needs a bearer token. On AWS, `Token` routes sit behind the HTTP API's
 /// JWT authorizer and `Public` ones have none; the handlers decide object-level access.
@@ -387,12 +387,12 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-fn path_id(path: Id, field: &str) -> Result<String, ApiError> {
+pub(super) fn path_id(path: Id, field: &str) -> Result<String, ApiError> {
     path.map(|Path(id)| id)
         .map_err(|_| ApiError::invalid(field, "not a valid identifier"))
 }
 
-fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
+pub(super) fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
     params
         .map(|Query(p)| p)
         .map_err(|_| ApiError::invalid("query", "malformed query string"))

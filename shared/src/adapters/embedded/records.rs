@@ -209,6 +209,7 @@ impl RecommendationStore for EmbeddedStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::conformance::customer_with_rx;
 
     #[tokio::test]
     async fn when_customer_record_is_corrupt_should_report_corrupt_without_contents() {
@@ -230,35 +231,11 @@ mod tests {
         }
     }
 
-    fn customer_with_rx() -> Customer {
-        use crate::domain::{EyeRx, Prescription, PupillaryDistance};
-        let mut c = Customer::new("rx-1");
-        c.prescription = Some(Prescription {
-            od: EyeRx {
-                sph: -7.25,
-                cyl: -1.75,
-                axis: Some(35),
-                add: None,
-                prism: None,
-            },
-            os: EyeRx {
-                sph: -6.75,
-                cyl: 0.0,
-                axis: None,
-                add: None,
-                prism: None,
-            },
-            pd: PupillaryDistance::Binocular(58.5),
-            fitting_height: None,
-        });
-        c
-    }
-
     #[tokio::test]
     async fn when_customer_has_prescription_should_store_it_only_sealed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("framewise.redb");
-        let customer = customer_with_rx();
+        let customer = customer_with_rx("rx-1");
         {
             let store = EmbeddedStore::open(&path).expect("open");
             store
@@ -304,7 +281,7 @@ mod tests {
         {
             let store = EmbeddedStore::open(&path).expect("open");
             store
-                .put_customers(&[customer_with_rx()])
+                .put_customers(&[customer_with_rx("rx-1")])
                 .await
                 .expect("put");
         }
@@ -321,7 +298,7 @@ mod tests {
     async fn when_customer_deleted_should_delete_prescription_and_never_debug_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = EmbeddedStore::open(&dir.path().join("framewise.redb")).expect("open");
-        let customer = customer_with_rx();
+        let customer = customer_with_rx("rx-1");
         let debug = format!("{customer:?}");
         assert!(debug.contains("<redacted>"));
         assert!(

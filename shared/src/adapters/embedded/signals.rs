@@ -2,6 +2,8 @@
 //! [`SignalAggregates`], and erasure; the rules of applying a signal are in
 //! [`crate::aggregates::apply`], those of tombstones in [`crate::aggregates::erasure`].
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+
 use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate, Utc};
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable, Table, WriteTransaction};
@@ -75,38 +77,102 @@ fn remove_subject_signals(
 }
 
 /// The signal tables opened inside one write transaction.
+///
+/// Writes that applying never reads back (history, subjects, daily counts, pairs, event
+/// markers) are gathered in [`PendingWrites`] and written in key order by [`Self::flush`]:
+/// a bulk import touches each store page once per transaction instead of once per row, and
+/// a pair or day counted many times in one transaction is written once.
 struct SignalTables<'txn> {
+    txn: &'txn WriteTransaction,
     applied: Table<'txn, &'static str, ()>,
-    decisive: Table<'txn, (&'static str, u64, &'static str), &'static [u8]>,
-    browsing: Table<'txn, (&'static str, u64, &'static str), &'static [u8]>,
-    impressions: Table<'txn, (&'static str, u64, &'static str), &'static [u8]>,
-    subjects: Table<'txn, &'static str, ()>,
-    daily: Table<'txn, (i32, &'static str), [u32; 9]>,
     engaged: Table<'txn, (&'static str, &'static str), u64>,
     engaged_order: Table<'txn, (&'static str, u64), &'static str>,
-    pairs: Table<'txn, (&'static str, &'static str), u32>,
     meta: Table<'txn, &'static str, u64>,
     tombstones: Table<'txn, &'static str, &'static [u8]>,
+    pending: PendingWrites,
+}
+
+/// Writes of one transaction not yet in their tables; see [`SignalTables`].
+#[derive(Default)]
+struct PendingWrites {
+    /// Event ids marked applied; [`SignalAggregates::is_applied`] reads them back.
+    applied: HashSet<String>,
+    /// (class, subject key, time key, event id) -> signal JSON.
+    history: Vec<(HistoryClass, String, u64, String, Vec<u8>)>,
+    subjects: BTreeSet<String>,
+    /// (day key, style id) -> counts to add.
+    daily: HashMap<(i32, String), [u32; 9]>,
+    /// (style a, style b) -> subjects to add.
+    pairs: HashMap<(String, String), u32>,
 }
 
 impl<'txn> SignalTables<'txn> {
     fn open(txn: &'txn WriteTransaction) -> StoreResult<Self> {
         Ok(Self {
+            txn,
             applied: txn.open_table(APPLIED_EVENTS).db()?,
-            decisive: txn.open_table(signal_table(HistoryClass::Decisive)).db()?,
-            browsing: txn.open_table(signal_table(HistoryClass::Browsing)).db()?,
-            impressions: txn
-                .open_table(signal_table(HistoryClass::Impression))
-                .db()?,
-            subjects: txn.open_table(SUBJECTS).db()?,
-            daily: txn.open_table(DAILY).db()?,
             engaged: txn.open_table(ENGAGED).db()?,
             engaged_order: txn.open_table(ENGAGED_ORDER).db()?,
-            pairs: txn.open_table(PAIRS).db()?,
             meta: txn.open_table(META).db()?,
             tombstones: txn.open_table(TOMBSTONES).db()?,
+            pending: PendingWrites::default(),
         })
     }
+
+    /// Writes what is pending, each table in key order; call before committing.
+    fn flush(self) -> StoreResult<()> {
+        let Self {
+            txn,
+            mut applied,
+            pending,
+            ..
+        } = self;
+        let mut markers: Vec<String> = pending.applied.into_iter().collect();
+        markers.sort_unstable();
+        for event_id in &markers {
+            applied.insert(event_id.as_str(), ()).db()?;
+        }
+        let mut history = pending.history;
+        history.sort_unstable_by(|a, b| (&a.1, a.2, &a.3).cmp(&(&b.1, b.2, &b.3)));
+        for class in HistoryClass::ALL {
+            let mut table = txn.open_table(signal_table(class)).db()?;
+            for (_, subject, time, event_id, bytes) in history.iter().filter(|h| h.0 == class) {
+                table
+                    .insert(
+                        (subject.as_str(), *time, event_id.as_str()),
+                        bytes.as_slice(),
+                    )
+                    .db()?;
+            }
+        }
+        let mut subjects = txn.open_table(SUBJECTS).db()?;
+        for subject in &pending.subjects {
+            subjects.insert(subject.as_str(), ()).db()?;
+        }
+        let mut daily_table = txn.open_table(DAILY).db()?;
+        for ((day, style), added) in sorted(pending.daily) {
+            let key = (day, style.as_str());
+            let mut counts = daily_table.get(key).db()?.map_or([0; 9], |v| v.value());
+            for (count, more) in counts.iter_mut().zip(added) {
+                *count = count.saturating_add(more);
+            }
+            daily_table.insert(key, counts).db()?;
+        }
+        let mut pairs_table = txn.open_table(PAIRS).db()?;
+        for ((a, b), added) in sorted(pending.pairs) {
+            let key = (a.as_str(), b.as_str());
+            let count = pairs_table.get(key).db()?.map_or(0, |v| v.value());
+            pairs_table.insert(key, count.saturating_add(added)).db()?;
+        }
+        Ok(())
+    }
+}
+
+/// The entries of `map` in key order.
+fn sorted<K: Ord, V>(map: HashMap<K, V>) -> Vec<(K, V)> {
+    let mut entries: Vec<(K, V)> = map.into_iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries
 }
 
 impl SignalAggregates for SignalTables<'_> {
@@ -115,11 +181,11 @@ impl SignalAggregates for SignalTables<'_> {
     }
 
     fn is_applied(&mut self, event_id: &str) -> StoreResult<bool> {
-        Ok(self.applied.get(event_id).db()?.is_some())
+        Ok(self.pending.applied.contains(event_id) || self.applied.get(event_id).db()?.is_some())
     }
 
     fn mark_applied(&mut self, event_id: &str) -> StoreResult<()> {
-        self.applied.insert(event_id, ()).db()?;
+        self.pending.applied.insert(event_id.to_string());
         Ok(())
     }
 
@@ -129,33 +195,28 @@ impl SignalAggregates for SignalTables<'_> {
         class: HistoryClass,
         signal: &Signal,
     ) -> StoreResult<()> {
-        let bytes = encode(signal)?;
-        let table = match class {
-            HistoryClass::Decisive => &mut self.decisive,
-            HistoryClass::Browsing => &mut self.browsing,
-            HistoryClass::Impression => &mut self.impressions,
-        };
-        table
-            .insert(
-                (
-                    subject_key,
-                    time_key(signal.timestamp),
-                    signal.event_id.as_str(),
-                ),
-                bytes.as_slice(),
-            )
-            .db()?;
-        self.subjects.insert(subject_key, ()).db()?;
+        self.pending.history.push((
+            class,
+            subject_key.to_string(),
+            time_key(signal.timestamp),
+            signal.event_id.clone(),
+            encode(signal)?,
+        ));
+        if !self.pending.subjects.contains(subject_key) {
+            self.pending.subjects.insert(subject_key.to_string());
+        }
         Ok(())
     }
 
     fn add_daily(&mut self, style_id: &str, day: NaiveDate, kind: usize) -> StoreResult<()> {
-        let key = (day_key(day), style_id);
-        let mut counts = self.daily.get(key).db()?.map_or([0; 9], |v| v.value());
+        let counts = self
+            .pending
+            .daily
+            .entry((day_key(day), style_id.to_string()))
+            .or_insert([0; 9]);
         if let Some(count) = counts.get_mut(kind) {
             *count = count.saturating_add(1);
         }
-        self.daily.insert(key, counts).db()?;
         Ok(())
     }
 
@@ -185,9 +246,12 @@ impl SignalAggregates for SignalTables<'_> {
     }
 
     fn add_pair(&mut self, style_a: &str, style_b: &str) -> StoreResult<()> {
-        let key = (style_a, style_b);
-        let count = self.pairs.get(key).db()?.map_or(0, |v| v.value());
-        self.pairs.insert(key, count.saturating_add(1)).db()?;
+        let count = self
+            .pending
+            .pairs
+            .entry((style_a.to_string(), style_b.to_string()))
+            .or_insert(0);
+        *count = count.saturating_add(1);
         Ok(())
     }
 }
@@ -196,8 +260,13 @@ impl SignalAggregates for SignalTables<'_> {
 impl SignalStore for EmbeddedStore {
     async fn apply(&self, signals: &[Signal]) -> StoreResult<Vec<Signal>> {
         let signals = signals.to_vec();
-        self.write(move |txn| apply_signals(&mut SignalTables::open(txn)?, &signals, Utc::now()))
-            .await
+        self.write(move |txn| {
+            let mut tables = SignalTables::open(txn)?;
+            let new = apply_signals(&mut tables, &signals, Utc::now())?;
+            tables.flush()?;
+            Ok(new)
+        })
+        .await
     }
 
     async fn history(&self, subject: &Subject, limit: usize) -> StoreResult<Vec<Signal>> {

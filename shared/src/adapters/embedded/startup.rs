@@ -185,27 +185,9 @@ fn sealing_keys(db: &Database) -> StoreResult<SealingKeys> {
 mod tests {
     use super::super::EmbeddedStore;
     use super::*;
+    use crate::adapters::conformance::customer_with_rx;
     use crate::domain::Customer;
     use crate::ports::ProfileStore;
-
-    fn customer_with_rx() -> Customer {
-        use crate::domain::{EyeRx, Prescription, PupillaryDistance};
-        let eye = |sph| EyeRx {
-            sph,
-            cyl: 0.0,
-            axis: None,
-            add: None,
-            prism: None,
-        };
-        let mut customer = Customer::new("rx-1");
-        customer.prescription = Some(Prescription {
-            od: eye(-2.0),
-            os: eye(-2.25),
-            pd: PupillaryDistance::Binocular(62.0),
-            fitting_height: None,
-        });
-        customer
-    }
 
     fn message(result: StoreResult<EmbeddedStore>) -> String {
         match result {
@@ -222,7 +204,7 @@ mod tests {
         {
             let store = EmbeddedStore::open(&path).expect("open");
             store
-                .put_customers(&[customer_with_rx()])
+                .put_customers(&[customer_with_rx("rx-1")])
                 .await
                 .expect("put");
         }
@@ -262,7 +244,7 @@ mod tests {
         {
             let store = EmbeddedStore::open_with(&path, &options).expect("open");
             store
-                .put_customers(&[customer_with_rx()])
+                .put_customers(&[customer_with_rx("rx-1")])
                 .await
                 .expect("put");
         }
@@ -290,7 +272,7 @@ mod tests {
         {
             let store = EmbeddedStore::open(&path).expect("open");
             store
-                .put_customers(&[customer_with_rx()])
+                .put_customers(&[customer_with_rx("rx-1")])
                 .await
                 .expect("put");
         }
@@ -303,7 +285,7 @@ mod tests {
             let sealed = legacy
                 .seal_prescription(
                     "rx-1",
-                    customer_with_rx().prescription.as_ref().expect("rx"),
+                    customer_with_rx("rx-1").prescription.as_ref().expect("rx"),
                 )
                 .await
                 .expect("seal");
