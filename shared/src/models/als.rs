@@ -1,6 +1,7 @@
 //! Implicit-feedback ALS (Hu, Koren, Volinsky 2008) with confidence c = 1 + alpha * w,
 //! solved per user and per item by a few warm-started conjugate-gradient steps using the
-//! YᵀY trick (as in the `implicit` library), in parallel with rayon.
+//! YᵀY trick (as in the `implicit` library), in parallel with rayon. A shopper who was not
+//! in training gets a vector by fold-in: one exact k x k solve against the item factors.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -39,6 +40,8 @@ pub struct Als {
     pub factors: usize,
     pub user: Vec<f32>,
     pub item: Vec<f32>,
+    /// YᵀY of the item factors (f x f, row-major), shared by every fold-in.
+    pub item_gram: Vec<f32>,
     pub params: AlsParams,
 }
 
@@ -138,11 +141,55 @@ impl Als {
             solve_side(&mut user, &item, &user_rows, f, &params);
             solve_side(&mut item, &user, &train.items, f, &params);
         }
+        let item_gram = gram(&item, f, 0.0);
         Als {
             factors: f,
             user,
             item,
+            item_gram,
             params,
+        }
+    }
+
+    /// A shopper's vector from their history alone, as at serving time: the exact solution
+    /// of (YᵀY + reg I + Σ alpha w y yᵀ) x = Σ (1 + alpha w) y over their items, i.e. the
+    /// user step of training. Unknown items are skipped; an empty history gives zeros.
+    pub fn fold_in(&self, history: &[HistItem]) -> Vec<f32> {
+        let f = self.factors;
+        let mut a: Vec<f64> = self.item_gram.iter().map(|&v| v as f64).collect();
+        let mut b = vec![0.0f64; f];
+        let mut any = false;
+        for h in history {
+            let Some(y) = self
+                .item
+                .get(h.item as usize * f..(h.item as usize + 1) * f)
+            else {
+                continue;
+            };
+            any = true;
+            let extra = (self.params.alpha * h.weight) as f64;
+            for (r, &yr) in y.iter().enumerate() {
+                b[r] += (1.0 + extra) * yr as f64;
+                for (c, &yc) in y.iter().enumerate() {
+                    a[r * f + c] += extra * yr as f64 * yc as f64;
+                }
+            }
+        }
+        if !any || a.len() != f * f {
+            return vec![0.0; f];
+        }
+        for r in 0..f {
+            a[r * f + r] += self.params.reg as f64;
+        }
+        cholesky_solve(&mut a, &mut b, f);
+        b.into_iter().map(|v| v as f32).collect()
+    }
+
+    /// Scores every item for a history by fold-in (what serving does).
+    pub fn score_history(&self, history: &[HistItem], out: &mut [f32]) {
+        let xu = self.fold_in(history);
+        for (o, yi) in out.iter_mut().zip(self.item.chunks_exact(self.factors)) {
+            *o = dot(&xu, yi);
         }
     }
 
@@ -177,6 +224,41 @@ impl Als {
     /// Item i's factor row.
     pub fn item_row(&self, i: usize) -> &[f32] {
         &self.item[i * self.factors..(i + 1) * self.factors]
+    }
+}
+
+/// Solves `a x = b` in place (`a` symmetric positive definite, n x n row-major; the answer
+/// replaces `b`). The regularisation keeps `a` positive definite; a non-positive pivot
+/// (numerical breakdown) is clamped rather than failing a shopper's list.
+fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for k in 0..j {
+            d -= a[j * n + k] * a[j * n + k];
+        }
+        let d = d.max(1e-12).sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut v = a[i * n + j];
+            for k in 0..j {
+                v -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = v / d;
+        }
+    }
+    for i in 0..n {
+        let mut v = b[i];
+        for k in 0..i {
+            v -= a[i * n + k] * b[k];
+        }
+        b[i] = v / a[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut v = b[i];
+        for k in i + 1..n {
+            v -= a[k * n + i] * b[k];
+        }
+        b[i] = v / a[i * n + i];
     }
 }
 
@@ -237,6 +319,52 @@ mod tests {
         )
         .loss(&t);
         assert!(ten < one, "loss after 10 iterations {ten} >= after 1 {one}");
+    }
+
+    #[test]
+    fn when_folding_in_a_training_history_should_reproduce_the_trained_user_vector() {
+        let t = blocks();
+        // Plenty of CG steps, so the trained user vectors are (near) exact solves.
+        let m = Als::fit(
+            &t,
+            AlsParams {
+                factors: 4,
+                reg: 0.1,
+                iterations: 10,
+                cg_steps: 10,
+                ..AlsParams::default()
+            },
+        );
+        // After the last round the items moved once more; solve users against them again
+        // with CG as training does, then compare with the exact fold-in.
+        let f = m.factors;
+        let mut user = m.user.clone();
+        let rows: Vec<Vec<(u32, f32)>> = t
+            .users
+            .iter()
+            .map(|h| h.iter().map(|x| (x.item, x.weight)).collect())
+            .collect();
+        solve_side(&mut user, &m.item, &rows, f, &m.params);
+        for u in 0..8 {
+            let folded = m.fold_in(&t.users[u]);
+            let trained = &user[u * f..(u + 1) * f];
+            let err: f32 = folded.iter().zip(trained).map(|(a, b)| (a - b).abs()).sum();
+            let norm: f32 = trained.iter().map(|v| v.abs()).sum();
+            assert!(
+                err <= 1e-3 * norm.max(1.0),
+                "user {u}: {folded:?} vs {trained:?}"
+            );
+        }
+        assert_eq!(m.fold_in(&[]), vec![0.0; f], "no history: no taste");
+    }
+
+    #[test]
+    fn when_cholesky_solves_a_small_system_should_match_by_hand() {
+        // [[4, 2], [2, 3]] x = [2, 1] -> x = [0.5, 0].
+        let mut a = vec![4.0, 2.0, 2.0, 3.0];
+        let mut b = vec![2.0, 1.0];
+        cholesky_solve(&mut a, &mut b, 2);
+        assert!((b[0] - 0.5).abs() < 1e-12 && b[1].abs() < 1e-12, "{b:?}");
     }
 
     #[test]

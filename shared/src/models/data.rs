@@ -257,6 +257,11 @@ fn index_of(ids: &[String]) -> HashMap<&str, u32> {
         .collect()
 }
 
+/// A co-occurrence window given in days, in seconds; `None` (plain counts) when not positive.
+pub fn window_secs(days: f32) -> Option<f64> {
+    (days > 0.0).then_some(days as f64 * 86_400.0)
+}
+
 /// One training item of a user's history.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HistItem {
@@ -326,19 +331,46 @@ impl TrainData {
     /// Dense item-item co-occurrence counts (row-major, `n_items`²), one row per item in
     /// parallel.
     pub fn gram(&self) -> Vec<f64> {
+        self.windowed_gram(None)
+    }
+
+    /// Dense co-occurrence like [`TrainData::gram`], each pair weighted by
+    /// `exp(-|t_i - t_j| / window_secs)` (see [`TrainData::cooccurrence_row`]).
+    pub fn windowed_gram(&self, window_secs: Option<f64>) -> Vec<f64> {
         use rayon::prelude::*;
         let n = self.n_items;
         let mut g = vec![0.0f64; n * n];
-        g.par_chunks_mut(n.max(1)).enumerate().for_each(|(i, row)| {
-            if let Some(users) = self.items.get(i) {
-                for &(u, _) in users {
-                    for h in &self.users[u as usize] {
-                        row[h.item as usize] += 1.0;
-                    }
-                }
-            }
-        });
+        g.par_chunks_mut(n.max(1))
+            .enumerate()
+            .for_each(|(i, row)| self.cooccurrence_row(i, window_secs, row));
         g
+    }
+
+    /// Adds item `i`'s co-occurrences into `row` (length `n_items`): for every user who has
+    /// `i`, each of their items `j` counts `exp(-|t_i - t_j| / window_secs)`, or 1 without a
+    /// window. A window favours items bought in the same visit: on sparse shop data those
+    /// predict the next item far better than items a shopper touched months apart. The
+    /// diagonal stays the plain count (the time gap to itself is 0).
+    pub fn cooccurrence_row(&self, i: usize, window_secs: Option<f64>, row: &mut [f64]) {
+        let window = window_secs.filter(|w| *w > 0.0);
+        let Some(users) = self.items.get(i) else {
+            return;
+        };
+        for &(u, _) in users {
+            let Some(history) = self.users.get(u as usize) else {
+                continue;
+            };
+            let t_i = history
+                .iter()
+                .find(|h| h.item as usize == i)
+                .map_or(0, |h| h.ts);
+            for h in history {
+                let Some(cell) = row.get_mut(h.item as usize) else {
+                    continue;
+                };
+                *cell += window.map_or(1.0, |w| (-((h.ts - t_i).abs() as f64) / w).exp());
+            }
+        }
     }
 }
 
@@ -381,6 +413,20 @@ mod tests {
     #[test]
     fn when_csv_lacks_timestamp_should_fail() {
         assert!(Dataset::parse_csv("user,item\n1,2\n", b',').is_err());
+    }
+
+    #[test]
+    fn when_window_should_discount_co_occurrences_far_apart_in_time() {
+        // User 1: items 1 and 2 one window apart; user 2: items 2 and 3 at the same time.
+        let d = Dataset::parse_ml100k("1 1 1 0\n1 2 1 100\n2 2 1 50\n2 3 1 50\n").unwrap();
+        let t = TrainData::new(2, 3, &d.interactions, None);
+        let g = t.windowed_gram(Some(100.0));
+        let e = (-1.0f64).exp();
+        let want = [1.0, e, 0.0, e, 2.0, 1.0, 0.0, 1.0, 1.0];
+        for (got, want) in g.iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "{g:?}");
+        }
+        assert_eq!(t.windowed_gram(None), t.gram());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `framewise eval` command is a thin printer over this.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -9,7 +10,7 @@ use rayon::prelude::*;
 use super::als::{Als, AlsParams};
 use super::data::TrainData;
 use super::ease::{Ease, EaseParams};
-use super::hybrid::{Hybrid, HybridParams};
+use super::hybrid::{Hybrid, HybridParams, ItemItem};
 use super::knn::{ItemKnnModel, KnnParams};
 use super::metrics::{summarize, user_metrics, Summary};
 use super::pop::MostPopular;
@@ -48,7 +49,7 @@ impl ModelKind {
             Self::ItemKnn => "ItemKNN",
             Self::Ials => "iALS",
             Self::Ease => "EASE",
-            Self::Hybrid => "Hybrid (EASE+recency)",
+            Self::Hybrid => "Hybrid (item-item+iALS+pop)",
         }
     }
 }
@@ -79,15 +80,21 @@ impl Params {
     pub fn describe(&self) -> String {
         match self {
             Params::Pop => "count".into(),
-            Params::Knn(p) => format!("K={} shrink={}", p.k, p.shrink),
+            Params::Knn(p) => format!("K={} shrink={} window={}d", p.k, p.shrink, p.window_days),
             Params::Als(p) => format!(
                 "f={} reg={} alpha={} it={}",
                 p.factors, p.reg, p.alpha, p.iterations
             ),
             Params::Ease(p) => format!("lambda={}", p.lambda),
             Params::Hybrid(p) => format!(
-                "lambda={} half_life={} floor={} beta={} als_w={}",
-                p.ease.lambda, p.half_life, p.floor, p.beta, p.als_weight
+                "lambda={} window={}d half_life={} floor={} beta={} als_w={} pop_w={}",
+                p.ease.lambda,
+                p.window_days,
+                p.half_life,
+                p.floor,
+                p.beta,
+                p.als_weight,
+                p.pop_weight
             ),
         }
     }
@@ -222,10 +229,16 @@ pub fn tune(
         ModelKind::ItemKnn => {
             for k in [50, 100, 200, 400] {
                 for shrink in [0.0, 10.0, 50.0] {
-                    let p = Params::Knn(KnnParams { k, shrink });
-                    let m = fit(&p, &train)?;
-                    let v = judge(p, m.as_ref());
-                    keep(p, v, &mut best);
+                    for window_days in [0.0, 3.0] {
+                        let p = Params::Knn(KnnParams {
+                            k,
+                            shrink,
+                            window_days,
+                        });
+                        let m = fit(&p, &train)?;
+                        let v = judge(p, m.as_ref());
+                        keep(p, v, &mut best);
+                    }
                 }
             }
         }
@@ -252,53 +265,94 @@ pub fn tune(
             }
         }
         ModelKind::Hybrid => {
-            // 1. EASE's lambda; 2. the scoring-time knobs by coordinate ascent, twice.
-            let mut base = HybridParams::default();
-            let mut best_lambda = (base.ease.lambda, f64::MIN);
-            for lambda in EASE_LAMBDAS {
-                let p = Params::Ease(EaseParams { lambda });
-                let m = fit(&p, &train)?;
-                let v = judge(p, m.as_ref());
-                if v > best_lambda.1 {
-                    best_lambda = (lambda, v);
-                }
-            }
-            base.ease.lambda = best_lambda.0;
-            base.als_weight = 0.1;
-            let fitted = Hybrid::fit(&train, base)?;
-            let mut current = base;
-            let mut current_v = judge(Params::Hybrid(current), &fitted.with_params(current));
-            for _round in 0..2 {
-                for knob in 0..4 {
-                    let grid: &[f32] = match knob {
-                        0 => &[0.0, 2.0, 5.0, 10.0, 20.0, 50.0],
-                        1 => &[0.0, 0.1, 0.3, 0.5],
-                        2 => &[0.0, 0.05, 0.1, 0.2, 0.3],
-                        _ => &[0.0, 0.1, 0.25, 0.5],
-                    };
-                    for &value in grid {
-                        let mut p = current;
-                        match knob {
-                            0 => p.half_life = value,
-                            1 => p.floor = value,
-                            2 => p.beta = value,
-                            _ => p.als_weight = value,
-                        }
-                        if p == current {
-                            continue;
-                        }
-                        let v = judge(Params::Hybrid(p), &fitted.with_params(p));
-                        if v > current_v {
-                            current = p;
-                            current_v = v;
-                        }
-                    }
-                }
-            }
-            keep(Params::Hybrid(current), current_v, &mut best);
+            let chosen = tune_hybrid(&train, &mut judge)?;
+            keep(Params::Hybrid(chosen.0), chosen.1, &mut best);
         }
     }
     best.map(|(p, _)| (p, trials)).ok_or(LearnError::Empty)
 }
 
 const EASE_LAMBDAS: [f64; 7] = [50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0];
+
+/// Co-occurrence windows (days) tried for the hybrid's item-item part; 0 = plain counts.
+const WINDOWS_DAYS: [f32; 5] = [0.0, 1.0, 3.0, 10.0, 30.0];
+
+/// Popularity blend weights; 1 (popularity alone) is always tried, which is what makes the
+/// tuned blend never worse than popularity on validation.
+pub const POP_WEIGHTS: [f32; 9] = [0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0];
+
+/// Tunes the hybrid on a validation training set, judging each variant with `judge`
+/// (validation metric): 1. EASE's lambda (plain counts, small catalogues only); 2. the
+/// co-occurrence window; 3. the scoring-time knobs and blend weights by coordinate ascent,
+/// twice. Returns the choice and its validation value.
+pub fn tune_hybrid(
+    train: &TrainData,
+    judge: &mut dyn FnMut(Params, &dyn Recommender) -> f64,
+) -> Result<(HybridParams, f64), LearnError> {
+    let mut base = HybridParams::default();
+    if train.n_items <= super::hybrid::EASE_MAX_ITEMS {
+        let mut best_lambda = (base.ease.lambda, f64::MIN);
+        for lambda in EASE_LAMBDAS {
+            let p = Params::Ease(EaseParams { lambda });
+            let m = fit(&p, train)?;
+            let v = judge(p, m.as_ref());
+            if v > best_lambda.1 {
+                best_lambda = (lambda, v);
+            }
+        }
+        base.ease.lambda = best_lambda.0;
+    }
+    // iALS is trained once and shared by every variant; its weight is tuned below.
+    let als = Some(Arc::new(Als::fit(train, base.als)));
+    base.als_weight = 0.1;
+    let mut fitted: Option<Hybrid> = None;
+    let mut current_v = f64::MIN;
+    for window_days in WINDOWS_DAYS {
+        let p = HybridParams {
+            window_days,
+            ..base
+        };
+        let item_item = ItemItem::fit(train, &p)?;
+        let h = Hybrid::from_parts(train, item_item, als.clone(), p);
+        let v = judge(Params::Hybrid(p), &h);
+        if v > current_v {
+            current_v = v;
+            fitted = Some(h);
+        }
+    }
+    let fitted = fitted.ok_or(LearnError::Empty)?;
+    let mut current = fitted.params;
+    for _round in 0..2 {
+        for knob in 0..5 {
+            let grid: &[f32] = match knob {
+                0 => &[0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0],
+                1 => &[0.0, 0.1, 0.3, 0.5],
+                2 => &[0.0, 0.05, 0.1, 0.2, 0.3],
+                3 => &[0.0, 0.1, 0.25, 0.5],
+                _ => &POP_WEIGHTS,
+            };
+            for &value in grid {
+                let mut p = current;
+                match knob {
+                    0 => p.half_life = value,
+                    1 => p.floor = value,
+                    2 => p.beta = value,
+                    3 => p.als_weight = value,
+                    _ => p.pop_weight = value,
+                }
+                if p == current {
+                    continue;
+                }
+                let v = judge(Params::Hybrid(p), &fitted.with_params(p));
+                if v > current_v {
+                    current = p;
+                    current_v = v;
+                }
+            }
+        }
+    }
+    Ok((current, current_v))
+}
+
+#[cfg(test)]
+mod tests;

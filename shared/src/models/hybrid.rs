@@ -1,40 +1,101 @@
-//! The recency-aware hybrid: EASE votes weighted by how recent each history item is (what a
-//! shopper did last matters most), optionally blended with normalised ALS scores and
-//! popularity-debiased. Its serving-time knobs are chosen on a validation split only.
+//! The served blend: item-item votes (EASE on small catalogues, sparse item-kNN beyond) from
+//! a shopper's recency-weighted history, optionally blended with iALS scores by fold-in and
+//! popularity-debiased, then blended convexly with popularity. Every part scores a shopper
+//! from their history alone, so shoppers unseen in training are served the same way. The
+//! scoring-time knobs and blend weights are chosen on a validation split only; popularity
+//! weight 1 (popularity alone) is always in the grid, so on validation the blend never
+//! scores below popularity.
 
 use std::sync::Arc;
 
 use super::als::{Als, AlsParams};
-use super::data::{HistItem, TrainData};
+use super::data::{window_secs, HistItem, TrainData};
 use super::ease::{Ease, EaseParams};
+use super::knn::{ItemKnnModel, KnnParams};
 use super::pop::MostPopular;
 use super::{LearnError, Recommender};
 
-/// Hybrid hyperparameters; all but `ease` and `als` apply at scoring time.
+/// Above this many items EASE's dense n x n inverse (~12 B x n², 1.7 GB at 12k) gives way to
+/// sparse item-kNN, whose memory grows with items x K.
+pub const EASE_MAX_ITEMS: usize = 12_000;
+
+/// Hybrid hyperparameters; `ease`, `window_days` and `als` are training-time, the rest
+/// apply at scoring time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HybridParams {
     pub ease: EaseParams,
+    /// Co-occurrence time window in days (0 = plain counts): pairs bought in one visit count
+    /// more than pairs months apart.
+    pub window_days: f32,
     /// Half-life of a history item's weight, in positions from the most recent (0 = off).
     pub half_life: f32,
     /// Weight floor, so old items still vote a little.
     pub floor: f32,
     /// Positive scores are divided by (popularity + 1)^beta (0 = off).
     pub beta: f32,
-    /// Weight of max-normalised ALS scores added to max-normalised EASE scores (0 = off).
+    /// Weight of max-normalised iALS scores added to max-normalised item-item scores.
     pub als_weight: f32,
     pub als: AlsParams,
+    /// Convex weight of max-normalised popularity: 0 = collaborative only, 1 = popularity
+    /// only (the same ranking as [`MostPopular`]).
+    pub pop_weight: f32,
 }
 
 impl Default for HybridParams {
-    /// Values chosen on the ml-100k temporal validation split (`framewise eval --tune`).
+    /// Values chosen on the ml-100k temporal validation split (`framewise eval --tune`);
+    /// sparse shop data should be tuned on its own validation split.
     fn default() -> Self {
         Self {
             ease: EaseParams { lambda: 200.0 },
+            window_days: 0.0,
             half_life: 5.0,
             floor: 0.1,
             beta: 0.1,
             als_weight: 0.0,
             als: AlsParams::default(),
+            pop_weight: 0.0,
+        }
+    }
+}
+
+/// The item-item part: dense EASE weights or sparse kNN neighbour lists.
+#[derive(Debug, Clone)]
+pub enum ItemItem {
+    Ease(Arc<Ease>),
+    Knn(Arc<ItemKnnModel>),
+}
+
+impl ItemItem {
+    /// EASE when the catalogue fits [`EASE_MAX_ITEMS`], item-kNN (shrinkage 50) otherwise.
+    pub fn fit(train: &TrainData, params: &HybridParams) -> Result<ItemItem, LearnError> {
+        if train.n_items == 0 {
+            return Err(LearnError::Empty);
+        }
+        if train.n_items <= EASE_MAX_ITEMS {
+            let window = window_secs(params.window_days);
+            let gram = train.windowed_gram(window);
+            let ease = Ease::from_gram(train.n_items, &gram, params.ease.lambda)?;
+            Ok(ItemItem::Ease(Arc::new(ease)))
+        } else {
+            let knn = KnnParams {
+                window_days: params.window_days,
+                ..KnnParams::default()
+            };
+            Ok(ItemItem::Knn(Arc::new(ItemKnnModel::fit(train, knn))))
+        }
+    }
+
+    /// Adds `weight` times item `item`'s votes into `out`.
+    pub fn accumulate(&self, item: usize, weight: f32, out: &mut [f32]) {
+        match self {
+            ItemItem::Ease(ease) => ease.accumulate(item, weight, out),
+            ItemItem::Knn(knn) => {
+                for &(j, s) in knn.neighbours.get(item).map_or(&[][..], Vec::as_slice) {
+                    if let Some(o) = out.get_mut(j as usize) {
+                        *o += weight * s;
+                    }
+                }
+            }
         }
     }
 }
@@ -42,23 +103,33 @@ impl Default for HybridParams {
 /// Trained parts shared between parameter variants (tuning re-weights without refitting).
 #[derive(Debug, Clone)]
 pub struct Hybrid {
-    pub ease: Arc<Ease>,
+    pub item_item: ItemItem,
     pub als: Option<Arc<Als>>,
     pub popularity: Arc<Vec<f32>>,
     pub params: HybridParams,
 }
 
 impl Hybrid {
-    /// Fits EASE, and ALS when it is blended in.
+    /// Fits the item-item part, and iALS when it is blended in.
     pub fn fit(train: &TrainData, params: HybridParams) -> Result<Hybrid, LearnError> {
-        let ease = Arc::new(Ease::fit(train, params.ease)?);
+        let item_item = ItemItem::fit(train, &params)?;
         let als = (params.als_weight > 0.0).then(|| Arc::new(Als::fit(train, params.als)));
-        Ok(Hybrid {
-            ease,
+        Ok(Self::from_parts(train, item_item, als, params))
+    }
+
+    /// Assembles already trained parts (popularity is counted from `train`).
+    pub fn from_parts(
+        train: &TrainData,
+        item_item: ItemItem,
+        als: Option<Arc<Als>>,
+        params: HybridParams,
+    ) -> Hybrid {
+        Hybrid {
+            item_item,
             als,
             popularity: Arc::new(MostPopular::fit(train).counts),
             params,
-        })
+        }
     }
 
     /// The same trained parts with other scoring-time parameters.
@@ -77,25 +148,18 @@ impl Hybrid {
         }
         p.floor + (1.0 - p.floor) * 0.5f32.powf(from_end as f32 / p.half_life)
     }
-}
 
-fn max_abs(v: &[f32]) -> f32 {
-    v.iter()
-        .fold(0.0f32, |m, x| m.max(x.abs()))
-        .max(f32::MIN_POSITIVE)
-}
-
-impl Recommender for Hybrid {
-    fn score(&self, user: u32, history: &[HistItem], out: &mut [f32]) {
+    /// The collaborative part alone (before the popularity blend).
+    fn collaborative(&self, history: &[HistItem], out: &mut [f32]) {
         out.iter_mut().for_each(|o| *o = 0.0);
         let n = history.len();
         for (k, h) in history.iter().enumerate() {
             let w = self.recency_weight(n - 1 - k);
-            self.ease.accumulate(h.item as usize, w, out);
+            self.item_item.accumulate(h.item as usize, w, out);
         }
         if let (Some(als), true) = (&self.als, self.params.als_weight > 0.0) {
             let mut a = vec![0.0f32; out.len()];
-            als.score(user, history, &mut a);
+            als.score_history(history, &mut a);
             let (se, sa) = (max_abs(out), max_abs(&a));
             for (o, x) in out.iter_mut().zip(&a) {
                 *o = *o / se + self.params.als_weight * x / sa;
@@ -111,60 +175,28 @@ impl Recommender for Hybrid {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::models::data::Interaction;
+fn max_abs(v: &[f32]) -> f32 {
+    v.iter()
+        .fold(0.0f32, |m, x| m.max(x.abs()))
+        .max(f32::MIN_POSITIVE)
+}
 
-    #[test]
-    fn when_recency_on_should_favour_neighbours_of_the_latest_item() {
-        // Items 0~1 co-occur, 2~3 co-occur; the shopper saw 0 long ago and 2 just now.
-        let mut xs = Vec::new();
-        for u in 0..6u32 {
-            let (a, b) = if u % 2 == 0 { (0, 1) } else { (2, 3) };
-            for (t, i) in [a, b].into_iter().enumerate() {
-                xs.push(Interaction {
-                    user: u,
-                    item: i,
-                    ts: t as i64,
-                    weight: 1.0,
-                });
+impl Recommender for Hybrid {
+    fn score(&self, _user: u32, history: &[HistItem], out: &mut [f32]) {
+        let pop_weight = self.params.pop_weight.clamp(0.0, 1.0);
+        if pop_weight < 1.0 {
+            self.collaborative(history, out);
+        } else {
+            out.iter_mut().for_each(|o| *o = 0.0);
+        }
+        if pop_weight > 0.0 {
+            let (sc, sp) = (max_abs(out), max_abs(&self.popularity));
+            for (o, c) in out.iter_mut().zip(self.popularity.iter()) {
+                *o = (1.0 - pop_weight) * *o / sc + pop_weight * c / sp;
             }
         }
-        let t = TrainData::new(6, 4, &xs, None);
-        let h = Hybrid::fit(
-            &t,
-            HybridParams {
-                ease: EaseParams { lambda: 1.0 },
-                half_life: 1.0,
-                floor: 0.0,
-                ..HybridParams::default()
-            },
-        )
-        .unwrap();
-        let history = [
-            HistItem {
-                item: 0,
-                weight: 1.0,
-                ts: 0,
-            },
-            HistItem {
-                item: 2,
-                weight: 1.0,
-                ts: 10,
-            },
-        ];
-        let mut out = vec![0.0; 4];
-        h.score(99, &history, &mut out);
-        assert!(out[3] > out[1], "recent item's neighbour first: {out:?}");
-        let flat = h.with_params(HybridParams {
-            half_life: 0.0,
-            ..h.params
-        });
-        flat.score(99, &history, &mut out);
-        assert!(
-            (out[3] - out[1]).abs() < 1e-6,
-            "no recency: symmetric {out:?}"
-        );
     }
 }
+
+#[cfg(test)]
+mod tests;
