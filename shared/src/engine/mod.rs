@@ -20,7 +20,7 @@ mod reasons;
 mod scoring;
 mod taste;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::data::{HistItem, TrainData};
+use super::embeddings::FoldIn;
 use super::Recommender;
 
 /// ALS hyperparameters.
@@ -45,7 +46,7 @@ pub struct Als {
     pub params: AlsParams,
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = ca
@@ -82,50 +83,79 @@ fn gram(m: &[f32], f: usize, reg: f32) -> Vec<f32> {
     g
 }
 
-/// One side's update: rows of `x` (one per entry of `rows`) against the fixed `y`.
-fn solve_side(x: &mut [f32], y: &[f32], rows: &[Vec<(u32, f32)>], f: usize, params: &AlsParams) {
+/// One side's update: rows of `x` (one per entry of `rows`) against the fixed `y`. With a
+/// `prior` (same layout as `x`), each row is regularised towards its prior row instead of
+/// towards zero: reg |x - m|² rather than reg |x|².
+fn solve_side(
+    x: &mut [f32],
+    y: &[f32],
+    rows: &[Vec<(u32, f32)>],
+    f: usize,
+    params: &AlsParams,
+    prior: Option<&[f32]>,
+) {
     let yty = gram(y, f, params.reg);
-    x.par_chunks_mut(f).zip(rows.par_iter()).for_each_init(
-        || (vec![0.0f32; f], vec![0.0f32; f], vec![0.0f32; f]),
-        |(r, p, ap), (xu, list)| {
-            // r = b - A x with A = YᵀY + Σ (c-1) y yᵀ and b = Σ c y.
-            for a in 0..f {
-                r[a] = -dot(&yty[a * f..(a + 1) * f], xu);
-            }
-            for &(i, w) in list {
-                let yi = &y[i as usize * f..(i as usize + 1) * f];
-                let c = 1.0 + params.alpha * w;
-                axpy(c - (c - 1.0) * dot(yi, xu), yi, r);
-            }
-            p.copy_from_slice(r);
-            let mut rs_old = dot(r, r);
-            for _ in 0..params.cg_steps {
-                if rs_old < 1e-20 {
-                    break;
-                }
+    x.par_chunks_mut(f)
+        .zip(rows.par_iter())
+        .enumerate()
+        .for_each_init(
+            || (vec![0.0f32; f], vec![0.0f32; f], vec![0.0f32; f]),
+            |(r, p, ap), (row, (xu, list))| {
+                // r = b - A x with A = YᵀY + Σ (c-1) y yᵀ and b = Σ c y (+ reg m).
                 for a in 0..f {
-                    ap[a] = dot(&yty[a * f..(a + 1) * f], p);
+                    r[a] = -dot(&yty[a * f..(a + 1) * f], xu);
+                }
+                if let Some(m) = prior.and_then(|m| m.get(row * f..(row + 1) * f)) {
+                    axpy(params.reg, m, r);
                 }
                 for &(i, w) in list {
                     let yi = &y[i as usize * f..(i as usize + 1) * f];
-                    axpy(params.alpha * w * dot(yi, p), yi, ap);
+                    let c = 1.0 + params.alpha * w;
+                    axpy(c - (c - 1.0) * dot(yi, xu), yi, r);
                 }
-                let step = rs_old / dot(p, ap);
-                axpy(step, p, xu);
-                axpy(-step, ap, r);
-                let rs_new = dot(r, r);
-                for (pa, ra) in p.iter_mut().zip(r.iter()) {
-                    *pa = ra + (rs_new / rs_old) * *pa;
+                p.copy_from_slice(r);
+                let mut rs_old = dot(r, r);
+                for _ in 0..params.cg_steps {
+                    if rs_old < 1e-20 {
+                        break;
+                    }
+                    for a in 0..f {
+                        ap[a] = dot(&yty[a * f..(a + 1) * f], p);
+                    }
+                    for &(i, w) in list {
+                        let yi = &y[i as usize * f..(i as usize + 1) * f];
+                        axpy(params.alpha * w * dot(yi, p), yi, ap);
+                    }
+                    let step = rs_old / dot(p, ap);
+                    axpy(step, p, xu);
+                    axpy(-step, ap, r);
+                    let rs_new = dot(r, r);
+                    for (pa, ra) in p.iter_mut().zip(r.iter()) {
+                        *pa = ra + (rs_new / rs_old) * *pa;
+                    }
+                    rs_old = rs_new;
                 }
-                rs_old = rs_new;
-            }
-        },
-    );
+            },
+        );
 }
 
 impl Als {
     /// Alternates user and item solves for `iterations` rounds from a seeded random start.
     pub fn fit(train: &TrainData, params: AlsParams) -> Als {
+        Self::fit_with_content(train, params, None).0
+    }
+
+    /// [`Als::fit`] where each item vector is pulled towards the sum of its catalogue
+    /// attributes' vectors (reg |y - Σ e_a|² instead of reg |y|²), and the attribute
+    /// vectors are refitted to the items after every item step (ridge, `content.reg`): block
+    /// coordinate descent on one objective. Items seen rarely lean on their attributes, and
+    /// an item never seen gets Σ e_a. Returns the model and the attribute vectors
+    /// (`content.n_attributes` x factors).
+    pub fn fit_with_content(
+        train: &TrainData,
+        params: AlsParams,
+        content: Option<&ItemContent>,
+    ) -> (Als, Vec<f32>) {
         let f = params.factors.max(1);
         let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
         let mut init =
@@ -137,52 +167,39 @@ impl Als {
             .iter()
             .map(|h| h.iter().map(|x| (x.item, x.weight)).collect())
             .collect();
+        let mut attributes = Vec::new();
+        let mut prior: Option<Vec<f32>> = None;
         for _ in 0..params.iterations {
-            solve_side(&mut user, &item, &user_rows, f, &params);
-            solve_side(&mut item, &user, &train.items, f, &params);
+            solve_side(&mut user, &item, &user_rows, f, &params, None);
+            solve_side(&mut item, &user, &train.items, f, &params, prior.as_deref());
+            if let Some(content) = content {
+                attributes = fit_attributes(&item, content, f);
+                prior = Some(content.vectors(&attributes, train.n_items, f));
+            }
         }
         let item_gram = gram(&item, f, 0.0);
-        Als {
+        let model = Als {
             factors: f,
             user,
             item,
             item_gram,
             params,
-        }
+        };
+        (model, attributes)
     }
 
     /// A shopper's vector from their history alone, as at serving time: the exact solution
     /// of (YᵀY + reg I + Σ alpha w y yᵀ) x = Σ (1 + alpha w) y over their items, i.e. the
     /// user step of training. Unknown items are skipped; an empty history gives zeros.
     pub fn fold_in(&self, history: &[HistItem]) -> Vec<f32> {
-        let f = self.factors;
-        let mut a: Vec<f64> = self.item_gram.iter().map(|&v| v as f64).collect();
-        let mut b = vec![0.0f64; f];
-        let mut any = false;
-        for h in history {
-            let Some(y) = self
-                .item
-                .get(h.item as usize * f..(h.item as usize + 1) * f)
-            else {
-                continue;
-            };
-            any = true;
-            let extra = (self.params.alpha * h.weight) as f64;
-            for (r, &yr) in y.iter().enumerate() {
-                b[r] += (1.0 + extra) * yr as f64;
-                for (c, &yc) in y.iter().enumerate() {
-                    a[r * f + c] += extra * yr as f64 * yc as f64;
-                }
-            }
-        }
-        if !any || a.len() != f * f {
-            return vec![0.0; f];
-        }
-        for r in 0..f {
-            a[r * f + r] += self.params.reg as f64;
-        }
-        cholesky_solve(&mut a, &mut b, f);
-        b.into_iter().map(|v| v as f32).collect()
+        let fold = FoldIn {
+            alpha: self.params.alpha,
+            reg: self.params.reg,
+            reg_per_interaction: false,
+        };
+        let rows = history.iter().map(|h| (h.item as usize, h.weight));
+        fold_in(&self.item, &self.item_gram, self.factors, fold, rows)
+            .map_or_else(|| vec![0.0; self.factors], |f| f.vector)
     }
 
     /// Scores every item for a history by fold-in (what serving does).
@@ -227,10 +244,153 @@ impl Als {
     }
 }
 
+/// Catalogue attributes of the training items, for [`Als::fit_with_content`].
+#[derive(Debug, Clone, Default)]
+pub struct ItemContent {
+    pub n_attributes: usize,
+    /// Attribute indices of each training item (`< n_attributes`).
+    pub items: Vec<Vec<u32>>,
+    /// Ridge penalty of the attribute vectors.
+    pub reg: f32,
+}
+
+impl ItemContent {
+    /// Σ e_a over each item's attributes (`n_items` x f; items without attributes get 0).
+    pub fn vectors(&self, attributes: &[f32], n_items: usize, f: usize) -> Vec<f32> {
+        let mut out = vec![0.0f32; n_items * f];
+        for (row, attrs) in out.chunks_exact_mut(f).zip(&self.items) {
+            for &a in attrs {
+                if let Some(e) = attributes.get(a as usize * f..(a as usize + 1) * f) {
+                    axpy(1.0, e, row);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Ridge fit of attribute vectors E to item vectors Y: (AᵀA + reg I) E = AᵀY, A the 0/1
+/// item-attribute matrix. Attributes number in the tens to hundreds, so a dense solve.
+fn fit_attributes(item: &[f32], content: &ItemContent, f: usize) -> Vec<f32> {
+    let n = content.n_attributes;
+    let mut ata = vec![0.0f64; n * n];
+    let mut aty = vec![0.0f64; n * f];
+    for (y, attrs) in item.chunks_exact(f).zip(&content.items) {
+        for &a in attrs.iter().filter(|a| (**a as usize) < n) {
+            let a = a as usize;
+            for &b in attrs.iter().filter(|b| (**b as usize) < n) {
+                ata[a * n + b as usize] += 1.0;
+            }
+            for (t, &v) in aty[a * f..(a + 1) * f].iter_mut().zip(y) {
+                *t += f64::from(v);
+            }
+        }
+    }
+    for a in 0..n {
+        ata[a * n + a] += f64::from(content.reg.max(1e-6));
+    }
+    cholesky_factor(&mut ata, n);
+    let mut out = vec![0.0f32; n * f];
+    let mut column = vec![0.0f64; n];
+    for c in 0..f {
+        for a in 0..n {
+            column[a] = aty[a * f + c];
+        }
+        cholesky_substitute(&ata, &mut column, n);
+        for a in 0..n {
+            out[a * f + c] = column[a] as f32;
+        }
+    }
+    out
+}
+
+/// A shopper folded into an embedding space: their vector and the factor of their system,
+/// which also splits a score into the parts each history item contributed.
+#[derive(Debug, Clone)]
+pub struct Folded {
+    pub vector: Vec<f32>,
+    factor: Vec<f64>,
+    dims: usize,
+}
+
+impl Folded {
+    /// A⁻¹ `rhs`, with A the shopper's system matrix.
+    pub fn solve(&self, rhs: &[f32]) -> Vec<f32> {
+        let mut b: Vec<f64> = rhs.iter().map(|&v| f64::from(v)).collect();
+        b.resize(self.dims, 0.0);
+        cholesky_substitute(&self.factor, &mut b, self.dims);
+        b.into_iter().map(|v| v as f32).collect()
+    }
+}
+
+/// Solves a shopper's vector from `(row, weight)` history pairs against item vectors `item`
+/// (rows of `dims`) with their Gram matrix `gram`: (YᵀY + Σ alpha w y yᵀ + reg' I) x =
+/// Σ (1 + alpha w) y. Rows out of range and non-positive weights (dismissals) are skipped;
+/// `None` when nothing is left. One k x k Cholesky: O(h k² + k³) for h history items.
+pub fn fold_in(
+    item: &[f32],
+    gram: &[f32],
+    dims: usize,
+    fold: FoldIn,
+    history: impl IntoIterator<Item = (usize, f32)>,
+) -> Option<Folded> {
+    let f = dims;
+    if f == 0 || gram.len() != f * f {
+        return None;
+    }
+    let mut a: Vec<f64> = gram.iter().map(|&v| f64::from(v)).collect();
+    let mut b = vec![0.0f64; f];
+    let mut used = 0usize;
+    for (row, weight) in history {
+        let Some(y) = item.get(row * f..(row + 1) * f) else {
+            continue;
+        };
+        if weight <= 0.0 || !weight.is_finite() {
+            continue;
+        }
+        used += 1;
+        let extra = f64::from(fold.alpha * weight);
+        for (r, &yr) in y.iter().enumerate() {
+            b[r] += (1.0 + extra) * f64::from(yr);
+            let scaled = extra * f64::from(yr);
+            for (cell, &yc) in a[r * f..(r + 1) * f].iter_mut().zip(y) {
+                *cell += scaled * f64::from(yc);
+            }
+        }
+    }
+    if used == 0 {
+        return None;
+    }
+    let reg = f64::from(fold.reg)
+        * if fold.reg_per_interaction {
+            used as f64
+        } else {
+            1.0
+        };
+    for r in 0..f {
+        a[r * f + r] += reg;
+    }
+    cholesky_factor(&mut a, f);
+    cholesky_substitute(&a, &mut b, f);
+    Some(Folded {
+        vector: b.into_iter().map(|v| v as f32).collect(),
+        factor: a,
+        dims: f,
+    })
+}
+
 /// Solves `a x = b` in place (`a` symmetric positive definite, n x n row-major; the answer
-/// replaces `b`). The regularisation keeps `a` positive definite; a non-positive pivot
-/// (numerical breakdown) is clamped rather than failing a shopper's list.
+/// replaces `b`).
+#[cfg(test)]
 fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) {
+    cholesky_factor(a, n);
+    cholesky_substitute(a, b, n);
+}
+
+/// Overwrites the lower triangle of `a` with its Cholesky factor L (a = L Lᵀ). The
+/// regularisation keeps `a` positive definite; a non-positive pivot (numerical breakdown)
+/// is clamped rather than failing a shopper's list.
+fn cholesky_factor(a: &mut [f64], n: usize) {
     for j in 0..n {
         let mut d = a[j * n + j];
         for k in 0..j {
@@ -246,19 +406,23 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) {
             a[i * n + j] = v / d;
         }
     }
+}
+
+/// Solves L Lᵀ x = b in place, `l` from [`cholesky_factor`].
+fn cholesky_substitute(l: &[f64], b: &mut [f64], n: usize) {
     for i in 0..n {
         let mut v = b[i];
         for k in 0..i {
-            v -= a[i * n + k] * b[k];
+            v -= l[i * n + k] * b[k];
         }
-        b[i] = v / a[i * n + i];
+        b[i] = v / l[i * n + i];
     }
     for i in (0..n).rev() {
         let mut v = b[i];
         for k in i + 1..n {
-            v -= a[k * n + i] * b[k];
+            v -= l[k * n + i] * b[k];
         }
-        b[i] = v / a[i * n + i];
+        b[i] = v / l[i * n + i];
     }
 }
 
@@ -344,7 +508,7 @@ mod tests {
             .iter()
             .map(|h| h.iter().map(|x| (x.item, x.weight)).collect())
             .collect();
-        solve_side(&mut user, &m.item, &rows, f, &m.params);
+        solve_side(&mut user, &m.item, &rows, f, &m.params, None);
         for u in 0..8 {
             let folded = m.fold_in(&t.users[u]);
             let trained = &user[u * f..(u + 1) * f];

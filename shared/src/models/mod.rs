@@ -7,19 +7,24 @@
 
 pub mod als;
 pub mod artifact;
+pub mod content;
 pub mod data;
 pub mod ease;
+pub mod embeddings;
 pub mod eval;
 pub mod hybrid;
 pub mod knn;
 pub mod metrics;
 pub mod pop;
 pub mod serving;
+pub mod serving_embeddings;
 pub mod split;
 
 pub use artifact::SparseItemModel;
 pub use data::{Dataset, HistItem, Interaction, TrainData};
+pub use embeddings::EmbeddingModel;
 pub use serving::LearnedScorer;
+pub use serving_embeddings::EmbeddingScorer;
 pub use split::{Protocol, Split};
 
 /// Errors of loading data, training and reading model artifacts.

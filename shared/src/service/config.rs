@@ -38,6 +38,8 @@ pub struct ServiceConfig {
     pub learned_neighbours: usize,
     /// L2 regularisation of the learned (EASE) model.
     pub learned_lambda: f64,
+    /// The embedding trainer (`collaborative = "embeddings"`).
+    pub embedding: EmbeddingConfig,
     pub engine: EngineConfig,
     /// Prescription-to-frame rule thresholds (F1-F11), used by the list filter and by lens
     /// advice alike.
@@ -57,6 +59,52 @@ pub enum CollaborativeMode {
     Learned,
     /// Serve the co-occurrence neighbours of the engine model only.
     Cooccurrence,
+    /// Train item embeddings (iALS whose item vectors lean on catalogue attributes) at
+    /// regeneration and fold each shopper into them when scoring.
+    Embeddings,
+}
+
+/// Hyperparameters of the embedding trainer (implicit ALS with catalogue content).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmbeddingConfig {
+    /// Dimensions of every vector.
+    pub factors: usize,
+    /// Confidence per unit of signal weight: c = 1 + alpha * w.
+    pub alpha: f32,
+    /// L2 regularisation of shopper and item vectors.
+    pub reg: f32,
+    pub iterations: usize,
+    /// Ridge penalty of the attribute vectors; 0 trains without catalogue content.
+    pub attribute_reg: f32,
+}
+
+impl Default for EmbeddingConfig {
+    fn default() -> Self {
+        Self {
+            factors: 32,
+            alpha: 2.0,
+            reg: 1.0,
+            iterations: 12,
+            attribute_reg: 1.0,
+        }
+    }
+}
+
+impl EmbeddingConfig {
+    /// The trainer's parameters.
+    pub fn params(&self) -> crate::models::content::EmbeddingParams {
+        crate::models::content::EmbeddingParams {
+            als: crate::models::als::AlsParams {
+                factors: self.factors,
+                alpha: self.alpha,
+                reg: self.reg,
+                iterations: self.iterations,
+                ..crate::models::als::AlsParams::default()
+            },
+            attribute_reg: (self.attribute_reg > 0.0).then_some(self.attribute_reg),
+        }
+    }
 }
 
 impl Default for ServiceConfig {
@@ -71,6 +119,7 @@ impl Default for ServiceConfig {
             collaborative: CollaborativeMode::Learned,
             learned_neighbours: 100,
             learned_lambda: EaseParams::default().lambda,
+            embedding: EmbeddingConfig::default(),
             engine: EngineConfig::default(),
             optics: FrameRulesConfig::default(),
             auth: AuthConfig::default(),
@@ -178,6 +227,27 @@ impl ServiceConfig {
         }
         if !(self.learned_lambda.is_finite() && self.learned_lambda > 0.0) {
             return invalid("learned_lambda", "must be a positive number".into());
+        }
+        let embedding = &self.embedding;
+        if !(1..=512).contains(&embedding.factors) {
+            return invalid("embedding.factors", "must be between 1 and 512".into());
+        }
+        if !(1..=100).contains(&embedding.iterations) {
+            return invalid("embedding.iterations", "must be between 1 and 100".into());
+        }
+        for (key, value, positive) in [
+            ("embedding.alpha", embedding.alpha, false),
+            ("embedding.reg", embedding.reg, true),
+            ("embedding.attribute_reg", embedding.attribute_reg, false),
+        ] {
+            if !value.is_finite() || value < 0.0 || (positive && value == 0.0) {
+                let what = if positive {
+                    "a positive"
+                } else {
+                    "a non-negative"
+                };
+                return invalid(key, format!("must be {what} number"));
+            }
         }
         // The engine clamps bad values when it runs; a configuration must not rely on that.
         let sanitized = toml::Table::try_from(self.engine.sanitized());

@@ -10,9 +10,11 @@ use super::{CollaborativeMode, ServiceConfig};
 use crate::domain::Style;
 use crate::engine::{Engine, Model};
 use crate::error::ServiceError;
+use crate::models::content::train_embeddings;
 use crate::models::ease::EaseParams;
+use crate::models::embeddings::{self, EmbeddingModel};
 use crate::models::serving::train_sparse_ease;
-use crate::models::{Dataset, LearnError, LearnedScorer, SparseItemModel};
+use crate::models::{Dataset, EmbeddingScorer, LearnError, LearnedScorer, SparseItemModel};
 use crate::ports::Stores;
 
 /// Name of the engine model inside a model version's artifacts.
@@ -77,16 +79,41 @@ pub(super) async fn build_model(
     Ok(model)
 }
 
-/// Trains the learned item-item model from every subject's stored history, each signal
-/// weighted by its kind's confidence (the engine's kind-weight table; kinds that are not
-/// positive evidence are left out). `None` when there is nothing to learn from.
-pub(super) async fn train_learned(
+/// A trained collaborative model, as published next to the engine model.
+#[derive(Debug, Clone)]
+pub(super) enum Learned {
+    /// Pruned EASE weights (`collaborative = "learned"`).
+    ItemItem(SparseItemModel),
+    /// Item embeddings served by fold-in (`collaborative = "embeddings"`).
+    Embeddings(Box<EmbeddingModel>),
+}
+
+impl Learned {
+    /// The artifacts of this model, in the order to write them (an embedding manifest last).
+    pub(super) fn artifacts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(&'static str, Vec<u8>)>, ServiceError> {
+        let model_error = |e: LearnError| ServiceError::Model(e.to_string());
+        match self {
+            Learned::ItemItem(model) => Ok(vec![(
+                LEARNED_ARTIFACT,
+                model.to_bytes().map_err(model_error)?,
+            )]),
+            Learned::Embeddings(model) => model.to_files(&now.to_rfc3339()).map_err(model_error),
+        }
+    }
+}
+
+/// Every subject's stored history as weighted training events `(subject, style, unix
+/// seconds, confidence)`: each signal weighted by its kind's confidence (the engine's
+/// kind-weight table; kinds that are not positive evidence are left out).
+async fn training_events(
     stores: &Stores,
     config: &ServiceConfig,
-) -> Result<Option<SparseItemModel>, ServiceError> {
-    let started = Instant::now();
+) -> Result<Vec<(String, String, i64, f32)>, ServiceError> {
     let weights = &config.engine.kind_weights;
-    let mut events: Vec<(String, String, i64, f32)> = Vec::new();
+    let mut events = Vec::new();
     for subject in stores.signals.subjects().await? {
         let key = subject.key();
         for signal in stores
@@ -104,20 +131,47 @@ pub(super) async fn train_learned(
             }
         }
     }
+    Ok(events)
+}
+
+/// Trains the configured collaborative model from every subject's stored history. `None`
+/// when there is nothing to learn from or the mode learns nothing.
+pub(super) async fn train_learned(
+    stores: &Stores,
+    config: &ServiceConfig,
+    styles: &[Style],
+    version: &str,
+) -> Result<Option<Learned>, ServiceError> {
+    if config.collaborative == CollaborativeMode::Cooccurrence {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let events = training_events(stores, config).await?;
     let collected = started.elapsed().as_secs_f64();
-    let data = Dataset::from_events(
-        events
-            .iter()
-            .map(|(u, i, t, w)| (u.as_str(), i.as_str(), *t, *w)),
-    );
-    let params = EaseParams {
-        lambda: config.learned_lambda,
+    let borrowed = events
+        .iter()
+        .map(|(u, i, t, w)| (u.as_str(), i.as_str(), *t, *w));
+    let trained = match config.collaborative {
+        CollaborativeMode::Embeddings => {
+            train_embeddings(styles, borrowed, config.embedding.params(), version)
+                .map(|m| Learned::Embeddings(Box::new(m)))
+        }
+        _ => {
+            let params = EaseParams {
+                lambda: config.learned_lambda,
+            };
+            train_sparse_ease(
+                &Dataset::from_events(borrowed),
+                params,
+                config.learned_neighbours.max(1),
+            )
+            .map(Learned::ItemItem)
+        }
     };
-    match train_sparse_ease(&data, params, config.learned_neighbours.max(1)) {
+    match trained {
         Ok(model) => {
             tracing::info!(
                 signals = events.len(),
-                items = model.item_ids.len(),
                 collect_seconds = collected,
                 seconds = started.elapsed().as_secs_f64(),
                 "trained learned model"
@@ -140,8 +194,18 @@ pub(super) async fn build_engine(
     model: Model,
 ) -> (Engine, Option<String>) {
     let (learned, fallback) = match config.collaborative {
-        CollaborativeMode::Learned => load_learned(stores, &model.version).await,
         CollaborativeMode::Cooccurrence => (None, None),
+        mode => match load_learned(stores, mode, &model.version).await {
+            Ok(learned) => (learned, None),
+            Err(e) => {
+                tracing::warn!(model_version = %model.version, error = %e, "learned model unavailable, serving co-occurrence");
+                let reason = format!(
+                    "learned model {} could not be loaded ({e}); serving co-occurrence",
+                    model.version
+                );
+                (None, Some(reason))
+            }
+        },
     };
     (
         assemble_engine(config, styles, model, learned.as_ref()),
@@ -149,31 +213,39 @@ pub(super) async fn build_engine(
     )
 }
 
-/// Loads a version's learned artifact; a missing one means co-occurrence, an unreadable one
-/// too, with the reason.
-async fn load_learned(stores: &Stores, version: &str) -> (Option<SparseItemModel>, Option<String>) {
-    match stores.artifacts.get(version, LEARNED_ARTIFACT).await {
-        Ok(Some(bytes)) => match SparseItemModel::from_bytes(&bytes) {
-            Ok(model) => (Some(model), None),
-            Err(e) => {
-                tracing::warn!(model_version = %version, error = %e, "unreadable learned model, serving co-occurrence");
-                (
-                    None,
-                    Some(format!(
-                        "learned model {version} is unreadable ({e}); serving co-occurrence"
-                    )),
-                )
+/// Loads a version's learned artifacts of the configured kind; none (a version published
+/// without them) means co-occurrence, an error says why they could not be read.
+async fn load_learned(
+    stores: &Stores,
+    mode: CollaborativeMode,
+    version: &str,
+) -> Result<Option<Learned>, ServiceError> {
+    let unreadable = |e: LearnError| ServiceError::Model(format!("unreadable: {e}"));
+    match mode {
+        CollaborativeMode::Cooccurrence => Ok(None),
+        CollaborativeMode::Learned => {
+            match stores.artifacts.get(version, LEARNED_ARTIFACT).await? {
+                Some(bytes) => SparseItemModel::from_bytes(&bytes)
+                    .map(|m| Some(Learned::ItemItem(m)))
+                    .map_err(unreadable),
+                None => Ok(None),
             }
-        },
-        Ok(None) => (None, None),
-        Err(e) => {
-            tracing::warn!(model_version = %version, error = %e, "learned model unavailable, serving co-occurrence");
-            (
-                None,
-                Some(format!(
-                    "learned model {version} could not be loaded ({e}); serving co-occurrence"
-                )),
-            )
+        }
+        CollaborativeMode::Embeddings => {
+            let Some(bytes) = stores.artifacts.get(version, embeddings::MANIFEST).await? else {
+                return Ok(None);
+            };
+            let manifest = EmbeddingModel::manifest(&bytes).map_err(unreadable)?;
+            // One read per file, each checked against the manifest's size and SHA-256.
+            let mut files = std::collections::HashMap::new();
+            for name in manifest.files.keys() {
+                if let Some(bytes) = stores.artifacts.get(version, name).await? {
+                    files.insert(name.clone(), bytes);
+                }
+            }
+            EmbeddingModel::from_parts(manifest, |name| files.remove(name))
+                .map(|m| Some(Learned::Embeddings(Box::new(m))))
+                .map_err(unreadable)
         }
     }
 }
@@ -183,14 +255,18 @@ pub(super) fn assemble_engine(
     config: &ServiceConfig,
     styles: Vec<Style>,
     model: Model,
-    learned: Option<&SparseItemModel>,
+    learned: Option<&Learned>,
 ) -> Engine {
     let engine =
         Engine::new(styles, model, config.engine.clone()).with_frame_rules(config.optics.clone());
     match (config.collaborative, learned) {
-        (CollaborativeMode::Learned, Some(learned)) => {
+        (CollaborativeMode::Learned, Some(Learned::ItemItem(learned))) => {
             let ids: Vec<String> = engine.styles().map(|s| s.id.clone()).collect();
             let scorer = LearnedScorer::new(learned, ids.iter().map(String::as_str));
+            engine.with_collaborative(Box::new(scorer))
+        }
+        (CollaborativeMode::Embeddings, Some(Learned::Embeddings(learned))) => {
+            let scorer = EmbeddingScorer::new(learned, engine.styles());
             engine.with_collaborative(Box::new(scorer))
         }
         _ => engine,

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::models::{
     assemble_engine, build_engine, build_model, load_model, model_run, train_learned,
-    LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT,
+    MODEL_ARTIFACT, RUN_ARTIFACT,
 };
-use super::{CollaborativeMode, Framewise};
+use super::Framewise;
 use crate::domain::Subject;
 use crate::error::ServiceError;
 
@@ -159,19 +159,15 @@ impl Framewise {
             .artifacts
             .put(&model.version, MODEL_ARTIFACT, &model.to_bytes())
             .await?;
-        let learned = match self.config.collaborative {
-            CollaborativeMode::Learned => train_learned(&self.stores, &self.config).await?,
-            CollaborativeMode::Cooccurrence => None,
-        };
+        let learned = train_learned(&self.stores, &self.config, &styles, &model.version).await?;
         if let Some(learned) = &learned {
-            let bytes = learned
-                .to_bytes()
-                .map_err(|e| ServiceError::Model(e.to_string()))?;
-            // Written before the pointer moves, so readers see both artifacts or neither.
-            self.stores
-                .artifacts
-                .put(&model.version, LEARNED_ARTIFACT, &bytes)
-                .await?;
+            // Written before the pointer moves, so readers see every artifact or none.
+            for (name, bytes) in learned.artifacts(now)? {
+                self.stores
+                    .artifacts
+                    .put(&model.version, name, &bytes)
+                    .await?;
+            }
         }
         let run = match publication {
             Publication::NewRun => model.version.clone(),

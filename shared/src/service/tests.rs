@@ -94,6 +94,99 @@ async fn when_collaborative_is_cooccurrence_should_not_train_learned_model() {
     assert_eq!(service.engine().collaborative_name(), "cooccurrence");
 }
 
+fn embeddings_config() -> ServiceConfig {
+    ServiceConfig {
+        collaborative: CollaborativeMode::Embeddings,
+        ..ServiceConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn when_serving_embeddings_should_publish_files_with_manifest_and_reload_them() {
+    let data = demo_data();
+    let (service, now) = regenerated(&data, embeddings_config()).await;
+    let version = service.stores().artifacts.current().await.unwrap().unwrap();
+    let artifacts = &service.stores().artifacts;
+    let manifest = artifacts
+        .get(&version, crate::models::embeddings::MANIFEST)
+        .await
+        .unwrap()
+        .expect("manifest");
+    let manifest = crate::models::EmbeddingModel::manifest(&manifest).unwrap();
+    assert_eq!(manifest.items, data.styles.len(), "every catalogue style");
+    assert_eq!(manifest.dims, ServiceConfig::default().embedding.factors);
+    for name in manifest.files.keys() {
+        assert!(
+            artifacts.get(&version, name).await.unwrap().is_some(),
+            "{name}"
+        );
+    }
+    assert!(artifacts
+        .get(&version, LEARNED_ARTIFACT)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(service.engine().collaborative_name(), "embeddings");
+    let (personal, popular) = taste_share(&service, &data, now).await;
+    assert!(personal > popular, "{personal:.3} vs {popular:.3}");
+    // Another worker loads the same files.
+    let reopened = Framewise::open(service.stores().clone(), embeddings_config())
+        .await
+        .unwrap();
+    assert_eq!(reopened.engine().collaborative_name(), "embeddings");
+    // A damaged file is refused by its checksum: co-occurrence serves, health says why.
+    artifacts
+        .put(&version, crate::models::embeddings::GRAM, &[0u8; 16])
+        .await
+        .unwrap();
+    let damaged = Framewise::open(service.stores().clone(), embeddings_config())
+        .await
+        .unwrap();
+    assert_eq!(damaged.engine().collaborative_name(), "cooccurrence");
+    let health = damaged.health(now).await;
+    assert_eq!(health.status, super::HealthStatus::Degraded, "{health:?}");
+}
+
+#[tokio::test]
+async fn when_a_new_shopper_buys_should_fold_the_purchase_into_embeddings_without_retraining() {
+    let data = demo_data();
+    let (service, now) = regenerated(&data, embeddings_config()).await;
+    let customer = "cu-brand-new";
+    let before = service
+        .recommendations(customer, RecommendationQuery::default(), now)
+        .await
+        .unwrap();
+    let bought = &data.styles[3];
+    let signal = Signal {
+        event_id: "fold-in-embeddings".into(),
+        customer_id: Some(customer.into()),
+        session_id: None,
+        kind: SignalKind::Purchase,
+        style_id: bought.id.clone(),
+        sku: None,
+        timestamp: now,
+        recommendation_id: None,
+        placement: None,
+        context: Default::default(),
+    };
+    let version = service.engine().model_version().to_string();
+    service.apply_signals(&[signal], now).await.unwrap();
+    let after = service
+        .recommendations(customer, RecommendationQuery::default(), now)
+        .await
+        .unwrap();
+    assert_eq!(after.model_version, version, "no retraining happened");
+    let anchored = |p: &RecommendationPage| {
+        p.items
+            .iter()
+            .flat_map(|i| &i.reasons)
+            .filter(|r| r.code.starts_with("because_you") && r.text.contains(&bought.name))
+            .count()
+    };
+    assert_eq!(anchored(&before), 0);
+    assert!(anchored(&after) > 0, "{after:?}");
+}
+
 #[tokio::test]
 async fn when_shopper_buys_should_fold_purchase_into_next_list_without_retraining() {
     let data = demo_data();

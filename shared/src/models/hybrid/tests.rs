@@ -56,10 +56,15 @@ fn when_recency_on_should_favour_neighbours_of_the_latest_item() {
 }
 
 /// Two taste blocks plus a very popular item 4 that everyone in block A also has.
+/// Users 0-3 buy 0, 1, 4; users 4-7 buy 2, 3; users 8-9 buy only 4, the best seller.
 fn blocks_with_a_best_seller() -> TrainData {
     let mut xs = Vec::new();
-    for u in 0..8u32 {
-        let items: &[u32] = if u < 4 { &[0, 1, 4] } else { &[2, 3] };
+    for u in 0..10u32 {
+        let items: &[u32] = match u {
+            0..=3 => &[0, 1, 4],
+            4..=7 => &[2, 3],
+            _ => &[4],
+        };
         for (t, &i) in items.iter().enumerate() {
             xs.push(Interaction {
                 user: u,
@@ -69,7 +74,7 @@ fn blocks_with_a_best_seller() -> TrainData {
             });
         }
     }
-    TrainData::new(8, 5, &xs, None)
+    TrainData::new(10, 5, &xs, None)
 }
 
 #[test]
