@@ -29,7 +29,7 @@ use crate::error::ServiceError;
 use crate::ports::Stores;
 
 pub use catalog::CatalogSyncReport;
-pub use config::{CollaborativeMode, ConfigError, ServiceConfig, DEFAULTS_TOML};
+pub use config::{CollaborativeMode, ConfigError, EmbeddingConfig, ServiceConfig, DEFAULTS_TOML};
 pub use erasure::{CustomerExport, ErasedCounts, ErasureReport, EXPORT_FORMAT_VERSION};
 pub use health::{HealthCheck, HealthReport, HealthStatus};
 pub use lists::RecommendationQuery;

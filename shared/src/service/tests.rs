@@ -33,7 +33,7 @@ async fn regenerated(data: &DemoData, config: ServiceConfig) -> (Framewise, Date
 #[tokio::test]
 async fn when_regenerated_on_demo_data_should_publish_and_serve_learned_model() {
     let data = demo_data();
-    let (service, _) = regenerated(&data, ServiceConfig::default()).await;
+    let (service, _) = regenerated(&data, learned_config()).await;
     let version = service.stores().artifacts.current().await.unwrap().unwrap();
     let artifacts = &service.stores().artifacts;
     assert!(artifacts
@@ -45,7 +45,7 @@ async fn when_regenerated_on_demo_data_should_publish_and_serve_learned_model() 
     assert!(SparseItemModel::from_bytes(&learned.unwrap()).is_ok());
     assert_eq!(service.engine().collaborative_name(), "learned");
     // A reopened service (e.g. another worker) loads the learned artifact too.
-    let reopened = Framewise::open(service.stores().clone(), ServiceConfig::default())
+    let reopened = Framewise::open(service.stores().clone(), learned_config())
         .await
         .unwrap();
     assert_eq!(reopened.engine().collaborative_name(), "learned");
@@ -54,7 +54,7 @@ async fn when_regenerated_on_demo_data_should_publish_and_serve_learned_model() 
 #[tokio::test]
 async fn when_learned_model_cannot_be_read_should_serve_cooccurrence_and_report_degraded() {
     let data = demo_data();
-    let (service, now) = regenerated(&data, ServiceConfig::default()).await;
+    let (service, now) = regenerated(&data, learned_config()).await;
     assert_eq!(service.health(now).await.status, super::HealthStatus::Ok);
     let version = service.stores().artifacts.current().await.unwrap().unwrap();
     service
@@ -63,7 +63,7 @@ async fn when_learned_model_cannot_be_read_should_serve_cooccurrence_and_report_
         .put(&version, LEARNED_ARTIFACT, b"not a model")
         .await
         .unwrap();
-    let reopened = Framewise::open(service.stores().clone(), ServiceConfig::default())
+    let reopened = Framewise::open(service.stores().clone(), learned_config())
         .await
         .unwrap();
     assert_eq!(reopened.engine().collaborative_name(), "cooccurrence");
@@ -92,6 +92,14 @@ async fn when_collaborative_is_cooccurrence_should_not_train_learned_model() {
     let learned = service.stores().artifacts.get(&version, LEARNED_ARTIFACT);
     assert!(learned.await.unwrap().is_none());
     assert_eq!(service.engine().collaborative_name(), "cooccurrence");
+}
+
+/// The pruned EASE model (the default before embeddings).
+fn learned_config() -> ServiceConfig {
+    ServiceConfig {
+        collaborative: CollaborativeMode::Learned,
+        ..ServiceConfig::default()
+    }
 }
 
 fn embeddings_config() -> ServiceConfig {
@@ -190,7 +198,7 @@ async fn when_a_new_shopper_buys_should_fold_the_purchase_into_embeddings_withou
 #[tokio::test]
 async fn when_shopper_buys_should_fold_purchase_into_next_list_without_retraining() {
     let data = demo_data();
-    let (service, now) = regenerated(&data, ServiceConfig::default()).await;
+    let (service, now) = regenerated(&data, learned_config()).await;
     let customer = &data.customers[0].id;
     let before = service
         .recommendations(customer, RecommendationQuery::default(), now)
