@@ -2,7 +2,7 @@
 //! EventBridge Scheduler and S3 events in tests/fixtures/), over in-memory stores.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -11,12 +11,12 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use framewise::adapters::memory_stores;
 use framewise::auth::AuthConfig;
 use framewise::domain::Subject;
-use framewise::error::{StoreError, StoreResult};
+use framewise::error::StoreResult;
 use framewise::ports::Stores;
 use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
 use framewise_integration_tests::apigw::{self, Caller};
 use framewise_lambda::Access;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 fn fixture(name: &str) -> String {
@@ -183,47 +183,78 @@ async fn when_sqs_batch_has_undecodable_record_should_fail_only_that_record_and_
     assert_eq!(again.len(), before + 2);
 }
 
-/// Records continuations instead of sending them to SQS.
-#[derive(Default)]
-struct Recorded(Mutex<Vec<regenerate::Continuation>>);
-
-#[async_trait]
-impl regenerate::ContinuationSink for Recorded {
-    async fn send(&self, continuation: &regenerate::Continuation) -> Result<(), StoreError> {
-        self.0
-            .lock()
-            .map_err(|_| StoreError::Backend("poisoned".to_string()))?
-            .push(continuation.clone());
-        Ok(())
-    }
+/// Runs one regeneration step as the state machine would, returning what it sees.
+async fn step(service: &Framewise, event: Value) -> Value {
+    step_until(service, event, Instant::now() + Duration::from_secs(600))
+        .await
+        .expect("step succeeded")
 }
 
-fn continuation_event(continuation: &regenerate::Continuation) -> Value {
-    let mut event: Value = serde_json::from_str(&fixture("sqs-signals.json")).expect("json");
-    event["Records"] = Value::Array(vec![event["Records"][0].clone()]);
-    event["Records"][0]["body"] = Value::String(serde_json::to_string(continuation).expect("json"));
-    event
+async fn step_until(
+    service: &Framewise,
+    event: Value,
+    deadline: Instant,
+) -> Result<Value, framewise_lambda::FunctionError> {
+    let output = regenerate::handle(service, event, deadline, now()).await?;
+    Ok(serde_json::to_value(output).expect("json"))
+}
+
+/// Train and shard: the run id and its shard names.
+async fn train_and_shard(service: &Framewise, shard_size: usize) -> (String, Vec<String>) {
+    let trained = step(service, json!({"step": "train"})).await;
+    let run = trained["run"].as_str().expect("run").to_string();
+    let sharded = step(
+        service,
+        json!({"step": "shard", "run": run, "shard_size": shard_size}),
+    )
+    .await;
+    assert_eq!(sharded["manifest_key"], format!("models/{run}/shards.json"));
+    let manifest = unfinished_shards(service, &run).await;
+    assert_eq!(sharded["shards"], manifest.len());
+    (run, manifest)
+}
+
+async fn unfinished_shards(service: &Framewise, run: &str) -> Vec<String> {
+    let summary = step(service, json!({"step": "summarize", "run": run})).await;
+    summary["failed_shards"]
+        .as_array()
+        .expect("failed shards")
+        .iter()
+        .map(|s| s["shard"].as_str().expect("shard").to_string())
+        .collect()
 }
 
 #[tokio::test]
-async fn when_schedule_fires_with_time_should_publish_model_and_recompute_every_list() {
+async fn when_run_is_stepped_should_publish_shard_recompute_every_list_and_sum_up() {
     let stores = demo_stores().await;
     let service = Framewise::open(stores.clone(), ServiceConfig::default())
         .await
         .expect("service");
-    let sink = Recorded::default();
-    let event: Value = serde_json::from_str(&fixture("scheduler-event.json")).expect("json");
-    let deadline = Instant::now() + Duration::from_secs(600);
 
-    let outcome = regenerate::handle(&service, &sink, event, deadline, now())
-        .await
-        .expect("regenerated");
+    let (run, shards) = train_and_shard(&service, 5).await;
+    assert_eq!(shards.len(), 3, "12 customers in shards of 5");
+    for shard in &shards {
+        let done = step(
+            &service,
+            json!({"step": "recompute", "run": run, "shard": shard}),
+        )
+        .await;
+        assert_eq!(done["superseded"], false);
+    }
+    let summary = step(&service, json!({"step": "summarize", "run": run})).await;
 
-    assert_eq!(outcome.lists, 12);
-    assert_eq!(outcome.continued, None);
+    assert_eq!(
+        (
+            &summary["completed"],
+            &summary["recomputed"],
+            &summary["checked"]
+        ),
+        (&json!(3), &json!(12), &json!(12))
+    );
+    assert_eq!(summary["failed_shards"], json!([]));
     assert_eq!(
         stores.artifacts.current().await.expect("pointer"),
-        Some(outcome.model_version.clone())
+        Some(run.clone())
     );
     let list = stores
         .lists
@@ -231,56 +262,53 @@ async fn when_schedule_fires_with_time_should_publish_model_and_recompute_every_
         .await
         .expect("read")
         .expect("stored");
-    assert_eq!(list.model_version, outcome.model_version);
+    assert_eq!(list.model_version, run);
 }
 
 #[tokio::test]
-async fn when_time_runs_out_should_continue_from_cursor_instead_of_starting_over() {
+async fn when_shard_runs_out_of_time_should_fail_for_a_retry_and_stay_unfinished() {
     let stores = demo_stores().await;
     let config = ServiceConfig {
-        write_chunk: 5,
+        write_chunk: 2,
         ..ServiceConfig::default()
     };
     let service = Framewise::open(stores.clone(), config)
         .await
         .expect("service");
-    let sink = Recorded::default();
-    let event: Value = serde_json::from_str(&fixture("scheduler-event.json")).expect("json");
+    let (run, shards) = train_and_shard(&service, 6).await;
+    let first = json!({"step": "recompute", "run": run, "shard": shards[0]});
 
-    // The deadline has already passed: the model is published, no list is done.
-    let outcome = regenerate::handle(&service, &sink, event, Instant::now(), now())
+    // The deadline has already passed: the shard fails with a type the state machine retries.
+    let late = step_until(&service, first.clone(), Instant::now())
         .await
-        .expect("started");
-    let first = outcome.continued.clone().expect("continuation sent");
-    assert_eq!(first.after, "");
-    assert_eq!(outcome.lists, 0);
+        .expect_err("out of time");
+    assert_eq!(late.error_type(), "Framewise.OutOfTime");
+    let summary = step(&service, json!({"step": "summarize", "run": run})).await;
+    assert_eq!(
+        summary["failed_shards"],
+        json!([{"shard": shards[0]}, {"shard": shards[1]}])
+    );
 
-    // The continuation resumes and finishes.
-    let outcome = regenerate::handle(
+    // The retry finishes it; only the other shard is still to do.
+    let retried = step(&service, first).await;
+    assert_eq!(retried["recomputed"], 6);
+    let summary = step(&service, json!({"step": "summarize", "run": run})).await;
+    assert_eq!(summary["failed_shards"], json!([{"shard": shards[1]}]));
+    assert_eq!(summary["completed"], 1);
+
+    let unknown = step_until(
         &service,
-        &sink,
-        continuation_event(&first),
-        Instant::now() + Duration::from_secs(600),
-        now(),
+        json!({"step": "recompute", "run": run, "shard": "shard-999999.json"}),
+        Instant::now() + Duration::from_secs(60),
     )
     .await
-    .expect("resumed");
-    assert_eq!(outcome.lists, 12);
-    assert_eq!(outcome.continued, None);
-    assert_eq!(sink.0.lock().expect("lock").len(), 1);
-
-    // A continuation from before a newer run started is dropped: that run redoes every list.
-    service.regenerate_model(now()).await.expect("newer model");
-    let outcome = regenerate::handle(
-        &service,
-        &sink,
-        continuation_event(&first),
-        Instant::now() + Duration::from_secs(600),
-        now(),
-    )
-    .await
-    .expect("handled");
-    assert_eq!((outcome.superseded, outcome.lists), (1, 0));
+    .expect_err("no such shard");
+    assert_eq!(unknown.error_type(), "Framewise.NotFound");
+    let bad = step_until(&service, json!({"step": "shard"}), Instant::now())
+        .await
+        .expect_err("no run");
+    assert_eq!(bad.error_type(), "Framewise.Invalid");
+    assert!(bad.to_string().contains("run"), "{bad}");
 }
 
 /// A feed that lists the catalogue as it is: catalog-sync publishes a model over it and
@@ -303,32 +331,19 @@ async fn unchanged_feed(stores: &Stores) -> Objects {
 #[tokio::test]
 async fn when_catalog_feed_lands_mid_run_should_finish_the_run_with_the_refreshed_model() {
     let stores = demo_stores().await;
-    let config = ServiceConfig {
-        write_chunk: 5,
-        ..ServiceConfig::default()
-    };
     // Two functions, as on AWS: regenerate and catalog-sync, over the same stores.
-    let regenerator = Framewise::open(stores.clone(), config.clone())
+    let regenerator = Framewise::open(stores.clone(), ServiceConfig::default())
         .await
         .expect("regenerator");
-    let syncer = Framewise::open(stores.clone(), config)
+    let syncer = Framewise::open(stores.clone(), ServiceConfig::default())
         .await
         .expect("catalog-sync");
-    let sink = Recorded::default();
-    let event: Value = serde_json::from_str(&fixture("scheduler-event.json")).expect("json");
-    let started = regenerate::handle(&regenerator, &sink, event, Instant::now(), now())
-        .await
-        .expect("started");
-    let night_model = started.model_version.clone();
-    // The run does its first page of five shoppers, then runs out of time.
-    let page = regenerator
-        .recompute_lists(None, 5, None, now())
-        .await
-        .expect("first page");
-    let after_first_page = regenerate::Continuation {
-        after: page.next_cursor.clone().expect("more shoppers"),
-        ..started.continued.clone().expect("continuation sent")
-    };
+    let (run, shards) = train_and_shard(&regenerator, 5).await;
+    step(
+        &regenerator,
+        json!({"step": "recompute", "run": run, "shard": shards[0]}),
+    )
+    .await;
 
     // A feed lands: catalog-sync publishes a model and recomputes no list.
     let event: S3Event = serde_json::from_str(&fixture("s3-feed-created.json")).expect("S3 event");
@@ -337,21 +352,27 @@ async fn when_catalog_feed_lands_mid_run_should_finish_the_run_with_the_refreshe
         .await
         .expect("synced");
     let refreshed_model = synced[0].sync.model_version.clone();
-    assert_ne!(refreshed_model, night_model);
+    assert_ne!(refreshed_model, run);
     assert_eq!(synced[0].lists_recomputed, 0);
 
-    let outcome = regenerate::handle(
-        &regenerator,
-        &sink,
-        continuation_event(&after_first_page),
-        Instant::now() + Duration::from_secs(600),
-        now(),
-    )
-    .await
-    .expect("resumed");
+    for shard in &shards[1..] {
+        let done = step(
+            &regenerator,
+            json!({"step": "recompute", "run": run, "shard": shard}),
+        )
+        .await;
+        assert_eq!(
+            (&done["superseded"], &done["model_version"]),
+            (&json!(false), &json!(refreshed_model))
+        );
+    }
+    let summary = step(&regenerator, json!({"step": "summarize", "run": run})).await;
 
-    assert_eq!((outcome.superseded, outcome.lists), (0, 7), "{outcome:?}");
-    assert_eq!(outcome.continued, None);
+    assert_eq!(
+        (&summary["recomputed"], &summary["superseded"]),
+        (&json!(12), &json!(0))
+    );
+    assert_eq!(summary["model_version"], refreshed_model);
     for n in 6..=12 {
         let id = format!("cu-{n:05}");
         let list = stores
@@ -365,7 +386,7 @@ async fn when_catalog_feed_lands_mid_run_should_finish_the_run_with_the_refreshe
 }
 
 #[tokio::test]
-async fn when_runs_overlap_should_only_continue_the_newest_even_after_a_catalog_refresh() {
+async fn when_runs_overlap_should_leave_the_older_runs_shards_to_the_newest() {
     let stores = demo_stores().await;
     let regenerator = Framewise::open(stores.clone(), ServiceConfig::default())
         .await
@@ -373,20 +394,10 @@ async fn when_runs_overlap_should_only_continue_the_newest_even_after_a_catalog_
     let syncer = Framewise::open(stores.clone(), ServiceConfig::default())
         .await
         .expect("catalog-sync");
-    let sink = Recorded::default();
-    let schedule: Value = serde_json::from_str(&fixture("scheduler-event.json")).expect("json");
-    // Two runs start before either gets past its first customer.
-    let older = regenerate::handle(&regenerator, &sink, schedule.clone(), Instant::now(), now())
-        .await
-        .expect("older run")
-        .continued
-        .expect("older continuation");
-    let newer = regenerate::handle(&regenerator, &sink, schedule, Instant::now(), now())
-        .await
-        .expect("newer run")
-        .continued
-        .expect("newer continuation");
-    assert_ne!(older.run_id(), newer.run_id());
+    // Two runs start before either recomputes a list.
+    let (older, older_shards) = train_and_shard(&regenerator, 20).await;
+    let (newer, newer_shards) = train_and_shard(&regenerator, 20).await;
+    assert_ne!(older, newer);
     let event: S3Event = serde_json::from_str(&fixture("s3-feed-created.json")).expect("S3 event");
     let feed = unchanged_feed(&stores).await;
     let synced = catalog_sync::handle(&syncer, &feed, event, Instant::now(), now())
@@ -394,21 +405,72 @@ async fn when_runs_overlap_should_only_continue_the_newest_even_after_a_catalog_
         .expect("synced");
     assert_eq!(
         syncer.current_run().await.expect("run").as_deref(),
-        Some(newer.run_id()),
+        Some(newer.as_str()),
         "a refresh joins the run in progress"
     );
-    let far = Instant::now() + Duration::from_secs(600);
 
-    let dropped = regenerate::handle(&regenerator, &sink, continuation_event(&older), far, now())
-        .await
-        .expect("older handled");
-    let finished = regenerate::handle(&regenerator, &sink, continuation_event(&newer), far, now())
-        .await
-        .expect("newer handled");
+    let dropped = step(
+        &regenerator,
+        json!({"step": "recompute", "run": older, "shard": older_shards[0]}),
+    )
+    .await;
+    let finished = step(
+        &regenerator,
+        json!({"step": "recompute", "run": newer, "shard": newer_shards[0]}),
+    )
+    .await;
 
-    assert_eq!((dropped.superseded, dropped.lists), (1, 0));
-    assert_eq!((finished.superseded, finished.lists), (0, 12));
-    assert_eq!(finished.model_version, synced[0].sync.model_version);
+    assert_eq!(
+        (&dropped["superseded"], &dropped["recomputed"]),
+        (&json!(true), &json!(0))
+    );
+    assert_eq!(
+        (&finished["superseded"], &finished["recomputed"]),
+        (&json!(false), &json!(12))
+    );
+    assert_eq!(finished["model_version"], synced[0].sync.model_version);
+}
+
+#[tokio::test]
+async fn when_training_is_exported_should_adopt_only_a_complete_external_model() {
+    let stores = demo_stores().await;
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+    let before = stores.artifacts.current().await.expect("pointer");
+
+    let exported = step(&service, json!({"step": "export"})).await;
+    let version = exported["run"].as_str().expect("version").to_string();
+    assert_eq!(exported["out_prefix"], format!("models/{version}/"));
+    let csv = stores
+        .artifacts
+        .get(&version, "training-events.csv")
+        .await
+        .expect("read")
+        .expect("events exported");
+    let csv = String::from_utf8(csv).expect("utf-8");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("subject,item,weight,timestamp"));
+    assert_eq!(
+        lines.count(),
+        exported["events"].as_u64().expect("count") as usize
+    );
+    assert!(exported["events"].as_u64().expect("count") > 0);
+    assert!(
+        !csv.contains("session:"),
+        "anonymous sessions are not trained on"
+    );
+
+    // Spark has not written its embeddings: nothing is published.
+    let refused = step_until(
+        &service,
+        json!({"step": "adopt", "run": version}),
+        Instant::now(),
+    )
+    .await
+    .expect_err("no learned artifacts");
+    assert_eq!(refused.error_type(), "Framewise.Model");
+    assert_eq!(stores.artifacts.current().await.expect("pointer"), before);
 }
 
 #[tokio::test]

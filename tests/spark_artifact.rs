@@ -7,6 +7,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use framewise::adapters::{memory_stores, LocalArtifactStore};
+use framewise::demo::{generate, DemoConfig};
+use framewise::import::interactions_to_signals;
+use framewise::service::{Framewise, ServiceConfig, TRAINING_EVENTS};
 
 use framewise::models::als::{fold_in, Als, AlsParams};
 use framewise::models::data::TrainData;
@@ -36,6 +43,33 @@ fn events() -> Vec<(String, String, i64, f32)> {
 
 fn python() -> String {
     std::env::var("FRAMEWISE_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Runs the Spark job with local Spark on `events`, writing the artifact into `out`.
+fn run_spark(events: &Path, out: &Path, args: &[&str]) {
+    let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/spark/train_als.py");
+    // The venv's python starts the JVM through pyspark's bundled launcher; the arguments
+    // `spark-submit` would take come by PYSPARK_SUBMIT_ARGS.
+    let submit_args = "--master local[2] --driver-memory 1g --conf spark.ui.enabled=false \
+        --conf spark.sql.shuffle.partitions=2 --conf spark.framewise.als.blocks=2 pyspark-shell";
+    let output = Command::new(python())
+        .env("PYSPARK_SUBMIT_ARGS", submit_args)
+        .env("PYSPARK_PYTHON", python())
+        .env("PYSPARK_DRIVER_PYTHON", python())
+        .arg(&job)
+        .arg("--events")
+        .arg(events)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .args(["--reg", "0.05", "--iterations", "15"])
+        .output()
+        .expect("the FRAMEWISE_PYTHON venv runs the job (pyspark installed?)");
+    assert!(
+        output.status.success(),
+        "spark job failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn read_version(dir: &Path) -> EmbeddingModel {
@@ -136,28 +170,10 @@ fn when_spark_trains_the_events_should_publish_an_artifact_rust_serves_like_its_
     let events_path = dir.path().join("events.csv");
     std::fs::write(&events_path, csv).expect("write events");
     let out = dir.path().join("models").join("v-spark");
-    let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/spark/train_als.py");
-    // The venv's python starts the JVM through pyspark's bundled launcher; the arguments
-    // `spark-submit` would take come by PYSPARK_SUBMIT_ARGS.
-    let submit_args = "--master local[2] --driver-memory 1g --conf spark.ui.enabled=false \
-        --conf spark.sql.shuffle.partitions=2 --conf spark.framewise.als.blocks=2 pyspark-shell";
-    let output = Command::new(python())
-        .env("PYSPARK_SUBMIT_ARGS", submit_args)
-        .env("PYSPARK_PYTHON", python())
-        .env("PYSPARK_DRIVER_PYTHON", python())
-        .arg(&job)
-        .arg("--events")
-        .arg(&events_path)
-        .arg("--out")
-        .arg(&out)
-        .args(["--version", "v-spark", "--factors", "8", "--alpha", "10"])
-        .args(["--reg", "0.05", "--iterations", "15"])
-        .output()
-        .expect("the FRAMEWISE_PYTHON venv runs the job (pyspark installed?)");
-    assert!(
-        output.status.success(),
-        "spark job failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    run_spark(
+        &events_path,
+        &out,
+        &["--version", "v-spark", "--factors", "8", "--alpha", "10"],
     );
     let spark = read_version(&out);
     assert_eq!(spark.trainer, "spark-als");
@@ -182,4 +198,71 @@ fn when_spark_trains_the_events_should_publish_an_artifact_rust_serves_like_its_
         assert_eq!(from_spark, block, "spark, block {b}");
         assert_eq!(from_rust, block, "rust, block {b}");
     }
+}
+
+/// The Spark branch of the regeneration state machine, run locally: the export step writes
+/// the training events next to a new version's engine model, Spark trains into that
+/// version's folder, and the adopt step publishes it; a fresh process then serves it.
+#[tokio::test]
+async fn when_a_run_trains_on_spark_should_export_then_adopt_what_spark_wrote() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut stores = memory_stores();
+    stores.artifacts = Arc::new(LocalArtifactStore::new(dir.path()));
+    let now = DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc);
+    let data = generate(&DemoConfig {
+        styles: 40,
+        customers: 30,
+        days: 20,
+        end: now,
+        ..DemoConfig::small()
+    });
+    stores
+        .catalog
+        .put_styles(&data.styles)
+        .await
+        .expect("styles");
+    stores
+        .profiles
+        .put_customers(&data.customers)
+        .await
+        .expect("customers");
+    stores
+        .signals
+        .apply(&interactions_to_signals(&data.interactions))
+        .await
+        .expect("history");
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+
+    let (version, events) = service.export_training(now).await.expect("exported");
+    assert!(events > 0);
+    let folder = dir.path().join("models").join(&version);
+    run_spark(
+        &folder.join(TRAINING_EVENTS),
+        &folder,
+        &["--version", &version, "--factors", "8", "--alpha", "10"],
+    );
+    let (published, styles) = service.adopt_model(&version).await.expect("adopted");
+
+    assert_eq!((published.as_str(), styles), (version.as_str(), 40));
+    assert_eq!(
+        stores.artifacts.current().await.expect("pointer"),
+        Some(version.clone())
+    );
+    assert_eq!(read_version(&folder).trainer, "spark-als");
+    // A fresh process (another Lambda) loads the adopted version with its embeddings.
+    let fresh = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("fresh service");
+    let health = fresh.health(now).await;
+    assert_eq!(health.model_version, version);
+    let model = health.checks.iter().find(|c| c.name == "model");
+    assert!(
+        model.is_some_and(|c| c.detail.is_none()),
+        "the learned model loads: {:?}",
+        health.checks
+    );
 }

@@ -104,6 +104,10 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("model error: {0}")]
     Model(String),
+    /// Bounded work (a regeneration shard) did not finish before its deadline; nothing
+    /// partial was recorded as done, so retrying it is safe.
+    #[error("out of time: {0}")]
+    OutOfTime(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

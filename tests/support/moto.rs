@@ -49,6 +49,12 @@ impl Moto {
     /// Starts a new server and waits (20 s at most) until it answers. Panics with
     /// [`INSTALL_HINT`] if moto is not installed: the AWS tests never skip silently.
     pub fn start() -> Moto {
+        Self::start_with_env(&[])
+    }
+
+    /// [`Moto::start`] with extra environment variables for the server process (for example
+    /// `MOTO_PORT`, where its Step Functions interpreter sends the AWS calls of a task).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let python = std::env::var("FRAMEWISE_PYTHON").unwrap_or_else(|_| "python3".to_string());
         let probe = Command::new(&python)
             .args(["-c", "import moto.server"])
@@ -65,6 +71,7 @@ impl Moto {
             .port();
         let mut child = Command::new(&python)
             .args(["-c", WRAPPER, "-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -46,6 +46,8 @@ pub enum ErrorKind {
     NotFound,
     /// Training, loading or publishing a model.
     Model,
+    /// Bounded work ran past its deadline; the caller retries it (Step Functions does).
+    OutOfTime,
 }
 
 impl ErrorKind {
@@ -57,6 +59,7 @@ impl ErrorKind {
             Self::Invalid => "Framewise.Invalid",
             Self::NotFound => "Framewise.NotFound",
             Self::Model => "Framewise.Model",
+            Self::OutOfTime => "Framewise.OutOfTime",
         }
     }
 }
@@ -130,6 +133,7 @@ impl From<ServiceError> for FunctionError {
             ServiceError::NotFound { .. } => ErrorKind::NotFound,
             ServiceError::Store(_) => ErrorKind::Store,
             ServiceError::Model(_) => ErrorKind::Model,
+            ServiceError::OutOfTime(_) => ErrorKind::OutOfTime,
         };
         Self::new(kind, error)
     }

@@ -1,220 +1,196 @@
-//! `regenerate`: rebuilds the model from stored signals, publishes it to S3 and precomputes
-//! every customer's list into DynamoDB in batches.
+//! `regenerate`: the steps of the nightly regeneration, one per invocation, run by the Step
+//! Functions state machine `infra/statemachine/regenerate.asl.json` (started by EventBridge
+//! Scheduler off-peak, or on demand with `aws stepfunctions start-execution`):
 //!
-//! Started by EventBridge Scheduler (off-peak) or on demand (`aws lambda invoke` with any
-//! JSON object). When the Lambda time limit approaches, the run stops between batches and
-//! sends a [`Continuation`] (the run, the model version and the last customer done) to a
-//! small SQS queue that triggers this same function, which resumes after that customer
-//! instead of starting over.
+//! - `{"step":"train"}`: rebuild the model from stored signals with the Rust trainer and
+//!   publish it; the version names the run.
+//! - `{"step":"export"}` then, after Spark wrote its embeddings next to it,
+//!   `{"step":"adopt","run":V}`: the same for event logs too large for one Lambda; Spark MLlib
+//!   ALS on EMR Serverless (`infra/spark/train_als.py`) trains from the exported events.
+//! - `{"step":"shard","run":V,"shard_size":N}`: customer ids into shard files of the run.
+//! - `{"step":"recompute","run":V,"shard":S}`: one Distributed Map child: the lists of one
+//!   shard, then its result file.
+//! - `{"step":"summarize","run":V}`: totals and the shards that failed (redriven by the state
+//!   machine), and the "regeneration finished" log line the overdue alarm counts.
 //!
-//! A continuation goes on with whatever model is current when it arrives, unless a newer
-//! run (the next schedule, an on-demand invocation) has started: catalog-sync publishes
-//! models mid-run without recomputing every list, so dropping a continuation on any newer
-//! model would leave the rest of the night's shoppers without a list from that night.
+//! A shard that cannot finish before the Lambda deadline fails with `Framewise.OutOfTime`
+//! and is retried whole by the state machine: writing a list twice is harmless, and the
+//! result file is only written once all of the shard's lists are stored.
 
 use std::time::Instant;
 
-use async_trait::async_trait;
-use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
-use framewise::error::{ServiceError, StoreError};
-use framewise::service::Framewise;
+use framewise::error::ServiceError;
+use framewise::service::{
+    Framewise, RunSummary, ShardOutcome, ShardPlan, DEFAULT_SHARD_SIZE, SHARD_MANIFEST,
+    TRAINING_EVENTS,
+};
 use framewise_lambda::{ErrorKind, FunctionError};
 use serde::{Deserialize, Serialize};
 
-/// The queue that carries continuations back to this function.
-pub const CONTINUATION_QUEUE_URL: &str = "FRAMEWISE_CONTINUATION_QUEUE_URL";
-/// Whole seconds kept in reserve before the Lambda deadline to finish a batch and send the
-/// continuation.
+/// Whole seconds kept in reserve before the Lambda deadline to stop a shard cleanly.
 pub const SAFETY_SECS: &str = "FRAMEWISE_REGENERATE_SAFETY_SECS";
 /// Default of [`SAFETY_SECS`].
 pub const DEFAULT_SAFETY_SECS: u64 = 60;
 
-/// Where an interrupted run resumes: lists of customers after `after`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Continuation {
-    /// The regeneration run: the model version the run published when it started. Absent
-    /// from continuations sent before runs were recorded; see [`Continuation::run_id`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run: Option<String>,
-    /// The model the lists so far were computed with (catalog-sync may have replaced the
-    /// run's first model).
+/// Where artifacts of a version live in the bucket (the S3 artifact store's layout); the
+/// state machine and Spark address them by these keys.
+fn artifact_key(version: &str, name: &str) -> String {
+    format!("models/{version}/{name}")
+}
+
+/// One step of a regeneration run, as the state machine sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    Train,
+    Export,
+    Adopt {
+        run: String,
+    },
+    Shard {
+        run: String,
+        #[serde(default = "default_shard_size")]
+        shard_size: usize,
+    },
+    Recompute {
+        run: String,
+        shard: String,
+    },
+    Summarize {
+        run: String,
+    },
+}
+
+fn default_shard_size() -> usize {
+    DEFAULT_SHARD_SIZE
+}
+
+/// A published model: the run it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub run: String,
     pub model_version: String,
-    /// The last customer id done ("" when none was done yet).
-    pub after: String,
+    pub styles: usize,
 }
 
-impl Continuation {
-    /// The run this continuation belongs to. Older continuations name only their model,
-    /// which was then always the run's own.
-    pub fn run_id(&self) -> &str {
-        self.run.as_deref().unwrap_or(&self.model_version)
-    }
-}
-
-/// Sends continuations; SQS in production, a recording fake in tests.
-#[async_trait]
-pub trait ContinuationSink: Send + Sync {
-    async fn send(&self, continuation: &Continuation) -> Result<(), StoreError>;
-}
-
-/// [`ContinuationSink`] over the continuation queue.
-pub struct SqsContinuations {
-    pub client: aws_sdk_sqs::Client,
-    pub queue_url: String,
-}
-
-#[async_trait]
-impl ContinuationSink for SqsContinuations {
-    async fn send(&self, continuation: &Continuation) -> Result<(), StoreError> {
-        let body = serde_json::to_string(continuation).map_err(StoreError::backend)?;
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                StoreError::Backend(format!(
-                    "SQS SendMessage (continuation): {}",
-                    aws_sdk_sqs::error::DisplayErrorContext(&e)
-                ))
-            })?;
-        Ok(())
-    }
-}
-
-/// What one invocation did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Outcome {
+/// Training events exported for Spark, and where Spark writes its artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exported {
+    pub run: String,
     pub model_version: String,
-    /// Lists recomputed in this invocation.
-    pub lists: usize,
-    /// The continuation sent, when the run did not finish.
-    pub continued: Option<Continuation>,
-    /// Continuations dropped because a newer regeneration run started meanwhile.
-    pub superseded: usize,
+    pub events: usize,
+    /// Bucket key of the events CSV.
+    pub events_key: String,
+    /// Bucket prefix Spark writes the embedding artifact under (the version's folder).
+    pub out_prefix: String,
 }
 
-/// Errors of one invocation; returned to Lambda so the trigger retries.
+/// A sharded run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sharded {
+    #[serde(flatten)]
+    pub plan: ShardPlan,
+    /// Bucket key of the shard list the Distributed Map reads.
+    pub manifest_key: String,
+}
+
+/// What a step returns to the state machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum StepOutput {
+    Published(Published),
+    Exported(Exported),
+    Sharded(Sharded),
+    Recomputed(ShardOutcome),
+    Summarized(RunSummary),
+}
+
+/// Errors of one invocation; returned to Lambda, whose error type the state machine's
+/// retries match.
 #[derive(Debug, thiserror::Error)]
 pub enum RegenerateError {
     #[error(transparent)]
     Service(#[from] ServiceError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("continuation message is not valid: {0}")]
-    BadContinuation(String),
+    #[error("regeneration step is not valid: {0}")]
+    BadStep(String),
 }
 
 impl From<RegenerateError> for FunctionError {
     fn from(error: RegenerateError) -> Self {
         match error {
             RegenerateError::Service(error) => error.into(),
-            RegenerateError::Store(error) => error.into(),
-            error @ RegenerateError::BadContinuation(_) => {
-                FunctionError::new(ErrorKind::Invalid, error)
-            }
+            error @ RegenerateError::BadStep(_) => FunctionError::new(ErrorKind::Invalid, error),
         }
     }
 }
 
-/// Handles a schedule / on-demand event (any JSON object) or an SQS event of continuations.
-/// `deadline` is when the work must stop (the Lambda deadline minus the safety margin).
+/// Runs the step `event` names. `deadline` is when a shard must stop (the Lambda deadline
+/// minus the safety margin).
 pub async fn handle(
     service: &Framewise,
-    sink: &dyn ContinuationSink,
     event: serde_json::Value,
     deadline: Instant,
     now: DateTime<Utc>,
-) -> Result<Outcome, RegenerateError> {
-    if event.get("Records").is_some_and(|r| r.is_array()) {
-        let sqs: SqsEvent = serde_json::from_value(event)
-            .map_err(|e| RegenerateError::BadContinuation(e.to_string()))?;
-        let mut outcome = Outcome::default();
-        for record in sqs.records {
-            let body = record.body.unwrap_or_default();
-            let continuation: Continuation = serde_json::from_str(&body)
-                .map_err(|e| RegenerateError::BadContinuation(e.to_string()))?;
-            let step = resume(service, sink, continuation, deadline, now).await?;
-            outcome.model_version = step.model_version;
-            outcome.lists += step.lists;
-            outcome.superseded += step.superseded;
-            outcome.continued = step.continued.or(outcome.continued);
+) -> Result<StepOutput, RegenerateError> {
+    let step: Step =
+        serde_json::from_value(event).map_err(|e| RegenerateError::BadStep(e.to_string()))?;
+    let output = match step {
+        Step::Train => {
+            let (model_version, styles) = service.regenerate_model(now).await?;
+            tracing::info!(%model_version, styles, "model trained and published; run started");
+            StepOutput::Published(Published {
+                run: model_version.clone(),
+                model_version,
+                styles,
+            })
         }
-        return Ok(outcome);
-    }
-    let (model_version, styles) = service.regenerate_model(now).await?;
-    tracing::info!(%model_version, styles, "model published; recomputing lists");
-    // A new run is named after the model it published.
-    let run = model_version.clone();
-    run_lists(service, sink, run, model_version, None, deadline, now).await
-}
-
-async fn resume(
-    service: &Framewise,
-    sink: &dyn ContinuationSink,
-    continuation: Continuation,
-    deadline: Instant,
-    now: DateTime<Utc>,
-) -> Result<Outcome, RegenerateError> {
-    let run = continuation.run_id().to_string();
-    let Some(model_version) = service.continue_run(&run).await? else {
-        // A newer run published its model and recomputes every list itself.
-        let serving = service.engine().model_version().to_string();
-        tracing::info!(%run, %serving, "continuation superseded by a newer run; dropped");
-        return Ok(Outcome {
-            model_version: serving,
-            superseded: 1,
-            ..Outcome::default()
-        });
-    };
-    if model_version != continuation.model_version {
-        tracing::info!(
-            %run,
-            from = %continuation.model_version,
-            to = %model_version,
-            "model refreshed mid-run (catalog-sync); continuing with it"
-        );
-    }
-    let after = Some(continuation.after);
-    run_lists(service, sink, run, model_version, after, deadline, now).await
-}
-
-async fn run_lists(
-    service: &Framewise,
-    sink: &dyn ContinuationSink,
-    run: String,
-    model_version: String,
-    after: Option<String>,
-    deadline: Instant,
-    now: DateTime<Utc>,
-) -> Result<Outcome, RegenerateError> {
-    let batch = service
-        .recompute_lists(after.as_deref(), usize::MAX, Some(deadline), now)
-        .await?;
-    let continued = match batch.next_cursor {
-        Some(after) => {
-            let continuation = Continuation {
-                run: Some(run),
-                model_version: model_version.clone(),
-                after,
-            };
-            sink.send(&continuation).await?;
-            tracing::info!(after = %continuation.after, lists = batch.recomputed, "time is short; continuation sent");
-            Some(continuation)
+        Step::Export => {
+            let (version, events) = service.export_training(now).await?;
+            StepOutput::Exported(Exported {
+                run: version.clone(),
+                events,
+                events_key: artifact_key(&version, TRAINING_EVENTS),
+                out_prefix: artifact_key(&version, ""),
+                model_version: version,
+            })
         }
-        None => {
-            tracing::info!(lists = batch.recomputed, %model_version, "regeneration finished");
-            None
+        Step::Adopt { run } => {
+            let (model_version, styles) = service.adopt_model(&run).await?;
+            tracing::info!(%model_version, styles, "externally trained model published; run started");
+            StepOutput::Published(Published {
+                run,
+                model_version,
+                styles,
+            })
+        }
+        Step::Shard { run, shard_size } => {
+            let plan = service.shard_run(&run, shard_size).await?;
+            StepOutput::Sharded(Sharded {
+                manifest_key: artifact_key(&run, SHARD_MANIFEST),
+                plan,
+            })
+        }
+        Step::Recompute { run, shard } => StepOutput::Recomputed(
+            service
+                .recompute_shard(&run, &shard, Some(deadline), now)
+                .await?,
+        ),
+        Step::Summarize { run } => {
+            let summary = service.summarize_run(&run).await?;
+            if summary.failed_shards.is_empty() {
+                // The log metric filter RegenerationsFinished counts this line; the overdue
+                // alarm fires when a night passes without one.
+                tracing::info!(
+                    lists = summary.recomputed,
+                    model_version = %summary.model_version,
+                    "regeneration finished"
+                );
+            }
+            StepOutput::Summarized(summary)
         }
     };
-    Ok(Outcome {
-        model_version,
-        lists: batch.recomputed,
-        continued,
-        superseded: 0,
-    })
+    Ok(output)
 }
 
 #[cfg(test)]
@@ -222,34 +198,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn when_continuation_predates_runs_should_belong_to_the_run_of_its_model() {
-        let old: Continuation =
-            serde_json::from_str(r#"{"model_version":"v1","after":"cu-1"}"#).expect("old form");
-        assert_eq!((old.run.as_deref(), old.run_id()), (None, "v1"));
-        let new = Continuation {
-            run: Some("v1".to_string()),
-            model_version: "v2".to_string(),
-            after: "cu-1".to_string(),
-        };
-        let json = serde_json::to_string(&new).expect("json");
-        assert_eq!(json, r#"{"run":"v1","model_version":"v2","after":"cu-1"}"#);
-        assert_eq!(new.run_id(), "v1");
+    fn when_step_is_read_should_name_what_is_wrong() {
+        let shard: Step =
+            serde_json::from_str(r#"{"step":"shard","run":"v1"}"#).expect("default size");
+        assert_eq!(
+            shard,
+            Step::Shard {
+                run: "v1".to_string(),
+                shard_size: DEFAULT_SHARD_SIZE
+            }
+        );
+        let missing = serde_json::from_str::<Step>(r#"{"step":"recompute","run":"v1"}"#)
+            .expect_err("no shard");
+        assert!(missing.to_string().contains("shard"), "{missing}");
+        let unknown =
+            serde_json::from_str::<Step>(r#"{"step":"retrain"}"#).expect_err("unknown step");
+        assert!(unknown.to_string().contains("retrain"), "{unknown}");
     }
 
     #[test]
     fn when_regeneration_fails_should_tell_lambda_what_kind_of_failure_it_was() {
-        let bad = FunctionError::from(RegenerateError::BadContinuation("EOF".to_string()));
+        let bad = FunctionError::from(RegenerateError::BadStep("EOF".to_string()));
         assert_eq!(bad.error_type(), "Framewise.Invalid");
-        assert_eq!(bad.to_string(), "continuation message is not valid: EOF");
+        assert_eq!(bad.to_string(), "regeneration step is not valid: EOF");
 
         let model = FunctionError::from(RegenerateError::Service(ServiceError::Model(
             "no styles".to_string(),
         )));
         assert_eq!(model.error_type(), "Framewise.Model");
 
-        let store = FunctionError::from(RegenerateError::Store(StoreError::Backend(
-            "SQS SendMessage (continuation): denied".to_string(),
+        let late = FunctionError::from(RegenerateError::Service(ServiceError::OutOfTime(
+            "shard-000001.json".to_string(),
         )));
-        assert_eq!(store.error_type(), "Framewise.Store");
+        assert_eq!(late.error_type(), "Framewise.OutOfTime");
+    }
+
+    #[test]
+    fn when_exported_should_point_spark_at_the_versions_folder() {
+        assert_eq!(artifact_key("v1", ""), "models/v1/");
+        assert_eq!(
+            artifact_key("v1", TRAINING_EVENTS),
+            "models/v1/training-events.csv"
+        );
     }
 }

@@ -184,6 +184,14 @@ impl From<ServiceError> for ApiError {
                     "storage is temporarily unavailable; retry later",
                 )
             }
+            ServiceError::OutOfTime(e) => {
+                tracing::error!(error = %e, "deadline passed");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the work did not finish in time; retry later",
+                )
+            }
             ServiceError::Model(e) => {
                 tracing::error!(error = %e, "model failure");
                 Self::new(

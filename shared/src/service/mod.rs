@@ -14,6 +14,7 @@ mod lists;
 mod models;
 mod profiles;
 mod regeneration;
+mod runs;
 mod signals;
 
 #[cfg(test)]
@@ -35,6 +36,10 @@ pub use health::{HealthCheck, HealthReport, HealthStatus};
 pub use lists::RecommendationQuery;
 pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT};
 pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};
+pub use runs::{
+    RunSummary, ShardOutcome, ShardPlan, ShardRef, DEFAULT_SHARD_SIZE, MAX_SHARD_SIZE,
+    SHARD_MANIFEST, TRAINING_EVENTS,
+};
 pub use signals::{Isolated, ProcessReport};
 
 /// The Framewise service: stores behind ports plus the current engine snapshot.

@@ -7,7 +7,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{CollaborativeMode, ServiceConfig};
-use crate::domain::Style;
+use crate::domain::{Style, Subject};
 use crate::engine::{Engine, Model};
 use crate::error::ServiceError;
 use crate::models::content::train_embeddings;
@@ -105,16 +105,20 @@ impl Learned {
     }
 }
 
-/// Every subject's stored history as weighted training events `(subject, style, unix
+/// Every customer's stored history as weighted training events `(subject, style, unix
 /// seconds, confidence)`: each signal weighted by its kind's confidence (the engine's
-/// kind-weight table; kinds that are not positive evidence are left out).
-async fn training_events(
+/// kind-weight table; kinds that are not positive evidence are left out). Anonymous
+/// sessions are left out: they expire, and a published vector must not depend on them.
+pub(super) async fn training_events(
     stores: &Stores,
     config: &ServiceConfig,
 ) -> Result<Vec<(String, String, i64, f32)>, ServiceError> {
     let weights = &config.engine.kind_weights;
     let mut events = Vec::new();
     for subject in stores.signals.subjects().await? {
+        if matches!(subject, Subject::Session(_)) {
+            continue;
+        }
         let key = subject.key();
         for signal in stores
             .signals
@@ -215,7 +219,7 @@ pub(super) async fn build_engine(
 
 /// Loads a version's learned artifacts of the configured kind; none (a version published
 /// without them) means co-occurrence, an error says why they could not be read.
-async fn load_learned(
+pub(super) async fn load_learned(
     stores: &Stores,
     mode: CollaborativeMode,
     version: &str,

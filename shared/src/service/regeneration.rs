@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::models::{
-    assemble_engine, build_engine, build_model, load_model, model_run, train_learned,
+    assemble_engine, build_engine, build_model, load_model, model_run, train_learned, Learned,
     MODEL_ARTIFACT, RUN_ARTIFACT,
 };
 use super::Framewise;
-use crate::domain::Subject;
+use crate::domain::{Style, Subject};
+use crate::engine::Model;
 use crate::error::ServiceError;
 
 /// What one regeneration did.
@@ -169,6 +170,19 @@ impl Framewise {
                     .await?;
             }
         }
+        self.finish_publication(model, styles, learned, publication)
+            .await
+    }
+
+    /// Last step of every publication, once all of a version's artifacts are stored: records
+    /// the run it belongs to, moves the `current` pointer and serves it.
+    pub(super) async fn finish_publication(
+        &self,
+        model: Model,
+        styles: Vec<Style>,
+        learned: Option<Learned>,
+        publication: Publication,
+    ) -> Result<(String, usize), ServiceError> {
         let run = match publication {
             Publication::NewRun => model.version.clone(),
             // Read right before the pointer moves (not before the minutes of training), so a

@@ -165,18 +165,13 @@ async fn when_a_new_shopper_buys_should_fold_the_purchase_into_embeddings_withou
         .await
         .unwrap();
     let bought = &data.styles[3];
-    let signal = Signal {
-        event_id: "fold-in-embeddings".into(),
-        customer_id: Some(customer.into()),
-        session_id: None,
-        kind: SignalKind::Purchase,
-        style_id: bought.id.clone(),
-        sku: None,
-        timestamp: now,
-        recommendation_id: None,
-        placement: None,
-        context: Default::default(),
-    };
+    let signal = customer_signal(
+        customer,
+        "fold-in-embeddings".into(),
+        SignalKind::Purchase,
+        &bought.id,
+        now,
+    );
     let version = service.engine().model_version().to_string();
     service.apply_signals(&[signal], now).await.unwrap();
     let after = service
@@ -205,18 +200,13 @@ async fn when_shopper_buys_should_fold_purchase_into_next_list_without_retrainin
         .await
         .unwrap();
     let bought = before.items[0].style_id.clone();
-    let signal = Signal {
-        event_id: "fold-in-1".into(),
-        customer_id: Some(customer.clone()),
-        session_id: None,
-        kind: SignalKind::Purchase,
-        style_id: bought.clone(),
-        sku: None,
-        timestamp: now,
-        recommendation_id: None,
-        placement: None,
-        context: Default::default(),
-    };
+    let signal = customer_signal(
+        customer,
+        "fold-in-1".into(),
+        SignalKind::Purchase,
+        &bought,
+        now,
+    );
     let version = service.engine().model_version().to_string();
     service.apply_signals(&[signal], now).await.unwrap();
     let after = service
@@ -457,11 +447,17 @@ async fn when_customer_erased_should_stay_erased_through_worker_and_regeneration
     );
 }
 
-/// One signal of a shopper without a profile, for the history-window test below.
-fn shopper_signal(event_id: String, kind: SignalKind, style_id: &str, at: DateTime<Utc>) -> Signal {
+/// One signal of a signed-in shopper, outside any recommendation.
+fn customer_signal(
+    customer: &str,
+    event_id: String,
+    kind: SignalKind,
+    style_id: &str,
+    at: DateTime<Utc>,
+) -> Signal {
     Signal {
         event_id,
-        customer_id: Some("cu-window".into()),
+        customer_id: Some(customer.into()),
         session_id: None,
         kind,
         style_id: style_id.into(),
@@ -486,11 +482,23 @@ async fn when_purchase_is_followed_by_more_than_history_limit_signals_should_nev
     let second = chrono::Duration::seconds(1);
     let impressions = (0..600).map(|i| {
         let at = now - day * 2 + second * i;
-        shopper_signal(format!("imp-{i}"), SignalKind::Impression, viewed[0], at)
+        customer_signal(
+            "cu-window",
+            format!("imp-{i}"),
+            SignalKind::Impression,
+            viewed[0],
+            at,
+        )
     });
     let views = (0..limit + 10).map(|i| {
         let at = now - day + second * i as i32;
-        shopper_signal(format!("view-{i}"), SignalKind::View, viewed[i % 3], at)
+        customer_signal(
+            "cu-window",
+            format!("view-{i}"),
+            SignalKind::View,
+            viewed[i % 3],
+            at,
+        )
     });
     let browsing: Vec<Signal> = impressions.chain(views).collect();
     service.apply_signals(&browsing, now).await.unwrap();
@@ -505,7 +513,13 @@ async fn when_purchase_is_followed_by_more_than_history_limit_signals_should_nev
         .unwrap();
 
     // Bought before all that browsing (the signal arrives late, as queued signals do).
-    let purchase = shopper_signal("buy-1".into(), SignalKind::Purchase, &bought, now - day * 3);
+    let purchase = customer_signal(
+        "cu-window",
+        "buy-1".into(),
+        SignalKind::Purchase,
+        &bought,
+        now - day * 3,
+    );
     service.apply_signals(&[purchase], now).await.unwrap();
     let after = service.recompute_customer("cu-window", now).await.unwrap();
     assert!(!listed(&after).contains(&bought), "{bought} was bought");
@@ -514,7 +528,13 @@ async fn when_purchase_is_followed_by_more_than_history_limit_signals_should_nev
     let shown: Vec<Signal> = (0..600)
         .map(|i| {
             let at = now - chrono::Duration::hours(1) + second * i;
-            shopper_signal(format!("imp-late-{i}"), SignalKind::Impression, &bought, at)
+            customer_signal(
+                "cu-window",
+                format!("imp-late-{i}"),
+                SignalKind::Impression,
+                &bought,
+                at,
+            )
         })
         .collect();
     service.apply_signals(&shown, now).await.unwrap();
