@@ -25,7 +25,8 @@ use crate::ports::Stores;
 use crate::sealing::Sealer;
 
 pub use dynamo::{
-    DynamoStore, DEFAULT_HISTORY_RETENTION_DAYS, KMS_KEY_REQUIRED, MAX_ITEM_DATA_BYTES,
+    DynamoStore, DEFAULT_HISTORY_RETENTION_DAYS, DEFAULT_SESSION_RETENTION_DAYS, KMS_KEY_REQUIRED,
+    MAX_ITEM_DATA_BYTES,
 };
 pub use kms::KmsKeyProvider;
 pub use s3::S3ArtifactStore;

@@ -107,16 +107,25 @@ impl DynamoStore {
                 &signal.event_id,
             );
             let mut item = data_item(key, signal, "signal")?;
-            // Decisive signals stay until erasure: a purchase must not expire from the
-            // history the "already bought" filter reads.
-            if history.class != HistoryClass::Decisive {
+            let session = self.session_expiry(&history.subject_key, signal.timestamp);
+            // Decisive signals of customers stay until erasure: a purchase must not expire
+            // from the history the "already bought" filter reads. A session's whole history
+            // expires with the session.
+            if let Some(expiry) = session {
+                item.insert(EXPIRES_AT.to_string(), expiry);
+            } else if history.class != HistoryClass::Decisive {
                 item.insert(
                     EXPIRES_AT.to_string(),
                     epoch(signal.timestamp + self.retention),
                 );
             }
             actions.push(put_action(&self.table, item, None)?);
-            let index = key_item(subject_index_key(&history.subject_key));
+            let mut index = key_item(subject_index_key(&history.subject_key));
+            // Rewritten by every signal, so a session leaves the index (and never reaches
+            // training or shards) a retention period after its last activity.
+            if let Some(expiry) = self.session_expiry(&history.subject_key, now) {
+                index.insert(EXPIRES_AT.to_string(), expiry);
+            }
             actions.push(put_action(&self.table, index, None)?);
             actions.push(self.tombstone_check(&history.subject_key, signal.timestamp, now)?);
         }
@@ -133,7 +142,11 @@ impl DynamoStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let subject_key = engagement.subject_key.as_str();
-        let first_engagement = key_item(first_engagement_key(subject_key, engagement.style_id));
+        let mut first_engagement = key_item(first_engagement_key(subject_key, engagement.style_id));
+        let session_expiry = self.session_expiry(subject_key, now);
+        if let Some(expiry) = &session_expiry {
+            first_engagement.insert(EXPIRES_AT.to_string(), expiry.clone());
+        }
         let first = self
             .transact(vec![
                 put_action(
@@ -170,6 +183,9 @@ impl DynamoStore {
             engagement.style_id,
         ));
         order.insert("style".to_string(), s(engagement.style_id));
+        if let Some(expiry) = session_expiry {
+            order.insert(EXPIRES_AT.to_string(), expiry);
+        }
         self.transact(vec![
             put_action(&self.table, order, None)?,
             self.tombstone_check(subject_key, dated, now)?,

@@ -24,11 +24,11 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use self::item::{
-    count_attribute, data_item, decode, describe_key, key_item, number_attr, string_attr, unique,
-    Item, DATA,
+    count_attribute, data_item, decode, describe_key, epoch, key_item, number_attr, string_attr,
+    unique, Item, DATA,
 };
 use self::keys::{
     catalog_partition, customer_index_key, customer_index_partition, daily_counts_partition,
@@ -56,6 +56,11 @@ use crate::sealing::Sealer;
 /// decisive signals (purchases, returns, dismissals) have no TTL and stay until erasure.
 pub const DEFAULT_HISTORY_RETENTION_DAYS: i64 = 400;
 
+/// Days an anonymous session's items live after its last signal before DynamoDB's TTL
+/// removes them (history, engagements, subject index entry): sessions are never trained on
+/// and never sharded, so they only serve the session while it is warm.
+pub const DEFAULT_SESSION_RETENTION_DAYS: i64 = 30;
+
 /// Largest serialized record kept in one item: DynamoDB items are capped at 400 KB, keys
 /// and attribute names included, so this leaves room for them.
 pub const MAX_ITEM_DATA_BYTES: usize = 390 * 1024;
@@ -71,6 +76,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     retention: Duration,
+    session_retention: Duration,
     page_size: i32,
     backoff: Backoff,
     /// How many of a subject's recent engagements a new one is paired with.
@@ -88,6 +94,7 @@ impl DynamoStore {
             client,
             table: table.into(),
             retention: Duration::days(DEFAULT_HISTORY_RETENTION_DAYS),
+            session_retention: Duration::days(DEFAULT_SESSION_RETENTION_DAYS),
             page_size: DEFAULT_PAGE_SIZE,
             backoff: Backoff::default(),
             pair_cap: MAX_PAIRED_STYLES,
@@ -109,6 +116,20 @@ impl DynamoStore {
     pub fn with_history_retention(mut self, retention: Duration) -> Self {
         self.retention = retention;
         self
+    }
+
+    /// How long an anonymous session's items live after its last signal (see
+    /// [`DEFAULT_SESSION_RETENTION_DAYS`]).
+    pub fn with_session_retention(mut self, retention: Duration) -> Self {
+        self.session_retention = retention;
+        self
+    }
+
+    /// Epoch seconds at which the items of `subject_key` written at `at` expire, when it is
+    /// an anonymous session; customers' items keep their own rules.
+    fn session_expiry(&self, subject_key: &str, at: DateTime<Utc>) -> Option<AttributeValue> {
+        matches!(Subject::from_key(subject_key), Some(Subject::Session(_)))
+            .then(|| epoch(at + self.session_retention))
     }
 
     /// Items per Query page (DynamoDB also stops a page at 1 MB).
