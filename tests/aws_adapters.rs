@@ -236,7 +236,61 @@ async fn when_full_list_stored_should_serve_any_window() {
     assert_eq!(page, list.clone().page(90, 20));
     assert_eq!(
         stores.lists.get_list("cu-1").await.expect("get"),
-        Some(list)
+        Some(list.clone())
+    );
+
+    // Stored compressed: the item is a fraction of the list's JSON (write units follow).
+    let raw = |customer: &str| {
+        clients
+            .dynamodb
+            .get_item()
+            .table_name(&settings.table)
+            .key("pk", AttributeValue::S(format!("CUSTOMER#{customer}")))
+            .key("sk", AttributeValue::S("LIST".to_string()))
+            .consistent_read(true)
+            .send()
+    };
+    let item = raw("cu-1").await.expect("raw GetItem").item.expect("item");
+    let json = serde_json::to_vec(&list).expect("json");
+    let packed = item
+        .get("data_z")
+        .and_then(|v| v.as_b().ok())
+        .expect("compressed data");
+    assert!(
+        packed.as_ref().len() * 5 < json.len(),
+        "{} bytes compressed from {}",
+        packed.as_ref().len(),
+        json.len()
+    );
+    assert!(!item.contains_key("data"));
+
+    // A list written before compression (plain JSON in `data`) still reads.
+    let mut old = list.clone();
+    old.customer_id = "cu-old".to_string();
+    clients
+        .dynamodb
+        .put_item()
+        .table_name(&settings.table)
+        .item("pk", AttributeValue::S("CUSTOMER#cu-old".to_string()))
+        .item("sk", AttributeValue::S("LIST".to_string()))
+        .item(
+            "data",
+            AttributeValue::S(serde_json::to_string(&old).expect("json")),
+        )
+        .send()
+        .await
+        .expect("raw PutItem");
+    assert_eq!(
+        stores.lists.get_list("cu-old").await.expect("get"),
+        Some(old.clone())
+    );
+    assert_eq!(
+        stores
+            .lists
+            .get_list_page("cu-old", 0, 5)
+            .await
+            .expect("page"),
+        Some(old.page(0, 5))
     );
 }
 

@@ -1,8 +1,10 @@
 //! DynamoDB items: attribute values in and out, records as JSON in `data` (size-checked),
 //! and error messages that name an item's key, never its data.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -14,6 +16,12 @@ use crate::error::{StoreError, StoreResult};
 
 /// A record's JSON.
 pub(super) const DATA: &str = "data";
+/// A record's JSON compressed with raw DEFLATE, instead of [`DATA`] (stored lists: ~10 KB of
+/// repetitive reason text shrink ~9x, so a list costs ~2 write units instead of ~10).
+pub(super) const DATA_DEFLATED: &str = "data_z";
+/// Largest JSON a compressed record may inflate to: a bound against a corrupt or hostile
+/// item, far above any list.
+const MAX_INFLATED_BYTES: usize = 4 << 20;
 /// Epoch seconds after which DynamoDB's TTL deletes the item.
 pub(super) const EXPIRES_AT: &str = "expires_at";
 
@@ -54,6 +62,54 @@ pub(super) fn data_item(key: ItemKey, value: &impl Serialize, what: &str) -> Sto
     let mut item = key_item(key);
     item.insert(DATA.to_string(), s(json));
     Ok(item)
+}
+
+/// An item holding `value` as DEFLATE-compressed JSON in [`DATA_DEFLATED`]; fails if even
+/// compressed it would not fit in one item.
+pub(super) fn deflated_item(key: ItemKey, value: &impl Serialize, what: &str) -> StoreResult<Item> {
+    let json = serde_json::to_vec(value).map_err(StoreError::backend)?;
+    if json.len() > MAX_INFLATED_BYTES {
+        return Err(StoreError::Backend(format!(
+            "{what} {} is {} bytes serialized, over the {MAX_INFLATED_BYTES}-byte limit",
+            key.sk,
+            json.len()
+        )));
+    }
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 6);
+    if packed.len() > MAX_ITEM_DATA_BYTES {
+        return Err(StoreError::Backend(format!(
+            "{what} {} is {} bytes compressed, over the {MAX_ITEM_DATA_BYTES}-byte limit of one DynamoDB item",
+            key.sk,
+            packed.len()
+        )));
+    }
+    let mut item = key_item(key);
+    item.insert(
+        DATA_DEFLATED.to_string(),
+        AttributeValue::B(Blob::new(packed)),
+    );
+    Ok(item)
+}
+
+/// The JSON of a record item, plain ([`DATA`]) or compressed ([`DATA_DEFLATED`]).
+pub(super) fn record_json<'a>(item: &'a Item, what: &str) -> StoreResult<Cow<'a, [u8]>> {
+    match (item.get(DATA), item.get(DATA_DEFLATED)) {
+        (Some(AttributeValue::S(json)), _) => Ok(Cow::Borrowed(json.as_bytes())),
+        (_, Some(AttributeValue::B(packed))) => {
+            miniz_oxide::inflate::decompress_to_vec_with_limit(packed.as_ref(), MAX_INFLATED_BYTES)
+                .map(Cow::Owned)
+                .map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "{what} at {}: compressed data does not inflate: {e}",
+                        describe_key(item)
+                    ))
+                })
+        }
+        _ => Err(StoreError::Corrupt(format!(
+            "{what} at {} has neither '{DATA}' nor '{DATA_DEFLATED}'",
+            describe_key(item)
+        ))),
+    }
 }
 
 pub(super) fn string_attr<'a>(item: &'a Item, name: &str) -> StoreResult<&'a str> {
@@ -116,7 +172,7 @@ pub(super) fn describe_key(item: &Item) -> String {
 }
 
 pub(super) fn decode<T: DeserializeOwned>(item: &Item, what: &str) -> StoreResult<T> {
-    serde_json::from_str(string_attr(item, DATA)?)
+    serde_json::from_slice(&record_json(item, what)?)
         .map_err(|e| StoreError::Corrupt(format!("{what} at {}: {e}", describe_key(item))))
 }
 

@@ -27,8 +27,8 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use self::item::{
-    count_attribute, data_item, decode, describe_key, epoch, key_item, number_attr, string_attr,
-    unique, Item, DATA,
+    count_attribute, data_item, decode, deflated_item, describe_key, epoch, key_item, number_attr,
+    record_json, string_attr, unique, Item, DATA,
 };
 use self::keys::{
     catalog_partition, customer_index_key, customer_index_partition, daily_counts_partition,
@@ -274,8 +274,8 @@ impl RecommendationStore for DynamoStore {
         else {
             return Ok(None);
         };
-        let json = string_attr(&item, DATA)?;
-        decode_list_page(json.as_bytes(), offset, limit)
+        let json = record_json(&item, "list")?;
+        decode_list_page(&json, offset, limit)
             .map(Some)
             .map_err(|e| StoreError::Corrupt(format!("list at {}: {e}", describe_key(&item))))
     }
@@ -285,7 +285,7 @@ impl RecommendationStore for DynamoStore {
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()> {
         let items = lists
             .iter()
-            .map(|list| data_item(list_key(&list.customer_id), list, "list"))
+            .map(|list| deflated_item(list_key(&list.customer_id), list, "list"))
             .collect::<StoreResult<Vec<_>>>()?;
         self.put_all(items).await?;
         self.drop_refused_lists(lists).await
