@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use framewise::adapters::aws::{aws_stores, S3ArtifactStore, SqsSignalQueue};
 use framewise::demo::{generate, DemoConfig};
 use framewise::domain::Subject;
-use framewise::import::interactions_to_signals;
 use framewise::service::{CollaborativeMode, Framewise, ModelRefresh, ServiceConfig};
 use framewise_integration_tests::moto::Moto;
+use framewise_integration_tests::seed_demo;
 use framewise_lambda::{load_service_config, Access, Env};
 use serde_json::{json, Value};
 
@@ -72,30 +72,19 @@ async fn when_signals_flow_through_the_functions_should_serve_the_recomputed_lis
     let moto = Moto::shared();
     let (settings, clients) = moto.fresh("functions-e2e", 5).await;
     let stores = aws_stores(&clients, &settings);
-    let data = generate(&DemoConfig {
-        styles: 30,
-        customers: 6,
-        days: 10,
-        end: DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
-            .expect("time")
-            .with_timezone(&Utc),
-        ..DemoConfig::small()
-    });
-    stores
-        .catalog
-        .put_styles(&data.styles)
-        .await
-        .expect("styles");
-    stores
-        .profiles
-        .put_customers(&data.customers)
-        .await
-        .expect("customers");
-    stores
-        .signals
-        .apply(&interactions_to_signals(&data.interactions))
-        .await
-        .expect("history");
+    seed_demo(
+        &stores,
+        &DemoConfig {
+            styles: 30,
+            customers: 6,
+            days: 10,
+            end: DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
+                .expect("time")
+                .with_timezone(&Utc),
+            ..DemoConfig::small()
+        },
+    )
+    .await;
     let admin = Framewise::open(stores.clone(), ServiceConfig::default())
         .await
         .expect("service");

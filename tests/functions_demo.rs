@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use framewise::adapters::memory_stores;
-use framewise::demo::{generate, DemoConfig};
-use framewise::import::interactions_to_signals;
+use framewise::demo::DemoConfig;
 use framewise::ports::Stores;
+use framewise_integration_tests::seed_demo;
 
 /// The fixed "now" of the function tests.
 pub fn now() -> DateTime<Utc> {
@@ -16,28 +16,17 @@ pub fn now() -> DateTime<Utc> {
 
 /// Memory stores holding a small demo shop (styles st-0001.., customers cu-00001..).
 pub async fn demo_stores() -> Stores {
-    let data = generate(&DemoConfig {
-        styles: 40,
-        customers: 12,
-        days: 20,
-        end: now(),
-        ..DemoConfig::small()
-    });
     let stores = memory_stores();
-    stores
-        .catalog
-        .put_styles(&data.styles)
-        .await
-        .expect("styles");
-    stores
-        .profiles
-        .put_customers(&data.customers)
-        .await
-        .expect("customers");
-    stores
-        .signals
-        .apply(&interactions_to_signals(&data.interactions))
-        .await
-        .expect("signals");
+    seed_demo(
+        &stores,
+        &DemoConfig {
+            styles: 40,
+            customers: 12,
+            days: 20,
+            end: now(),
+            ..DemoConfig::small()
+        },
+    )
+    .await;
     stores
 }

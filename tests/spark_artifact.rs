@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use framewise::adapters::{memory_stores, LocalArtifactStore};
-use framewise::demo::{generate, DemoConfig};
-use framewise::import::interactions_to_signals;
+use framewise::demo::DemoConfig;
 use framewise::service::{Framewise, ServiceConfig, TRAINING_EVENTS};
+use framewise_integration_tests::seed_demo;
 
 use framewise::models::als::{fold_in, Als, AlsParams};
 use framewise::models::data::TrainData;
@@ -211,28 +211,17 @@ async fn when_a_run_trains_on_spark_should_export_then_adopt_what_spark_wrote() 
     let now = DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
         .expect("time")
         .with_timezone(&Utc);
-    let data = generate(&DemoConfig {
-        styles: 40,
-        customers: 30,
-        days: 20,
-        end: now,
-        ..DemoConfig::small()
-    });
-    stores
-        .catalog
-        .put_styles(&data.styles)
-        .await
-        .expect("styles");
-    stores
-        .profiles
-        .put_customers(&data.customers)
-        .await
-        .expect("customers");
-    stores
-        .signals
-        .apply(&interactions_to_signals(&data.interactions))
-        .await
-        .expect("history");
+    seed_demo(
+        &stores,
+        &DemoConfig {
+            styles: 40,
+            customers: 30,
+            days: 20,
+            end: now,
+            ..DemoConfig::small()
+        },
+    )
+    .await;
     let service = Framewise::open(stores.clone(), ServiceConfig::default())
         .await
         .expect("service");

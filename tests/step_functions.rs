@@ -29,12 +29,11 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use framewise::adapters::aws::aws_stores;
-use framewise::demo::{generate, DemoConfig};
-use framewise::import::interactions_to_signals;
-use framewise::ports::Stores;
+use framewise::demo::DemoConfig;
 use framewise::service::{Framewise, ServiceConfig};
 use framewise_integration_tests::http_client_builder;
 use framewise_integration_tests::moto::Moto;
+use framewise_integration_tests::seed_demo;
 use serde_json::{json, Value};
 
 const ACCOUNT: &str = "123456789012";
@@ -192,33 +191,6 @@ fn definition(bucket: &str) -> String {
     filled
 }
 
-async fn seed(stores: &Stores, customers: usize) {
-    let data = generate(&DemoConfig {
-        styles: 30,
-        customers,
-        days: 10,
-        end: DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
-            .expect("time")
-            .with_timezone(&Utc),
-        ..DemoConfig::small()
-    });
-    stores
-        .catalog
-        .put_styles(&data.styles)
-        .await
-        .expect("styles");
-    stores
-        .profiles
-        .put_customers(&data.customers)
-        .await
-        .expect("customers");
-    stores
-        .signals
-        .apply(&interactions_to_signals(&data.interactions))
-        .await
-        .expect("history");
-}
-
 /// Runs the state machine to its end; returns the final description.
 async fn execute(http: &reqwest::Client, endpoint: &str, machine: &str, input: Value) -> Value {
     let started = sfn(
@@ -272,7 +244,19 @@ async fn when_regeneration_state_machine_runs_should_recompute_every_shard_and_r
 
     let (settings, clients) = moto.fresh("regeneration-sfn", 5).await;
     let stores = aws_stores(&clients, &settings);
-    seed(&stores, 12).await;
+    seed_demo(
+        &stores,
+        &DemoConfig {
+            styles: 30,
+            customers: 12,
+            days: 10,
+            end: DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
+                .expect("time")
+                .with_timezone(&Utc),
+            ..DemoConfig::small()
+        },
+    )
+    .await;
     let service = Framewise::open(stores.clone(), ServiceConfig::default())
         .await
         .expect("service");

@@ -7,7 +7,10 @@
 //!    a whole list (fold-in, every other score, hard filters, MMR, reasons) on one thread,
 //!    and the time to load a model version from its files.
 //!
-//!     cargo bench -p framewise-shared --bench embeddings -- [--customers N] [--styles N]
+//! ```text
+//! cargo bench -p framewise-shared --bench embeddings -- [--customers N] [--styles N]
+//! cargo bench -p framewise-shared --bench embeddings -- --serving   # table 2 only
+//! ```
 //!
 //! All rows run back to back in one process; compare ratios, the machine is noisy.
 
@@ -188,6 +191,9 @@ fn serving_row(styles: usize, dims: usize) -> Result<(), Error> {
 }
 
 fn main() -> Result<(), Error> {
+    if std::env::args().any(|a| a == "--serving") {
+        return serving_table();
+    }
     let customers = arg("--customers", 5_000);
     let styles = arg("--styles", 1_000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -269,6 +275,10 @@ fn main() -> Result<(), Error> {
         let (share, trained) = runtime.block_on(taste_share(&data, config))?;
         println!("| {name} | {share:.3} | {trained:.1} |");
     }
+    serving_table()
+}
+
+fn serving_table() -> Result<(), Error> {
     println!("\nserving per shopper, one thread (random k-dim embeddings over demo styles)\n");
     println!("| styles | k | load ms | fold-in+score µs | list ms | lists/s/core | non-empty |");
     println!("|---|---|---|---|---|---|---|");

@@ -11,6 +11,28 @@ use serde_json::Value;
 pub mod apigw;
 pub mod moto;
 
+/// Puts a generated demo shop into `stores`: its styles, customers and their signals.
+pub async fn seed_demo(stores: &framewise::ports::Stores, config: &framewise::demo::DemoConfig) {
+    let data = framewise::demo::generate(config);
+    stores
+        .catalog
+        .put_styles(&data.styles)
+        .await
+        .expect("styles");
+    stores
+        .profiles
+        .put_customers(&data.customers)
+        .await
+        .expect("customers");
+    stores
+        .signals
+        .apply(&framewise::import::interactions_to_signals(
+            &data.interactions,
+        ))
+        .await
+        .expect("signals");
+}
+
 /// Path of the `framewise` binary, built once per test process with the same cargo.
 pub fn framewise_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();

@@ -72,6 +72,9 @@ pub(crate) struct Catalogue {
     pub brands: BrandTable,
     /// `Style::is_available`, precomputed.
     pub available: Vec<bool>,
+    /// Per style, per entry of `sizes`: whether some variant of that size is in stock
+    /// (precomputed: the prescription filter asks for every style of every list).
+    pub stocked_sizes: Vec<Vec<bool>>,
 }
 
 impl Catalogue {
@@ -90,12 +93,29 @@ impl Catalogue {
             .map(|(i, s)| (s.id.clone(), i))
             .collect();
         let available = styles.iter().map(Style::is_available).collect();
+        let stocked_sizes = styles
+            .iter()
+            .map(|style| {
+                style
+                    .sizes
+                    .iter()
+                    .map(|size| {
+                        style
+                            .colourways
+                            .iter()
+                            .flat_map(|c| &c.variants)
+                            .any(|v| v.size == size.label && v.stock > 0)
+                    })
+                    .collect()
+            })
+            .collect();
         Self {
             styles,
             features,
             index,
             brands,
             available,
+            stocked_sizes,
         }
     }
 

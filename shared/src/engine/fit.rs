@@ -209,7 +209,7 @@ pub(crate) fn face_shape_fit(face: FaceShape, shape: Shape, rim: RimType) -> f32
 /// How a frame colour suits a shopper's undertone and colour season, in [-1, 1]
 /// (see [`crate::optics::style::colour_harmony`]).
 pub(crate) fn colour_harmony(customer: &Customer, colour: &FrameColour) -> f32 {
-    style_rules::customer_colour_harmony(customer, colour).0
+    style_rules::colour_harmony_score(customer.undertone, customer.colour_season, colour)
 }
 
 /// Prescription compatibility (rules F1-F11 of [`crate::optics::frame`]) as a fit rule: a

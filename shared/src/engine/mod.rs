@@ -192,13 +192,11 @@ impl Engine {
 
     /// Whether at least one in-stock size of the style passes every fit rule for the
     /// customer: the hard filter that keeps incompatible frames off every list.
-    pub(crate) fn fits(&self, customer: &Customer, style: &Style) -> bool {
-        style.sizes.iter().any(|size| {
-            style
-                .colourways
-                .iter()
-                .flat_map(|c| &c.variants)
-                .any(|v| v.size == size.label && v.stock > 0)
+    pub(crate) fn fits(&self, customer: &Customer, index: usize) -> bool {
+        let style = &self.catalogue.styles[index];
+        let stocked = &self.catalogue.stocked_sizes[index];
+        style.sizes.iter().zip(stocked).any(|(size, stocked)| {
+            *stocked
                 && self
                     .fit_rules
                     .iter()

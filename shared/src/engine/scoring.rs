@@ -108,10 +108,6 @@ pub(crate) fn recommend(engine: &Engine, req: &RecommendRequest<'_>) -> Vec<Scor
     for i in (0..n).filter(|i| cat.available[*i] && !blocked[*i]) {
         let f = &cat.features[i];
         let style = &cat.styles[i];
-        // Hard filter: a style no size of which fits (prescription rules) never competes.
-        if req.customer.is_some_and(|c| !engine.fits(c, style)) {
-            continue;
-        }
         let (pref, preference) = shopper.declared.score(f, style.price_cents);
         let (prof, profile) = match req.customer {
             Some(c) => profile_score(c, style),
@@ -142,14 +138,13 @@ pub(crate) fn recommend(engine: &Engine, req: &RecommendRequest<'_>) -> Vec<Scor
         });
     }
 
-    let by_score =
-        |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index));
-    let pool_size = (limit * POOL_PER_SLOT).max(MIN_POOL).min(candidates.len());
-    if pool_size > 0 && candidates.len() > pool_size {
-        candidates.select_nth_unstable_by(pool_size - 1, by_score);
-        candidates.truncate(pool_size);
-    }
-    candidates.sort_unstable_by(by_score);
+    let pool_size = (limit * POOL_PER_SLOT).max(MIN_POOL);
+    // Hard filter: a style no size of which fits (prescription rules) never competes. It is
+    // the costliest check, so it runs in score order only until the pool is full.
+    let candidates = best_passing(candidates, pool_size, |c| {
+        req.customer
+            .is_none_or(|customer| engine.fits(customer, c.index))
+    });
 
     let pool: Vec<(usize, f32)> = candidates.iter().map(|c| (c.index, c.score)).collect();
     let size_class = shopper.taste.size_class();
@@ -187,6 +182,39 @@ pub(crate) fn recommend(engine: &Engine, req: &RecommendRequest<'_>) -> Vec<Scor
             }
         })
         .collect()
+}
+
+fn by_score(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+    b.score.total_cmp(&a.score).then(a.index.cmp(&b.index))
+}
+
+/// The best `size` candidates that pass `keep`, best first: the same as filtering all and
+/// taking the top, but `keep` runs on candidates in score order, in growing windows, only
+/// until `size` have passed.
+fn best_passing(
+    mut rest: Vec<Candidate>,
+    size: usize,
+    keep: impl Fn(&Candidate) -> bool,
+) -> Vec<Candidate> {
+    let mut passed = Vec::with_capacity(size);
+    let mut window = size.max(1) * 2;
+    while passed.len() < size && !rest.is_empty() {
+        let tail = if rest.len() > window {
+            rest.select_nth_unstable_by(window - 1, by_score);
+            rest.split_off(window)
+        } else {
+            Vec::new()
+        };
+        rest.sort_unstable_by(by_score);
+        for c in rest {
+            if passed.len() < size && keep(&c) {
+                passed.push(c);
+            }
+        }
+        rest = tail;
+        window = window.saturating_mul(4);
+    }
+    passed
 }
 
 /// Reasons for one pick, strongest contribution first; never empty.
@@ -283,6 +311,31 @@ mod tests {
     use super::*;
     use crate::engine::testkit::{december, june};
     use chrono::TimeZone;
+
+    #[test]
+    fn when_filter_runs_lazily_should_pick_what_filtering_everything_first_picks() {
+        let candidates: Vec<Candidate> = (0..1000)
+            .map(|index| Candidate {
+                index,
+                // Many ties, broken by index.
+                score: ((index * 7919) % 97) as f32,
+                parts: [0.0; 7],
+                collab_anchor: None,
+                preference: None,
+                profile: None,
+            })
+            .collect();
+        for (size, keep_every) in [(30, 3), (30, 50), (5, 1), (30, 2000)] {
+            let keep = |c: &Candidate| c.index.is_multiple_of(keep_every);
+            let mut eager: Vec<Candidate> =
+                candidates.iter().filter(|c| keep(c)).cloned().collect();
+            eager.sort_by(by_score);
+            eager.truncate(size);
+            let lazy = best_passing(candidates.clone(), size, keep);
+            let ids = |v: &[Candidate]| v.iter().map(|c| c.index).collect::<Vec<_>>();
+            assert_eq!(ids(&lazy), ids(&eager), "size {size}, every {keep_every}");
+        }
+    }
 
     #[test]
     fn when_month_changes_should_boost_sun_by_hemisphere_and_kids_at_school_start() {

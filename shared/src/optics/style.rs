@@ -244,12 +244,7 @@ pub fn colour_harmony(
 ) -> (f32, Option<String>) {
     let tone = undertone.map(|u| undertone_fit(u, colour));
     let pal = season.map(|s| season_fit(s, colour));
-    let score = match (tone, pal) {
-        (Some(t), Some(p)) => 0.6 * t + 0.4 * p,
-        (Some(t), None) => t,
-        (None, Some(p)) => p,
-        (None, None) => return (0.0, None),
-    };
+    let score = harmony_of(tone, pal);
     if score <= 0.3 {
         return (score, None);
     }
@@ -283,6 +278,29 @@ pub fn colour_harmony(
 /// [`colour_harmony`] for a customer.
 pub fn customer_colour_harmony(customer: &Customer, colour: &FrameColour) -> (f32, Option<String>) {
     colour_harmony(customer.undertone, customer.colour_season, colour)
+}
+
+/// The score of [`colour_harmony`] alone, without building its reason: the engine scores
+/// every colourway of every style per list and needs words only for the few it shows.
+pub fn colour_harmony_score(
+    undertone: Option<Undertone>,
+    season: Option<ColourSeason>,
+    colour: &FrameColour,
+) -> f32 {
+    harmony_of(
+        undertone.map(|u| undertone_fit(u, colour)),
+        season.map(|s| season_fit(s, colour)),
+    )
+}
+
+/// Undertone and season fits combined (the undertone weighs more); 0 with neither.
+fn harmony_of(tone: Option<f32>, palette: Option<f32>) -> f32 {
+    match (tone, palette) {
+        (Some(t), Some(p)) => 0.6 * t + 0.4 * p,
+        (Some(t), None) => t,
+        (None, Some(p)) => p,
+        (None, None) => 0.0,
+    }
 }
 
 #[cfg(test)]
@@ -359,5 +377,24 @@ mod tests {
         assert!(colour_harmony(None, summer, &silver).0 > 0.5);
         let winter = Some(ColourSeason::Winter);
         assert!(colour_harmony(None, winter, &black).0 > 0.5);
+        let gold = colour(ColourFamily::Gold, Temperature::Warm, ColourValue::Medium);
+        let tortoise = colour(
+            ColourFamily::Tortoise,
+            Temperature::Warm,
+            ColourValue::Light,
+        );
+        for frame in [&black, &silver, &gold, &tortoise] {
+            for (undertone, season) in [
+                (Some(Undertone::Warm), None),
+                (None, summer),
+                (Some(Undertone::Cool), winter),
+                (None, None),
+            ] {
+                assert_eq!(
+                    colour_harmony_score(undertone, season, frame),
+                    colour_harmony(undertone, season, frame).0
+                );
+            }
+        }
     }
 }

@@ -154,12 +154,7 @@ impl Framewise {
         now: DateTime<Utc>,
         publication: Publication,
     ) -> Result<(String, usize), ServiceError> {
-        let styles = self.stores.catalog.list_styles().await?;
-        let model = build_model(&self.stores, &self.config, &styles, now).await?;
-        self.stores
-            .artifacts
-            .put(&model.version, MODEL_ARTIFACT, &model.to_bytes())
-            .await?;
+        let (styles, model) = self.store_engine_model(now).await?;
         let learned = train_learned(&self.stores, &self.config, &styles, &model.version).await?;
         if let Some(learned) = &learned {
             // Written before the pointer moves, so readers see every artifact or none.
@@ -172,6 +167,21 @@ impl Framewise {
         }
         self.finish_publication(model, styles, learned, publication)
             .await
+    }
+
+    /// Builds the engine model of a new version over the stored catalogue and aggregates
+    /// and stores its artifact (unpublished: the pointer does not move).
+    pub(super) async fn store_engine_model(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Style>, Model), ServiceError> {
+        let styles = self.stores.catalog.list_styles().await?;
+        let model = build_model(&self.stores, &self.config, &styles, now).await?;
+        self.stores
+            .artifacts
+            .put(&model.version, MODEL_ARTIFACT, &model.to_bytes())
+            .await?;
+        Ok((styles, model))
     }
 
     /// Last step of every publication, once all of a version's artifacts are stored: records

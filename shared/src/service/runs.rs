@@ -13,7 +13,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::models::{build_model, load_learned, load_model, training_events, MODEL_ARTIFACT};
+use super::models::{load_learned, load_model, training_events};
 use super::regeneration::Publication;
 use super::Framewise;
 use crate::error::{ServiceError, StoreError, ValidationErrors};
@@ -86,8 +86,9 @@ fn result_name(shard: &str) -> String {
 
 impl Framewise {
     /// Splits the customers of regeneration `run` (the model version that started it) into
-    /// shard files of `shard_size` customer ids, then writes the shard list. Re-sharding a run
-    /// rewrites the same files from the customers known now.
+    /// shard files of `shard_size` customer ids, then writes the shard list. A run is sharded
+    /// once (a retry of this step rewrites the same files): result files of shards already
+    /// done would count for a re-sharded shard of the same name.
     pub async fn shard_run(&self, run: &str, shard_size: usize) -> Result<ShardPlan, ServiceError> {
         if !(1..=MAX_SHARD_SIZE).contains(&shard_size) {
             return Err(ValidationErrors::single(
@@ -224,12 +225,7 @@ impl Framewise {
         &self,
         now: DateTime<Utc>,
     ) -> Result<(String, usize), ServiceError> {
-        let styles = self.stores.catalog.list_styles().await?;
-        let model = build_model(&self.stores, &self.config, &styles, now).await?;
-        self.stores
-            .artifacts
-            .put(&model.version, MODEL_ARTIFACT, &model.to_bytes())
-            .await?;
+        let (_, model) = self.store_engine_model(now).await?;
         let events = training_events(&self.stores, &self.config).await?;
         let mut csv = csv::Writer::from_writer(Vec::new());
         let write = |e: csv::Error| StoreError::Backend(format!("writing training events: {e}"));
