@@ -11,16 +11,9 @@ use framewise::demo::{generate, DemoConfig};
 use framewise::domain::Subject;
 use framewise::service::{CollaborativeMode, Framewise, ModelRefresh, ServiceConfig};
 use framewise_integration_tests::moto::Moto;
-use framewise_integration_tests::seed_demo;
+use framewise_integration_tests::{fixture, seed_demo};
 use framewise_lambda::{load_service_config, Access, Env};
 use serde_json::{json, Value};
-
-fn fixture(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 async fn call(app: axum::Router, fixture_name: &str) -> (u16, Value) {
     let request = lambda_http::request::from_str(&fixture(fixture_name)).expect("v2 event");

@@ -11,6 +11,24 @@ use serde_json::Value;
 pub mod apigw;
 pub mod moto;
 
+/// A JSON/text fixture from `tests/fixtures/`.
+pub fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Feed objects from a map instead of S3, for catalog-sync's handler.
+pub struct FeedMap(pub std::collections::HashMap<String, Vec<u8>>);
+
+#[async_trait::async_trait]
+impl catalog_sync::FeedObjects for FeedMap {
+    async fn get(&self, key: &str) -> framewise::error::StoreResult<Option<Vec<u8>>> {
+        Ok(self.0.get(key).cloned())
+    }
+}
+
 /// Puts a generated demo shop into `stores`: its styles, customers and their signals.
 pub async fn seed_demo(stores: &framewise::ports::Stores, config: &framewise::demo::DemoConfig) {
     let data = framewise::demo::generate(config);
