@@ -165,20 +165,7 @@ async fn when_a_new_shopper_buys_should_fold_the_purchase_into_embeddings_withou
         .await
         .unwrap();
     let bought = &data.styles[3];
-    let signal = customer_signal(
-        customer,
-        "fold-in-embeddings".into(),
-        SignalKind::Purchase,
-        &bought.id,
-        now,
-    );
-    let version = service.engine().model_version().to_string();
-    service.apply_signals(&[signal], now).await.unwrap();
-    let after = service
-        .recommendations(customer, RecommendationQuery::default(), now)
-        .await
-        .unwrap();
-    assert_eq!(after.model_version, version, "no retraining happened");
+    let after = buy_and_relist(&service, customer, "fold-in-embeddings", &bought.id, now).await;
     let anchored = |p: &RecommendationPage| {
         p.items
             .iter()
@@ -200,20 +187,7 @@ async fn when_shopper_buys_should_fold_purchase_into_next_list_without_retrainin
         .await
         .unwrap();
     let bought = before.items[0].style_id.clone();
-    let signal = customer_signal(
-        customer,
-        "fold-in-1".into(),
-        SignalKind::Purchase,
-        &bought,
-        now,
-    );
-    let version = service.engine().model_version().to_string();
-    service.apply_signals(&[signal], now).await.unwrap();
-    let after = service
-        .recommendations(customer, RecommendationQuery::default(), now)
-        .await
-        .unwrap();
-    assert_eq!(after.model_version, version, "no retraining happened");
+    let after = buy_and_relist(&service, customer, "fold-in-1", &bought, now).await;
     let ids = |p: &RecommendationPage| -> Vec<String> {
         p.items.iter().map(|i| i.style_id.clone()).collect()
     };
@@ -448,6 +422,26 @@ async fn when_customer_erased_should_stay_erased_through_worker_and_regeneration
 }
 
 /// One signal of a signed-in shopper, outside any recommendation.
+/// Applies a purchase of `style` and returns the shopper's next list, checking that no
+/// model was retrained in between (the list changes by fold-in alone).
+async fn buy_and_relist(
+    service: &Framewise,
+    customer: &str,
+    event_id: &str,
+    style: &str,
+    now: DateTime<Utc>,
+) -> RecommendationPage {
+    let version = service.engine().model_version().to_string();
+    let signal = customer_signal(customer, event_id.into(), SignalKind::Purchase, style, now);
+    service.apply_signals(&[signal], now).await.unwrap();
+    let after = service
+        .recommendations(customer, RecommendationQuery::default(), now)
+        .await
+        .unwrap();
+    assert_eq!(after.model_version, version, "no retraining happened");
+    after
+}
+
 fn customer_signal(
     customer: &str,
     event_id: String,
