@@ -141,7 +141,7 @@ impl Framewise {
                 ..ShardOutcome::default()
             });
         };
-        let customers = self.shard_customers(run, shard).await?;
+        let customers: Vec<String> = self.run_json(run, shard).await?;
         let engine = self.engine();
         let mut outcome = ShardOutcome {
             shard: shard.to_string(),
@@ -179,9 +179,11 @@ impl Framewise {
     /// Adds up the result files of `run`'s shards; shards without one are listed as failed.
     pub async fn summarize_run(&self, run: &str) -> Result<RunSummary, ServiceError> {
         let refs: Vec<ShardRef> = self.run_json(run, SHARD_MANIFEST).await?;
+        // The model the shards report (a catalog-sync refresh may have replaced the run's);
+        // no need to load one here.
         let mut summary = RunSummary {
             run: run.to_string(),
-            model_version: self.run_model(run).await?,
+            model_version: run.to_string(),
             shards: refs.len(),
             ..RunSummary::default()
         };
@@ -271,10 +273,6 @@ impl Framewise {
             .continue_run(run)
             .await?
             .unwrap_or_else(|| run.to_string()))
-    }
-
-    async fn shard_customers(&self, run: &str, shard: &str) -> Result<Vec<String>, ServiceError> {
-        self.run_json(run, shard).await
     }
 
     /// A JSON artifact of a run; a missing one is "not found" (a run never sharded, a
