@@ -2,6 +2,7 @@
 //! The embedded default (redb on one machine) and the AWS adapters (DynamoDB, SQS, S3)
 //! implement the same traits, so the engine and handlers never know which one runs.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -9,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
+use crate::domain::{Customer, ListPage, ListStamp, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
 
 // Re-exported so `ports::DailyStyleCounts` and friends keep working; defined in `aggregates`.
@@ -59,6 +60,21 @@ pub trait RecommendationStore: Send + Sync {
     /// refuses (generated before an erasure's cutoff: computed from data read before or
     /// during the erasure) is not kept; see [`SignalStore::record_erasure`].
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()>;
+    /// The stamps of the stored lists of `customer_ids` (customers without a list are left
+    /// out), so a recompute can skip lists that did not change. Backends that keep the
+    /// stamp beside the list override this to read only it; the default reads whole lists.
+    async fn list_stamps(
+        &self,
+        customer_ids: &[String],
+    ) -> StoreResult<HashMap<String, ListStamp>> {
+        let mut stamps = HashMap::with_capacity(customer_ids.len());
+        for id in customer_ids {
+            if let Some(list) = self.get_list(id).await? {
+                stamps.insert(id.clone(), list.stamp());
+            }
+        }
+        Ok(stamps)
+    }
     /// Deletes every stored list of the customer; returns how many there were. Stores that
     /// keep lists implement it; the default refuses, so a wrapper that cannot delete (the
     /// read-only lists of the read-only Lambda functions) fails an erasure loudly instead of

@@ -764,6 +764,31 @@ pub async fn when_list_page_requested_should_return_only_that_window(h: &dyn Har
 }
 
 /// Conformance scenario, run on every backend.
+pub async fn when_list_stamps_requested_should_describe_stored_lists(h: &dyn Harness) {
+    let lists = &h.stores().lists;
+    lists
+        .put_lists(&[list("c1", "v1"), list("c2", "v2")])
+        .await
+        .expect("put");
+    let ids = ["c1", "c2", "c3"].map(String::from);
+    let stamps = lists.list_stamps(&ids).await.expect("stamps");
+    assert_eq!(stamps.len(), 2, "no stamp for a customer without a list");
+    assert_eq!(stamps.get("c1"), Some(&list("c1", "v1").stamp()));
+    assert_eq!(stamps.get("c2"), Some(&list("c2", "v2").stamp()));
+    // A replaced list has the replacement's stamp.
+    let mut replaced = list("c1", "v1");
+    replaced.items[0].score = 0.5;
+    replaced.generated_at = at(3, 9, 0);
+    lists
+        .put_lists(std::slice::from_ref(&replaced))
+        .await
+        .expect("put");
+    let stamps = lists.list_stamps(&ids[..1]).await.expect("stamps");
+    assert_eq!(stamps.get("c1"), Some(&replaced.stamp()));
+    assert!(lists.list_stamps(&[]).await.expect("none").is_empty());
+}
+
+/// Conformance scenario, run on every backend.
 pub async fn when_artifacts_put_should_be_readable_and_current(h: &dyn Harness) {
     let artifacts = &h.stores().artifacts;
     artifacts.put("v1", "model.json", b"{}").await.expect("put");
@@ -1082,6 +1107,7 @@ macro_rules! conformance_tests {
             when_customers_put_should_round_trip_and_delete,
             when_lists_put_should_round_trip_and_replace,
             when_list_page_requested_should_return_only_that_window,
+            when_list_stamps_requested_should_describe_stored_lists,
             when_artifacts_put_should_be_readable_and_current,
             when_customer_erased_should_leave_nothing_naming_them,
             when_tombstone_recorded_should_refuse_only_late_data_of_that_subject,

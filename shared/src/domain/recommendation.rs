@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::catalog::{Category, FrameColour, FrameSize, Material, RimType, Shape, Style};
@@ -58,6 +59,41 @@ pub struct StoredList {
 }
 
 impl StoredList {
+    /// A digest of what the shopper is shown (model version, items, SKUs, scores, reasons),
+    /// not of when or under which id the list was made: two lists with the same fingerprint
+    /// serve the same page, so a recompute that produces it again need not rewrite it.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        // Every field ends with a 0 byte, so no two different lists hash the same bytes.
+        let mut field = |bytes: &[u8]| {
+            hasher.update(bytes);
+            hasher.update([0]);
+        };
+        field(self.model_version.as_bytes());
+        for item in &self.items {
+            field(item.style_id.as_bytes());
+            field(item.sku.as_deref().unwrap_or_default().as_bytes());
+            field(&item.score.to_le_bytes());
+            for reason in &item.reasons {
+                field(reason.code.as_bytes());
+                field(reason.text.as_bytes());
+            }
+            field(b"\x01");
+        }
+        hasher.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// What a recompute compares against before rewriting this list.
+    pub fn stamp(&self) -> ListStamp {
+        ListStamp {
+            fingerprint: self.fingerprint(),
+            generated_at: self.generated_at,
+        }
+    }
+
     /// The items from `offset`, at most `limit`, with the list's header.
     pub fn page(self, offset: usize, limit: usize) -> ListPage {
         let total = self.items.len();
@@ -72,6 +108,13 @@ impl StoredList {
             items: self.items.into_iter().skip(offset).take(limit).collect(),
         }
     }
+}
+
+/// When a stored list was made and a digest of its content ([`StoredList::fingerprint`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListStamp {
+    pub fingerprint: String,
+    pub generated_at: DateTime<Utc>,
 }
 
 /// A window of a stored list: the header, the list's length and only the requested items,
@@ -166,6 +209,55 @@ impl RecommendedItem {
                 .unwrap_or_else(|| style.image_url.clone()),
             size,
             lens: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list() -> StoredList {
+        StoredList {
+            recommendation_id: "r1".into(),
+            customer_id: "c1".into(),
+            model_version: "v1".into(),
+            generated_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+            source: ListSource::Precomputed,
+            items: vec![ScoredItem {
+                style_id: "s1".into(),
+                sku: Some("s1-blk-50".into()),
+                score: 0.8125,
+                reasons: vec![Reason::new("popular_in_category", "Popular in sunglasses")],
+            }],
+        }
+    }
+
+    #[test]
+    fn when_only_id_time_or_source_differ_should_fingerprint_the_same() {
+        let mut again = list();
+        again.recommendation_id = "r2".into();
+        again.generated_at += chrono::Duration::hours(3);
+        again.source = ListSource::Realtime;
+        assert_eq!(again.fingerprint(), list().fingerprint());
+        assert_eq!(list().fingerprint().len(), 16);
+    }
+
+    #[test]
+    fn when_anything_shown_differs_should_fingerprint_differently() {
+        let base = list().fingerprint();
+        let changes: [fn(&mut StoredList); 6] = [
+            |l| l.model_version = "v2".into(),
+            |l| l.items[0].style_id = "s2".into(),
+            |l| l.items[0].sku = None,
+            |l| l.items[0].score = 0.8124,
+            |l| l.items[0].reasons[0].text = "Popular in optical frames".into(),
+            |l| l.items.push(l.items[0].clone()),
+        ];
+        for change in changes {
+            let mut changed = list();
+            change(&mut changed);
+            assert_ne!(changed.fingerprint(), base, "{changed:?}");
         }
     }
 }

@@ -18,6 +18,8 @@ mod runs;
 mod signals;
 
 #[cfg(test)]
+mod list_write_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::{Arc, RwLock};

@@ -41,8 +41,10 @@ pub(super) enum Publication {
 pub struct ListBatch {
     /// Customers looked at in this pass.
     pub checked: usize,
-    /// Lists recomputed and stored in this pass.
+    /// Lists recomputed in this pass (and stored, unless `unchanged`).
     pub recomputed: usize,
+    /// Lists recomputed but not rewritten: the stored one shows the same.
+    pub unchanged: usize,
     /// The last customer id done when the pass stopped early; `None` once every customer
     /// was covered. Pass it back as `after` to continue.
     pub next_cursor: Option<String>,
@@ -304,11 +306,9 @@ impl Framewise {
                 }
                 lists.extend(self.compute_for_storage(&engine, customer_id, now).await?);
             }
-            if !lists.is_empty() {
-                self.stores.lists.put_lists(&lists).await?;
-            }
             batch.checked += chunk.len();
             batch.recomputed += lists.len();
+            batch.unchanged += self.store_changed_lists(lists, now).await?;
         }
         let done_upto = start + batch.checked;
         if done_upto < customers.len() {

@@ -54,8 +54,11 @@ pub struct ShardOutcome {
     pub model_version: String,
     /// Customers in the shard.
     pub checked: usize,
-    /// Lists computed and stored.
+    /// Lists computed (and stored, unless `unchanged`).
     pub recomputed: usize,
+    /// Lists computed but not rewritten: the stored one shows the same (a retried shard).
+    #[serde(default)]
+    pub unchanged: usize,
     /// Customers with neither a profile nor history any more (erased since sharding).
     pub skipped: usize,
     /// True when a newer run had started: this shard was left to it.
@@ -72,6 +75,7 @@ pub struct RunSummary {
     pub completed: usize,
     pub checked: usize,
     pub recomputed: usize,
+    pub unchanged: usize,
     pub skipped: usize,
     /// Shards left to a newer run.
     pub superseded: usize,
@@ -163,10 +167,8 @@ impl Framewise {
                     None => outcome.skipped += 1,
                 }
             }
-            if !lists.is_empty() {
-                self.stores.lists.put_lists(&lists).await?;
-            }
             outcome.recomputed += lists.len();
+            outcome.unchanged += self.store_changed_lists(lists, now).await?;
         }
         let bytes = serde_json::to_vec(&outcome).map_err(StoreError::backend)?;
         self.stores
@@ -202,6 +204,7 @@ impl Framewise {
             summary.completed += 1;
             summary.checked += result.checked;
             summary.recomputed += result.recomputed;
+            summary.unchanged += result.unchanged;
             summary.skipped += result.skipped;
             summary.superseded += usize::from(result.superseded);
             if result.model_version != run {
@@ -214,6 +217,7 @@ impl Framewise {
             completed = summary.completed,
             failed = summary.failed_shards.len(),
             lists = summary.recomputed,
+            unchanged = summary.unchanged,
             "run summarized"
         );
         Ok(summary)

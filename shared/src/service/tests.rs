@@ -10,7 +10,7 @@ use crate::domain::SignalKind;
 use crate::domain::{RecommendationPage, Signal, StoredList, Subject};
 use crate::models::SparseItemModel;
 
-fn demo_data() -> DemoData {
+pub(super) fn demo_data() -> DemoData {
     demo::generate(&DemoConfig {
         styles: 80,
         customers: 200,
@@ -19,7 +19,10 @@ fn demo_data() -> DemoData {
     })
 }
 
-async fn regenerated(data: &DemoData, config: ServiceConfig) -> (Framewise, DateTime<Utc>) {
+pub(super) async fn regenerated(
+    data: &DemoData,
+    config: ServiceConfig,
+) -> (Framewise, DateTime<Utc>) {
     let service = Framewise::open(memory_stores(), config).await.unwrap();
     service.import_styles(&data.styles).await.unwrap();
     service.import_customers(&data.customers).await.unwrap();

@@ -8,6 +8,7 @@
 //! - `apply`: how a signal's effects (rules in [`crate::aggregates::apply`]) are written;
 //! - `erasure`: tombstones, the checks that honour them, and sweeping a subject's items;
 //! - `requests`: batched, paginated, transactional and conditional requests with retries;
+//! - `lists`: a stored list's item and the stamp read before rewriting it;
 //! - `item`: attribute values, records as JSON, error messages naming keys;
 //! - `table`: creating the table with TTL.
 
@@ -15,10 +16,11 @@ mod apply;
 mod erasure;
 mod item;
 mod keys;
+mod lists;
 mod requests;
 mod table;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -27,8 +29,8 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use self::item::{
-    count_attribute, data_item, decode, deflated_item, describe_key, epoch, key_item, number_attr,
-    record_json, string_attr, unique, Item, DATA,
+    count_attribute, data_item, decode, describe_key, epoch, key_item, number_attr, record_json,
+    string_attr, unique, Item, DATA,
 };
 use self::keys::{
     catalog_partition, customer_index_key, customer_index_partition, daily_counts_partition,
@@ -36,6 +38,7 @@ use self::keys::{
     pair_partition, profile_key, style_key, subject_index_partition, BROWSING_BELOW,
     DECISIVE_PREFIX, ENGAGEMENT_ORDER_PREFIX, SHARDS, SK, STYLE_PREFIX,
 };
+use self::lists::list_item;
 use self::requests::{delete_request, QueryOptions, Range};
 pub(super) use self::table::create_table;
 use super::{sdk_error, Backoff};
@@ -44,7 +47,7 @@ use crate::adapters::sealed_customer::{holds_prescription, open_customer, seal_c
 use crate::aggregates::apply::MAX_PAIRED_STYLES;
 use crate::aggregates::history::{merge_history, sort_newest_first, HistoryClass};
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
-use crate::domain::{Customer, ListPage, Signal, StoredList, Style, Subject};
+use crate::domain::{Customer, ListPage, ListStamp, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::{
     CatalogStore, DeletedProfile, ErasedSubject, ProfileStore, RecommendationStore, SignalStore,
@@ -285,10 +288,18 @@ impl RecommendationStore for DynamoStore {
     async fn put_lists(&self, lists: &[StoredList]) -> StoreResult<()> {
         let items = lists
             .iter()
-            .map(|list| deflated_item(list_key(&list.customer_id), list, "list"))
+            .map(list_item)
             .collect::<StoreResult<Vec<_>>>()?;
         self.put_all(items).await?;
         self.drop_refused_lists(lists).await
+    }
+
+    /// One BatchGetItem per 100 customers, of the stamps only (see `lists.rs`).
+    async fn list_stamps(
+        &self,
+        customer_ids: &[String],
+    ) -> StoreResult<HashMap<String, ListStamp>> {
+        self.read_list_stamps(customer_ids).await
     }
 
     async fn delete_lists(&self, customer_id: &str) -> StoreResult<usize> {

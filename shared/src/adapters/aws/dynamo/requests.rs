@@ -2,6 +2,8 @@
 //! of the unprocessed part, paginated queries, transactions retried on conflicts. Never a
 //! Scan.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     DeleteRequest, KeysAndAttributes, Put, PutRequest, TransactWriteItem, WriteRequest,
@@ -69,36 +71,66 @@ impl DynamoStore {
         keys: Vec<Item>,
         consistent: bool,
     ) -> StoreResult<Vec<Item>> {
+        self.batch_get_attributes(keys, consistent, &[]).await
+    }
+
+    /// Like [`Self::batch_get`], returning only the named attributes (all when empty). The
+    /// read still costs the whole item's size; what it saves is transfer and decoding.
+    pub(super) async fn batch_get_attributes(
+        &self,
+        keys: Vec<Item>,
+        consistent: bool,
+        attributes: &[&str],
+    ) -> StoreResult<Vec<Item>> {
+        let projection = (!attributes.is_empty()).then(|| {
+            (0..attributes.len())
+                .map(|i| format!("#a{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let names = (!attributes.is_empty()).then(|| {
+            attributes
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (format!("#a{i}"), (*name).to_string()))
+                .collect::<HashMap<_, _>>()
+        });
         let mut items = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(BATCH_GET) {
             let got = drain_with_backoff(
                 &self.backoff,
                 "DynamoDB BatchGetItem",
                 chunk.to_vec(),
-                |pending| async move {
-                    let request = KeysAndAttributes::builder()
-                        .set_keys(Some(pending))
-                        .consistent_read(consistent)
-                        .build()
-                        .map_err(|e| sdk_error("DynamoDB BatchGetItem keys", e))?;
-                    let output = self
-                        .client
-                        .batch_get_item()
-                        .request_items(&self.table, request)
-                        .send()
-                        .await
-                        .map_err(|e| sdk_error("DynamoDB BatchGetItem", e))?;
-                    let got = output
-                        .responses()
-                        .and_then(|r| r.get(&self.table))
-                        .cloned()
-                        .unwrap_or_default();
-                    let left = output
-                        .unprocessed_keys()
-                        .and_then(|u| u.get(&self.table))
-                        .map(|k| k.keys().to_vec())
-                        .unwrap_or_default();
-                    Ok((left, got))
+                |pending| {
+                    let projection = projection.clone();
+                    let names = names.clone();
+                    async move {
+                        let request = KeysAndAttributes::builder()
+                            .set_keys(Some(pending))
+                            .consistent_read(consistent)
+                            .set_projection_expression(projection)
+                            .set_expression_attribute_names(names)
+                            .build()
+                            .map_err(|e| sdk_error("DynamoDB BatchGetItem keys", e))?;
+                        let output = self
+                            .client
+                            .batch_get_item()
+                            .request_items(&self.table, request)
+                            .send()
+                            .await
+                            .map_err(|e| sdk_error("DynamoDB BatchGetItem", e))?;
+                        let got = output
+                            .responses()
+                            .and_then(|r| r.get(&self.table))
+                            .cloned()
+                            .unwrap_or_default();
+                        let left = output
+                            .unprocessed_keys()
+                            .and_then(|u| u.get(&self.table))
+                            .map(|k| k.keys().to_vec())
+                            .unwrap_or_default();
+                        Ok((left, got))
+                    }
                 },
             )
             .await?;
