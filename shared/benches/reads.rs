@@ -3,7 +3,8 @@
 //!
 //! 1. stored list bytes: the precomputed lists of a regenerated demo shop as JSON, and
 //!    DEFLATE-compressed as the DynamoDB adapter stores them (`data_z`), with scores at the
-//!    4 decimals lists keep and, for comparison, at full f32 precision;
+//!    4 decimals lists keep and, for comparison, at full f32 precision, without reason
+//!    texts and without SKUs (what each part weighs);
 //! 2. in-container reads, one thread: a trending page from the engine's in-memory model,
 //!    and decoding a stored list item (inflate + JSON + hydrating 12 items from the
 //!    in-memory catalogue), which is all a precomputed read adds to its one GetItem.
@@ -72,6 +73,7 @@ fn main() -> Result<(), Error> {
     // 1. Bytes per stored list.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let (mut json, mut packed, mut packed_full, mut items) = (vec![], vec![], vec![], vec![]);
+    let (mut codes_only, mut no_skus) = (vec![], vec![]);
     for list in &lists {
         let bytes = serde_json::to_vec(list)?;
         packed.push(deflate(&bytes).len());
@@ -83,6 +85,15 @@ fn main() -> Result<(), Error> {
             item.score += rng.gen_range(1e-7..9e-5);
         }
         packed_full.push(deflate(&serde_json::to_vec(&full)?).len());
+        // What the reason texts and the SKUs weigh: the list without each.
+        let mut codes = list.clone();
+        for item in &mut codes.items {
+            item.reasons.iter_mut().for_each(|r| r.text.clear());
+        }
+        codes_only.push(deflate(&serde_json::to_vec(&codes)?).len());
+        let mut skuless = list.clone();
+        skuless.items.iter_mut().for_each(|item| item.sku = None);
+        no_skus.push(deflate(&serde_json::to_vec(&skuless)?).len());
     }
     println!(
         "\nstored lists of a regenerated demo shop ({styles} styles, {} lists)\n",
@@ -101,6 +112,8 @@ fn main() -> Result<(), Error> {
             "DEFLATE, scores at 4 decimals (stored)",
             p50_max(packed.clone()),
         ),
+        ("  without reason texts (codes only)", p50_max(codes_only)),
+        ("  without SKUs", p50_max(no_skus)),
     ];
     for (form, (p50, max)) in rows {
         println!("| {form} | {p50} | {max} |");
