@@ -26,14 +26,8 @@ use framewise::service::{
 };
 use rand::{Rng, SeedableRng};
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod support;
+use support::arg;
 
 type Error = Box<dyn std::error::Error>;
 

@@ -21,16 +21,10 @@ use framewise::domain::{RecommendedItem, StoredList};
 use framewise::service::{Framewise, ServiceConfig};
 use rand::{Rng, SeedableRng};
 
-type Error = Box<dyn std::error::Error>;
+mod support;
+use support::arg;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+type Error = Box<dyn std::error::Error>;
 
 fn deflate(json: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec(json, 6)
