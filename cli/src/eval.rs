@@ -23,7 +23,8 @@ pub struct EvalArgs {
     /// Protocol A (loo) or B (temporal).
     #[arg(long, value_enum, default_value_t = SplitKind::Temporal)]
     split: SplitKind,
-    /// Comma-separated models: pop, itemknn, ials, ease, hybrid.
+    /// Comma-separated models: pop, itemknn, ials, ease, hybrid, embeddings (the served
+    /// scorer: iALS by fold-in, blended with popularity).
     #[arg(long, default_value = "pop,itemknn,ials,ease,hybrid")]
     models: String,
     /// Choose hyperparameters on a validation split carved from the training data.

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use super::als::{Als, AlsParams};
 use super::data::TrainData;
 use super::ease::{Ease, EaseParams};
+use super::folded_als::{FoldedAls, FoldedAlsParams};
 use super::hybrid::{Hybrid, HybridParams, ItemItem};
 use super::knn::{ItemKnnModel, KnnParams};
 use super::metrics::{summarize, user_metrics, Summary};
@@ -25,6 +26,8 @@ pub enum ModelKind {
     Ials,
     Ease,
     Hybrid,
+    /// iALS scored by fold-in and blended with popularity, as embeddings are served.
+    Embeddings,
 }
 
 impl FromStr for ModelKind {
@@ -36,6 +39,7 @@ impl FromStr for ModelKind {
             "ials" | "als" => Ok(Self::Ials),
             "ease" => Ok(Self::Ease),
             "hybrid" => Ok(Self::Hybrid),
+            "embeddings" | "served" => Ok(Self::Embeddings),
             other => Err(LearnError::UnknownModel(other.to_string())),
         }
     }
@@ -50,6 +54,7 @@ impl ModelKind {
             Self::Ials => "iALS",
             Self::Ease => "EASE",
             Self::Hybrid => "Hybrid (item-item+iALS+pop)",
+            Self::Embeddings => "Embeddings (fold-in+pop)",
         }
     }
 }
@@ -62,6 +67,7 @@ pub enum Params {
     Als(AlsParams),
     Ease(EaseParams),
     Hybrid(HybridParams),
+    Embeddings(FoldedAlsParams),
 }
 
 impl Params {
@@ -73,6 +79,7 @@ impl Params {
             ModelKind::Ials => Params::Als(AlsParams::default()),
             ModelKind::Ease => Params::Ease(EaseParams::default()),
             ModelKind::Hybrid => Params::Hybrid(HybridParams::default()),
+            ModelKind::Embeddings => Params::Embeddings(FoldedAlsParams::default()),
         }
     }
 
@@ -86,6 +93,10 @@ impl Params {
                 p.factors, p.reg, p.alpha, p.iterations
             ),
             Params::Ease(p) => format!("lambda={}", p.lambda),
+            Params::Embeddings(p) => format!(
+                "f={} reg={} alpha={} it={} pop_w={}",
+                p.als.factors, p.als.reg, p.als.alpha, p.als.iterations, p.pop_weight
+            ),
             Params::Hybrid(p) => format!(
                 "lambda={} window={}d half_life={} floor={} beta={} als_w={} pop_w={}",
                 p.ease.lambda,
@@ -108,6 +119,7 @@ pub fn fit(params: &Params, train: &TrainData) -> Result<Box<dyn Recommender>, L
         Params::Als(p) => Box::new(Als::fit(train, *p)),
         Params::Ease(p) => Box::new(Ease::fit(train, *p)?),
         Params::Hybrid(p) => Box::new(Hybrid::fit(train, *p)?),
+        Params::Embeddings(p) => Box::new(FoldedAls::fit(train, *p)),
     })
 }
 
@@ -267,6 +279,35 @@ pub fn tune(
         ModelKind::Hybrid => {
             let chosen = tune_hybrid(&train, &mut judge)?;
             keep(Params::Hybrid(chosen.0), chosen.1, &mut best);
+        }
+        ModelKind::Embeddings => {
+            // The factors first (the same grid as iALS), then the popularity blend on them.
+            let mut fitted: Option<(FoldedAls, f64)> = None;
+            for reg in [0.01, 0.1, 1.0, 10.0] {
+                for alpha in [1.0, 5.0, 10.0, 20.0] {
+                    let p = FoldedAlsParams {
+                        als: AlsParams {
+                            reg,
+                            alpha,
+                            ..AlsParams::default()
+                        },
+                        pop_weight: 0.0,
+                    };
+                    let m = FoldedAls::fit(&train, p);
+                    let v = judge(Params::Embeddings(p), &m);
+                    keep(Params::Embeddings(p), v, &mut best);
+                    if fitted.as_ref().is_none_or(|(_, b)| v > *b) {
+                        fitted = Some((m, v));
+                    }
+                }
+            }
+            if let Some((m, _)) = fitted {
+                for &pop_weight in &POP_WEIGHTS[1..] {
+                    let blended = m.with_pop_weight(pop_weight);
+                    let v = judge(Params::Embeddings(blended.params), &blended);
+                    keep(Params::Embeddings(blended.params), v, &mut best);
+                }
+            }
         }
     }
     best.map(|(p, _)| (p, trials)).ok_or(LearnError::Empty)

@@ -175,6 +175,17 @@ impl Hybrid {
     }
 }
 
+/// `out = (1 - w) out / max|out| + w popularity / max|popularity|`; nothing for w = 0. With
+/// w = 1 (and `out` zeroed) it is exactly the popularity ranking.
+pub(super) fn blend_popularity(out: &mut [f32], popularity: &[f32], pop_weight: f32) {
+    if pop_weight > 0.0 {
+        let (sc, sp) = (max_abs(out), max_abs(popularity));
+        for (o, c) in out.iter_mut().zip(popularity) {
+            *o = (1.0 - pop_weight) * *o / sc + pop_weight * c / sp;
+        }
+    }
+}
+
 fn max_abs(v: &[f32]) -> f32 {
     v.iter()
         .fold(0.0f32, |m, x| m.max(x.abs()))
@@ -189,12 +200,7 @@ impl Recommender for Hybrid {
         } else {
             out.iter_mut().for_each(|o| *o = 0.0);
         }
-        if pop_weight > 0.0 {
-            let (sc, sp) = (max_abs(out), max_abs(&self.popularity));
-            for (o, c) in out.iter_mut().zip(self.popularity.iter()) {
-                *o = (1.0 - pop_weight) * *o / sc + pop_weight * c / sp;
-            }
-        }
+        blend_popularity(out, &self.popularity, pop_weight);
     }
 }
 

@@ -12,6 +12,7 @@ pub mod data;
 pub mod ease;
 pub mod embeddings;
 pub mod eval;
+pub mod folded_als;
 pub mod hybrid;
 pub mod knn;
 pub mod metrics;

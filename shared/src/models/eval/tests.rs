@@ -31,10 +31,15 @@ fn validation_value(params: Params, split: &Split, protocol: Protocol) -> f64 {
 }
 
 #[test]
-fn when_hybrid_is_tuned_should_never_score_below_popularity_on_validation() {
-    for protocol in [Protocol::LeaveLastOut, Protocol::Temporal] {
+fn when_hybrid_or_embeddings_are_tuned_should_never_score_below_popularity_on_validation() {
+    for (kind, protocol) in [
+        (ModelKind::Hybrid, Protocol::LeaveLastOut),
+        (ModelKind::Hybrid, Protocol::Temporal),
+        (ModelKind::Embeddings, Protocol::LeaveLastOut),
+        (ModelKind::Embeddings, Protocol::Temporal),
+    ] {
         let split = Split::new(40, 30, &interactions(), protocol);
-        let (chosen, trials) = tune(ModelKind::Hybrid, &split, protocol, None).unwrap();
+        let (chosen, trials) = tune(kind, &split, protocol, None).unwrap();
         assert!(
             trials
                 .iter()
@@ -45,7 +50,7 @@ fn when_hybrid_is_tuned_should_never_score_below_popularity_on_validation() {
         let pop = validation_value(Params::Pop, &split, protocol);
         assert!(
             blend >= pop - 1e-12,
-            "{protocol:?}: blend {blend} < pop {pop}"
+            "{kind:?} {protocol:?}: blend {blend} < pop {pop}"
         );
     }
 }
