@@ -82,19 +82,16 @@ impl DynamoStore {
         consistent: bool,
         attributes: &[&str],
     ) -> StoreResult<Vec<Item>> {
-        let projection = (!attributes.is_empty()).then(|| {
-            (0..attributes.len())
-                .map(|i| format!("#a{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
-        let names = (!attributes.is_empty()).then(|| {
-            attributes
-                .iter()
-                .enumerate()
-                .map(|(i, name)| (format!("#a{i}"), (*name).to_string()))
-                .collect::<HashMap<_, _>>()
-        });
+        // Placeholders (#a0, #a1, ...), so no attribute name can clash with a reserved word;
+        // the projection lists them (in any order).
+        let names: HashMap<String, String> = attributes
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (format!("#a{i}"), (*name).to_string()))
+            .collect();
+        let projection =
+            (!names.is_empty()).then(|| names.keys().cloned().collect::<Vec<_>>().join(", "));
+        let names = (!names.is_empty()).then_some(names);
         let mut items = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(BATCH_GET) {
             let got = drain_with_backoff(
