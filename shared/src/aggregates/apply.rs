@@ -98,10 +98,10 @@ pub fn effects_of(signal: &Signal) -> SignalEffects<'_> {
 /// given its previously engaged styles, most recent first. Only the first `cap`
 /// (normally [`MAX_PAIRED_STYLES`]) are paired; repeats and `style` itself are skipped.
 pub fn co_occurrence_pairs<'a>(
-    style: &str,
+    style: &'a str,
     recent_first: impl IntoIterator<Item = &'a str>,
     cap: usize,
-) -> Vec<(String, String)> {
+) -> Vec<(&'a str, &'a str)> {
     let mut seen = HashSet::new();
     recent_first
         .into_iter()
@@ -109,9 +109,9 @@ pub fn co_occurrence_pairs<'a>(
         .take(cap)
         .map(|other| {
             if other < style {
-                (other.to_string(), style.to_string())
+                (other, style)
             } else {
-                (style.to_string(), other.to_string())
+                (style, other)
             }
         })
         .collect()
@@ -148,13 +148,22 @@ pub(crate) fn apply_signals(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Signal>> {
     let mut new = Vec::new();
+    // Batches come grouped by subject: the last subject's tombstone is looked up once.
+    let mut last_tombstone: Option<(String, Option<Tombstone>)> = None;
     for signal in signals {
         let effects = effects_of(signal);
         if store.is_applied(effects.event_id)? {
             continue;
         }
         if let Some(history) = &effects.history {
-            let tombstone = store.tombstone(&tombstone_key(&history.subject_key))?;
+            let tombstone = match &last_tombstone {
+                Some((subject_key, tombstone)) if *subject_key == history.subject_key => *tombstone,
+                _ => {
+                    let tombstone = store.tombstone(&tombstone_key(&history.subject_key))?;
+                    last_tombstone = Some((history.subject_key.clone(), tombstone));
+                    tombstone
+                }
+            };
             if tombstone.is_some_and(|t| t.refuses(signal.timestamp, now)) {
                 continue;
             }
@@ -174,7 +183,7 @@ pub(crate) fn apply_signals(
                     recent.iter().map(String::as_str),
                     MAX_PAIRED_STYLES,
                 ) {
-                    store.add_pair(&a, &b)?;
+                    store.add_pair(a, b)?;
                 }
                 store.mark_engaged(subject_key, engagement.style_id)?;
             }
@@ -192,13 +201,7 @@ mod tests {
     #[test]
     fn when_style_engaged_after_others_should_pair_with_each_once_ordered() {
         let pairs = co_occurrence_pairs("m", ["z", "a", "z", "m"], MAX_PAIRED_STYLES);
-        assert_eq!(
-            pairs,
-            vec![
-                ("m".to_string(), "z".to_string()),
-                ("a".to_string(), "m".to_string())
-            ]
-        );
+        assert_eq!(pairs, vec![("m", "z"), ("a", "m")]);
     }
 
     #[test]
@@ -209,7 +212,7 @@ mod tests {
         let pairs =
             co_occurrence_pairs("new", styles.iter().map(String::as_str), MAX_PAIRED_STYLES);
         assert_eq!(pairs.len(), MAX_PAIRED_STYLES);
-        assert!(pairs.iter().all(|(a, _)| a.as_str() < "s0200"));
+        assert!(pairs.iter().all(|(a, _)| *a < "s0200"));
     }
 
     fn signal(kind: SignalKind, customer: Option<&str>, session: Option<&str>) -> Signal {

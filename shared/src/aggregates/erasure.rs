@@ -60,13 +60,12 @@ impl Tombstone {
 /// with a fixed prefix. It names nobody to a reader of the store; anyone who already knows
 /// an id can still test it, so the tombstone is pseudonymous, which is why it expires.
 pub fn tombstone_key(subject_key: &str) -> String {
-    Sha256::new()
-        .chain_update(b"framewise-erasure-v1:")
-        .chain_update(subject_key.as_bytes())
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(
+        Sha256::new()
+            .chain_update(b"framewise-erasure-v1:")
+            .chain_update(subject_key.as_bytes())
+            .finalize(),
+    )
 }
 
 #[cfg(test)]

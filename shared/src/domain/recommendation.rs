@@ -80,10 +80,7 @@ impl StoredList {
             }
             field(b"\x01");
         }
-        hasher.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex::encode(&hasher.finalize()[..8])
     }
 
     /// What a recompute compares against before rewriting this list.

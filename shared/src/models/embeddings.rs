@@ -127,10 +127,7 @@ pub fn f32_values(bytes: &[u8], expected: usize, what: &str) -> Result<Vec<f32>,
 
 /// Hex SHA-256, the checksum the manifest records.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 impl EmbeddingModel {

@@ -119,10 +119,7 @@ impl Split {
 
 /// Lower-case hex md5 of `bytes`.
 pub fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Md5::digest(bytes))
 }
 
 #[cfg(test)]

@@ -88,8 +88,7 @@ impl LocalKeyFile {
 /// hex. Names the key without revealing it.
 fn fingerprint_id(key: &[u8]) -> String {
     let digest = Sha256::digest(key);
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{LOCAL_KEY_ID_PREFIX}{hex}")
+    format!("{LOCAL_KEY_ID_PREFIX}{}", hex::encode(&digest[..8]))
 }
 
 /// Prefix of every local key id; records sealed before fingerprints carry the bare

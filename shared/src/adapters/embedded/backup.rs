@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use super::{
     create_tables, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS,
-    DECISIVE_SIGNALS, ENGAGED, ENGAGED_ORDER, HISTORY, IMPRESSIONS, LISTS, META, PAIRS, QUEUE,
-    SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
+    DECISIVE_SIGNALS, ENGAGED_ORDER, HISTORY, IMPRESSIONS, LISTS, META, PAIRS, QUEUE, SEALED_KEYS,
+    STYLES, SUBJECTS, TOMBSTONES,
 };
 use super::{handle::open_database, EmbeddedStore};
 use crate::error::{StoreError, StoreResult};
@@ -71,7 +71,6 @@ fn copy_all(from: &ReadTransaction, to: &WriteTransaction) -> StoreResult<u64> {
         + copy_table(from, to, IMPRESSIONS, c)?
         + copy_table(from, to, SUBJECTS, c)?
         + copy_table(from, to, DAILY, c)?
-        + copy_table(from, to, ENGAGED, c)?
         + copy_table(from, to, ENGAGED_ORDER, c)?
         + copy_table(from, to, PAIRS, c)?
         + copy_table(from, to, ACCEPTED_EVENTS, c)?

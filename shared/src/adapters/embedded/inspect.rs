@@ -7,8 +7,8 @@ use redb::{ReadableTable, TableHandle};
 
 use super::{
     EmbeddedStore, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS,
-    DECISIVE_SIGNALS, ENGAGED, ENGAGED_ORDER, HISTORY, IMPRESSIONS, LISTS, META, PAIRS, QUEUE,
-    SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
+    DECISIVE_SIGNALS, ENGAGED_ORDER, HISTORY, IMPRESSIONS, LISTS, META, PAIRS, QUEUE, SEALED_KEYS,
+    STYLES, SUBJECTS, TOMBSTONES,
 };
 use crate::error::{StoreError, StoreResult};
 
@@ -52,7 +52,6 @@ impl EmbeddedStore {
         }
         dump!(txn, out, seen, SUBJECTS, |k, _v| k.to_string());
         dump!(txn, out, seen, DAILY, |k, v| format!("{k:?} => {v:?}"));
-        dump!(txn, out, seen, ENGAGED, |k, v| format!("{k:?} => {v}"));
         dump!(txn, out, seen, ENGAGED_ORDER, |k, v| format!(
             "{k:?} => {v}"
         ));

@@ -3,7 +3,7 @@
 //! all. The version reached is recorded in `META` under [`SCHEMA_VERSION_KEY`]; a file
 //! without one predates versioning (version 1).
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use serde::Deserialize;
 
 use super::{signal_table, RedbResultExt, HISTORY, META, SCHEMA_VERSION, SCHEMA_VERSION_KEY};
@@ -28,9 +28,16 @@ pub(super) fn migrate(txn: &WriteTransaction) -> StoreResult<()> {
             "moved decisive signals and impressions out of history"
         );
     }
+    if version < 3 {
+        txn.delete_table(LEGACY_ENGAGED).db()?;
+    }
     meta.insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION).db()?;
     Ok(())
 }
+
+/// Version 2's (subject key, style id) -> engagement sequence, which repeated
+/// `engaged_order`; version 3 deletes it.
+const LEGACY_ENGAGED: TableDefinition<(&str, &str), u64> = TableDefinition::new("engaged");
 
 /// The only field of a stored signal the split needs.
 #[derive(Deserialize)]
@@ -154,6 +161,45 @@ mod tests {
             .map(|v| v.value());
         assert_eq!(version, Some(SCHEMA_VERSION));
         assert_eq!(rows(&store, HISTORY), 5);
+    }
+
+    #[tokio::test]
+    async fn when_version_2_file_opened_should_drop_the_engaged_table_and_keep_pairing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("framewise.redb");
+        {
+            let store = EmbeddedStore::open(&path).expect("create");
+            store
+                .apply(&[signal("e1", SignalKind::Purchase, 0)])
+                .await
+                .expect("apply");
+            drop(store);
+            let db = Database::create(&path).expect("open as version 2");
+            let txn = db.begin_write().expect("write");
+            txn.open_table(LEGACY_ENGAGED)
+                .expect("engaged")
+                .insert(("c:c1", "s1"), 1)
+                .expect("insert");
+            txn.open_table(META)
+                .expect("meta")
+                .insert(SCHEMA_VERSION_KEY, 2)
+                .expect("version");
+            txn.commit().expect("commit");
+        }
+        let store = EmbeddedStore::open(&path).expect("open");
+        {
+            let txn = store.read().expect("read");
+            assert!(txn.open_table(LEGACY_ENGAGED).is_err(), "engaged is gone");
+        }
+        // The first engagement is still known: a second style pairs with it, the same style
+        // again pairs nothing.
+        let mut second = signal("e2", SignalKind::Purchase, 1);
+        second.style_id = "s2".to_string();
+        let again = signal("e3", SignalKind::Click, 2);
+        store.apply(&[second, again]).await.expect("apply");
+        let pairs = store.co_occurrences().await.expect("pairs");
+        assert_eq!(pairs.len(), 1);
+        assert_eq!((pairs[0].style_a.as_str(), pairs[0].subjects), ("s1", 1));
     }
 
     #[test]

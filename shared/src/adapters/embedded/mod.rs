@@ -60,9 +60,8 @@ const SUBJECTS: TableDefinition<&str, ()> = TableDefinition::new("subjects");
 /// (days from CE, style id) -> counts indexed like `SignalKind::ALL`; day first so that
 /// `daily_counts(since)` is a range scan.
 const DAILY: TableDefinition<(i32, &str), [u32; 9]> = TableDefinition::new("daily_counts");
-/// (subject key, style id) -> engagement sequence.
-const ENGAGED: TableDefinition<(&str, &str), u64> = TableDefinition::new("engaged");
-/// (subject key, engagement sequence) -> style id, to find the most recent engagements.
+/// (subject key, engagement sequence) -> style id: a subject's engaged styles, most recent
+/// last (since schema version 3 also the only record of which styles it engaged).
 const ENGAGED_ORDER: TableDefinition<(&str, u64), &str> = TableDefinition::new("engaged_order");
 /// (style a, style b) with a < b -> distinct subjects that engaged with both.
 const PAIRS: TableDefinition<(&str, &str), u32> = TableDefinition::new("co_occurrences");
@@ -85,7 +84,8 @@ const ENGAGED_SEQ: &str = "engaged_seq";
 const SCHEMA_VERSION_KEY: &str = "schema_version";
 /// The layout this code reads and writes. 2: a subject's signals split by class into
 /// `decisive_signals`, `history` (browsing) and `impressions`; before, all in `history`.
-const SCHEMA_VERSION: u64 = 2;
+/// 3: the `engaged` table (subject, style) -> sequence is gone; `engaged_order` says it all.
+const SCHEMA_VERSION: u64 = 3;
 
 /// Maps any redb error to a store error; corruption keeps its own variant.
 trait RedbResultExt<T> {
@@ -215,7 +215,6 @@ fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
     txn.open_table(IMPRESSIONS).db()?;
     txn.open_table(SUBJECTS).db()?;
     txn.open_table(DAILY).db()?;
-    txn.open_table(ENGAGED).db()?;
     txn.open_table(ENGAGED_ORDER).db()?;
     txn.open_table(PAIRS).db()?;
     txn.open_table(ACCEPTED_EVENTS).db()?;

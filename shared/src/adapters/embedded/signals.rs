@@ -2,15 +2,17 @@
 //! [`SignalAggregates`], and erasure; the rules of applying a signal are in
 //! [`crate::aggregates::apply`], those of tombstones in [`crate::aggregates::erasure`].
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate, Utc};
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable, Table, WriteTransaction};
 
 use super::{
-    decode, encode, next_seq, signal_table, EmbeddedStore, RedbResultExt, SignalTable,
-    APPLIED_EVENTS, DAILY, ENGAGED, ENGAGED_ORDER, ENGAGED_SEQ, META, PAIRS, SUBJECTS, TOMBSTONES,
+    decode, encode, signal_table, EmbeddedStore, RedbResultExt, SignalTable, APPLIED_EVENTS, DAILY,
+    ENGAGED_ORDER, ENGAGED_SEQ, META, PAIRS, SUBJECTS, TOMBSTONES,
 };
 use crate::adapters::time_key::time_key;
 use crate::aggregates::apply::{apply_signals, SignalAggregates};
@@ -81,15 +83,31 @@ fn remove_subject_signals(
 /// Writes that applying never reads back (history, subjects, daily counts, pairs, event
 /// markers) are gathered in [`PendingWrites`] and written in key order by [`Self::flush`]:
 /// a bulk import touches each store page once per transaction instead of once per row, and
-/// a pair or day counted many times in one transaction is written once.
+/// a pair or day counted many times in one transaction is written once. Reads are batched
+/// the same way: the batch's event markers are looked up in key order before applying
+/// ([`Self::prefetch_applied`]), and a subject's engagements are read once per transaction
+/// ([`SubjectEngagements`]) instead of once per signal.
 struct SignalTables<'txn> {
     txn: &'txn WriteTransaction,
     applied: Table<'txn, &'static str, ()>,
-    engaged: Table<'txn, (&'static str, &'static str), u64>,
     engaged_order: Table<'txn, (&'static str, u64), &'static str>,
     meta: Table<'txn, &'static str, u64>,
     tombstones: Table<'txn, &'static str, &'static [u8]>,
+    /// The batch's event ids that were marked applied before this transaction, once
+    /// [`Self::prefetch_applied`] ran.
+    stored_applied: Option<HashSet<String>>,
+    /// The engagements of each subject this transaction touched, stored and new.
+    engagements: HashMap<String, SubjectEngagements>,
+    /// The last engagement sequence number handed out, once one was.
+    engaged_seq: Option<u64>,
     pending: PendingWrites,
+}
+
+/// A subject's engaged styles, in the order of first engagement.
+#[derive(Default)]
+struct SubjectEngagements {
+    styles: HashSet<String>,
+    oldest_first: Vec<String>,
 }
 
 /// Writes of one transaction not yet in their tables; see [`SignalTables`].
@@ -100,10 +118,38 @@ struct PendingWrites {
     /// (class, subject key, time key, event id) -> signal JSON.
     history: Vec<(HistoryClass, String, u64, String, Vec<u8>)>,
     subjects: BTreeSet<String>,
-    /// (day key, style id) -> counts to add.
-    daily: HashMap<(i32, String), [u32; 9]>,
-    /// (style a, style b) -> subjects to add.
-    pairs: HashMap<(String, String), u32>,
+    /// The styles counted below, by number.
+    styles: StyleNumbers,
+    /// (day key, style number) -> counts to add.
+    daily: HashMap<(i32, usize), [u32; 9]>,
+    /// (style a, style b) by number, a's id before b's -> subjects to add.
+    pairs: HashMap<(usize, usize), u32>,
+    /// (subject key, style id, engagement sequence) of first engagements.
+    engaged: Vec<(String, String, u64)>,
+}
+
+/// The style ids one transaction counts, numbered in order of first use: a count is then
+/// keyed by numbers, without allocating or hashing its ids again.
+#[derive(Default)]
+struct StyleNumbers {
+    numbers: HashMap<String, usize>,
+    ids: Vec<String>,
+}
+
+impl StyleNumbers {
+    fn number(&mut self, style_id: &str) -> usize {
+        if let Some(number) = self.numbers.get(style_id) {
+            return *number;
+        }
+        let number = self.ids.len();
+        self.ids.push(style_id.to_string());
+        self.numbers.insert(style_id.to_string(), number);
+        number
+    }
+
+    fn id(&self, number: usize) -> &str {
+        self.ids.get(number).map_or("", String::as_str)
+    }
 }
 
 impl<'txn> SignalTables<'txn> {
@@ -111,12 +157,51 @@ impl<'txn> SignalTables<'txn> {
         Ok(Self {
             txn,
             applied: txn.open_table(APPLIED_EVENTS).db()?,
-            engaged: txn.open_table(ENGAGED).db()?,
             engaged_order: txn.open_table(ENGAGED_ORDER).db()?,
             meta: txn.open_table(META).db()?,
             tombstones: txn.open_table(TOMBSTONES).db()?,
+            stored_applied: None,
+            engagements: HashMap::default(),
+            engaged_seq: None,
             pending: PendingWrites::default(),
         })
+    }
+
+    /// Looks up which of the signals' events are already applied, in key order (neighbouring
+    /// lookups share store pages); [`SignalAggregates::is_applied`] then answers from memory.
+    fn prefetch_applied(&mut self, signals: &[Signal]) -> StoreResult<()> {
+        let mut event_ids: Vec<&str> = signals.iter().map(|s| s.event_id.as_str()).collect();
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        let mut stored = HashSet::default();
+        for event_id in event_ids {
+            if self.applied.get(event_id).db()?.is_some() {
+                stored.insert(event_id.to_string());
+            }
+        }
+        self.stored_applied = Some(stored);
+        Ok(())
+    }
+
+    /// The subject's engagements, read from the store the first time it is asked for.
+    fn engagements(&mut self, subject_key: &str) -> StoreResult<&mut SubjectEngagements> {
+        if !self.engagements.contains_key(subject_key) {
+            let mut engagements = SubjectEngagements::default();
+            let range = self
+                .engaged_order
+                .range((subject_key, 0)..=(subject_key, u64::MAX))
+                .db()?;
+            for entry in range {
+                let style = entry.db()?.1.value().to_string();
+                engagements.styles.insert(style.clone());
+                engagements.oldest_first.push(style);
+            }
+            self.engagements
+                .insert(subject_key.to_string(), engagements);
+        }
+        self.engagements
+            .get_mut(subject_key)
+            .ok_or_else(|| StoreError::Backend("engagements not loaded".to_string()))
     }
 
     /// Writes what is pending, each table in key order; call before committing.
@@ -124,6 +209,9 @@ impl<'txn> SignalTables<'txn> {
         let Self {
             txn,
             mut applied,
+            mut engaged_order,
+            mut meta,
+            engaged_seq,
             pending,
             ..
         } = self;
@@ -149,30 +237,52 @@ impl<'txn> SignalTables<'txn> {
         for subject in &pending.subjects {
             subjects.insert(subject.as_str(), ()).db()?;
         }
+        // Inserting returns what was stored: a new key is written once, an existing one
+        // twice, instead of a lookup and a write each.
+        let styles = &pending.styles;
+        let mut daily: Vec<((i32, &str), [u32; 9])> = pending
+            .daily
+            .iter()
+            .map(|(&(day, style), &counts)| ((day, styles.id(style)), counts))
+            .collect();
+        daily.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut daily_table = txn.open_table(DAILY).db()?;
-        for ((day, style), added) in sorted(pending.daily) {
-            let key = (day, style.as_str());
-            let mut counts = daily_table.get(key).db()?.map_or([0; 9], |v| v.value());
-            for (count, more) in counts.iter_mut().zip(added) {
-                *count = count.saturating_add(more);
+        for (key, added) in daily {
+            let stored = daily_table.insert(key, added).db()?.map(|v| v.value());
+            if let Some(mut counts) = stored {
+                for (count, more) in counts.iter_mut().zip(added) {
+                    *count = count.saturating_add(more);
+                }
+                daily_table.insert(key, counts).db()?;
             }
-            daily_table.insert(key, counts).db()?;
         }
+        let mut pairs: Vec<((&str, &str), u32)> = pending
+            .pairs
+            .iter()
+            .map(|(&(a, b), &added)| ((styles.id(a), styles.id(b)), added))
+            .collect();
+        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut pairs_table = txn.open_table(PAIRS).db()?;
-        for ((a, b), added) in sorted(pending.pairs) {
-            let key = (a.as_str(), b.as_str());
-            let count = pairs_table.get(key).db()?.map_or(0, |v| v.value());
-            pairs_table.insert(key, count.saturating_add(added)).db()?;
+        for (key, added) in pairs {
+            let stored = pairs_table.insert(key, added).db()?.map(|v| v.value());
+            if let Some(count) = stored {
+                pairs_table.insert(key, count.saturating_add(added)).db()?;
+            }
+        }
+        let mut engaged = pending.engaged;
+        // Sequence numbers grow in input order and batches are grouped by subject, so this
+        // order is nearly the table's key order already.
+        engaged.sort_unstable_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+        for (subject, style, seq) in &engaged {
+            engaged_order
+                .insert((subject.as_str(), *seq), style.as_str())
+                .db()?;
+        }
+        if let Some(seq) = engaged_seq {
+            meta.insert(ENGAGED_SEQ, seq).db()?;
         }
         Ok(())
     }
-}
-
-/// The entries of `map` in key order.
-fn sorted<K: Ord, V>(map: HashMap<K, V>) -> Vec<(K, V)> {
-    let mut entries: Vec<(K, V)> = map.into_iter().collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    entries
 }
 
 impl SignalAggregates for SignalTables<'_> {
@@ -181,7 +291,13 @@ impl SignalAggregates for SignalTables<'_> {
     }
 
     fn is_applied(&mut self, event_id: &str) -> StoreResult<bool> {
-        Ok(self.pending.applied.contains(event_id) || self.applied.get(event_id).db()?.is_some())
+        if self.pending.applied.contains(event_id) {
+            return Ok(true);
+        }
+        match &self.stored_applied {
+            Some(stored) => Ok(stored.contains(event_id)),
+            None => Ok(self.applied.get(event_id).db()?.is_some()),
+        }
     }
 
     fn mark_applied(&mut self, event_id: &str) -> StoreResult<()> {
@@ -212,7 +328,7 @@ impl SignalAggregates for SignalTables<'_> {
         let counts = self
             .pending
             .daily
-            .entry((day_key(day), style_id.to_string()))
+            .entry((day_key(day), self.pending.styles.number(style_id)))
             .or_insert([0; 9]);
         if let Some(count) = counts.get_mut(kind) {
             *count = count.saturating_add(1);
@@ -221,27 +337,35 @@ impl SignalAggregates for SignalTables<'_> {
     }
 
     fn is_engaged(&mut self, subject_key: &str, style_id: &str) -> StoreResult<bool> {
-        Ok(self.engaged.get((subject_key, style_id)).db()?.is_some())
+        Ok(self.engagements(subject_key)?.styles.contains(style_id))
     }
 
     fn recent_engaged(&mut self, subject_key: &str, limit: usize) -> StoreResult<Vec<String>> {
-        let mut styles = Vec::new();
-        let range = self
-            .engaged_order
-            .range((subject_key, 0)..=(subject_key, u64::MAX))
-            .db()?;
-        for entry in range.rev().take(limit) {
-            styles.push(entry.db()?.1.value().to_string());
-        }
-        Ok(styles)
+        let engagements = self.engagements(subject_key)?;
+        Ok(engagements
+            .oldest_first
+            .iter()
+            .rev()
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     fn mark_engaged(&mut self, subject_key: &str, style_id: &str) -> StoreResult<()> {
-        let seq = next_seq(&mut self.meta, ENGAGED_SEQ)?;
-        self.engaged.insert((subject_key, style_id), seq).db()?;
-        self.engaged_order
-            .insert((subject_key, seq), style_id)
-            .db()?;
+        let last = match self.engaged_seq {
+            Some(seq) => seq,
+            None => self.meta.get(ENGAGED_SEQ).db()?.map_or(0, |v| v.value()),
+        };
+        let seq = last
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Corrupt(format!("counter {ENGAGED_SEQ} overflowed")))?;
+        self.engaged_seq = Some(seq);
+        let engagements = self.engagements(subject_key)?;
+        engagements.styles.insert(style_id.to_string());
+        engagements.oldest_first.push(style_id.to_string());
+        self.pending
+            .engaged
+            .push((subject_key.to_string(), style_id.to_string(), seq));
         Ok(())
     }
 
@@ -249,7 +373,10 @@ impl SignalAggregates for SignalTables<'_> {
         let count = self
             .pending
             .pairs
-            .entry((style_a.to_string(), style_b.to_string()))
+            .entry((
+                self.pending.styles.number(style_a),
+                self.pending.styles.number(style_b),
+            ))
             .or_insert(0);
         *count = count.saturating_add(1);
         Ok(())
@@ -262,6 +389,7 @@ impl SignalStore for EmbeddedStore {
         let signals = signals.to_vec();
         self.write(move |txn| {
             let mut tables = SignalTables::open(txn)?;
+            tables.prefetch_applied(&signals)?;
             let new = apply_signals(&mut tables, &signals, Utc::now())?;
             tables.flush()?;
             Ok(new)
@@ -397,27 +525,19 @@ impl SignalStore for EmbeddedStore {
             for class in HistoryClass::ALL {
                 signals += remove_subject_signals(txn, signal_table(class), key)?;
             }
-            let mut engaged = txn.open_table(ENGAGED).db()?;
-            let mut styles = Vec::new();
-            for entry in engaged.range((key, "")..).db()? {
-                let (k, _) = entry.db()?;
-                let (subject_key, style) = k.value();
-                if subject_key != key {
-                    break;
-                }
-                styles.push(style.to_string());
-            }
-            for style in &styles {
-                engaged.remove((key, style.as_str())).db()?;
-            }
             let mut order = txn.open_table(ENGAGED_ORDER).db()?;
-            order
-                .retain_in((key, 0)..=(key, u64::MAX), |_, _| false)
-                .db()?;
+            let mut engaged_styles = 0;
+            for entry in order
+                .extract_from_if((key, 0)..=(key, u64::MAX), |_, _| true)
+                .db()?
+            {
+                entry.db()?;
+                engaged_styles += 1;
+            }
             txn.open_table(SUBJECTS).db()?.remove(key).db()?;
             Ok(ErasedSubject {
                 signals,
-                engaged_styles: styles.len(),
+                engaged_styles,
             })
         })
         .await

@@ -196,7 +196,7 @@ impl DynamoStore {
 
     /// Counts one more subject for each pair with plain `ADD` updates, [`PAIR_WRITERS`] in
     /// flight: atomic per pair, no transaction conflicts on popular pairs.
-    async fn add_pairs(&self, pairs: Vec<(String, String)>) -> StoreResult<()> {
+    async fn add_pairs(&self, pairs: Vec<(&str, &str)>) -> StoreResult<()> {
         let mut pending = pairs.into_iter();
         let mut running = tokio::task::JoinSet::new();
         loop {
@@ -206,7 +206,7 @@ impl DynamoStore {
                     .client
                     .update_item()
                     .table_name(&self.table)
-                    .set_key(Some(key_item(pair_key(&a, &b))))
+                    .set_key(Some(key_item(pair_key(a, b))))
                     .update_expression("SET #a = :a, #b = :b ADD #n :one")
                     .expression_attribute_names("#a", "a")
                     .expression_attribute_names("#b", "b")
