@@ -255,8 +255,8 @@ pub fn tune(
             }
         }
         ModelKind::Ials => {
-            for reg in [0.01, 0.1, 1.0, 10.0] {
-                for alpha in [1.0, 5.0, 10.0, 20.0] {
+            for reg in ALS_REGS {
+                for alpha in ALS_ALPHAS {
                     let p = Params::Als(AlsParams {
                         reg,
                         alpha,
@@ -283,8 +283,8 @@ pub fn tune(
         ModelKind::Embeddings => {
             // The factors first (the same grid as iALS), then the popularity blend on them.
             let mut fitted: Option<(FoldedAls, f64)> = None;
-            for reg in [0.01, 0.1, 1.0, 10.0] {
-                for alpha in [1.0, 5.0, 10.0, 20.0] {
+            for reg in ALS_REGS {
+                for alpha in ALS_ALPHAS {
                     let p = FoldedAlsParams {
                         als: AlsParams {
                             reg,
@@ -313,10 +313,16 @@ pub fn tune(
     best.map(|(p, _)| (p, trials)).ok_or(LearnError::Empty)
 }
 
-const EASE_LAMBDAS: [f64; 7] = [50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0];
+/// The iALS grid (L2 regularisation x confidence scale), shared by every model with factors.
+const ALS_REGS: [f32; 4] = [0.01, 0.1, 1.0, 10.0];
+const ALS_ALPHAS: [f32; 4] = [1.0, 5.0, 10.0, 20.0];
+
+const EASE_LAMBDAS: [f64; 10] = [
+    5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0,
+];
 
 /// Co-occurrence windows (days) tried for the hybrid's item-item part; 0 = plain counts.
-const WINDOWS_DAYS: [f32; 5] = [0.0, 1.0, 3.0, 10.0, 30.0];
+const WINDOWS_DAYS: [f32; 7] = [0.0, 1.0, 3.0, 10.0, 30.0, 90.0, 180.0];
 
 /// Popularity blend weights; 1 (popularity alone) is always tried, which is what makes the
 /// tuned blend never worse than popularity on validation.
@@ -343,8 +349,27 @@ pub fn tune_hybrid(
         }
         base.ease.lambda = best_lambda.0;
     }
-    // iALS is trained once and shared by every variant; its weight is tuned below.
-    let als = Some(Arc::new(Als::fit(train, base.als)));
+    // iALS is tuned alone on validation (the iALS grid), trained once and shared by every
+    // variant; its weight in the blend is tuned below.
+    let mut best_als: Option<(Als, f64)> = None;
+    for reg in ALS_REGS {
+        for alpha in ALS_ALPHAS {
+            let als_params = AlsParams {
+                reg,
+                alpha,
+                ..AlsParams::default()
+            };
+            let m = Als::fit(train, als_params);
+            let v = judge(Params::Als(als_params), &m);
+            if best_als.as_ref().is_none_or(|(_, b)| v > *b) {
+                best_als = Some((m, v));
+            }
+        }
+    }
+    let als = best_als.map(|(m, _)| Arc::new(m));
+    if let Some(m) = &als {
+        base.als = m.params;
+    }
     base.als_weight = 0.1;
     let mut fitted: Option<Hybrid> = None;
     let mut current_v = f64::MIN;
@@ -366,7 +391,7 @@ pub fn tune_hybrid(
     for _round in 0..2 {
         for knob in 0..5 {
             let grid: &[f32] = match knob {
-                0 => &[0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0],
+                0 => &[0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0],
                 1 => &[0.0, 0.1, 0.3, 0.5],
                 2 => &[0.0, 0.05, 0.1, 0.2, 0.3],
                 3 => &[0.0, 0.1, 0.25, 0.5],
