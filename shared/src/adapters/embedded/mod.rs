@@ -241,11 +241,16 @@ fn decode<T: serde::de::DeserializeOwned>(
 /// Takes the next value of a persistent counter, starting at 1.
 fn next_seq(meta: &mut Table<&str, u64>, name: &str) -> StoreResult<u64> {
     let current = meta.get(name).db()?.map_or(0, |v| v.value());
-    let next = current
-        .checked_add(1)
-        .ok_or_else(|| StoreError::Corrupt(format!("counter {name} overflowed")))?;
+    let next = seq_after(current, name)?;
     meta.insert(name, next).db()?;
     Ok(next)
+}
+
+/// The value after `current` of the META counter `name`; a counter never wraps.
+fn seq_after(current: u64, name: &str) -> StoreResult<u64> {
+    current
+        .checked_add(1)
+        .ok_or_else(|| StoreError::Corrupt(format!("counter {name} overflowed")))
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use chrono::{Datelike, NaiveDate, Utc};
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable, Table, WriteTransaction};
 
 use super::{
-    decode, encode, signal_table, EmbeddedStore, RedbResultExt, SignalTable, APPLIED_EVENTS, DAILY,
-    ENGAGED_ORDER, ENGAGED_SEQ, META, PAIRS, SUBJECTS, TOMBSTONES,
+    decode, encode, seq_after, signal_table, EmbeddedStore, RedbResultExt, SignalTable,
+    APPLIED_EVENTS, DAILY, ENGAGED_ORDER, ENGAGED_SEQ, META, PAIRS, SUBJECTS, TOMBSTONES,
 };
 use crate::adapters::time_key::time_key;
 use crate::aggregates::apply::{apply_signals, SignalAggregates};
@@ -356,9 +356,8 @@ impl SignalAggregates for SignalTables<'_> {
             Some(seq) => seq,
             None => self.meta.get(ENGAGED_SEQ).db()?.map_or(0, |v| v.value()),
         };
-        let seq = last
-            .checked_add(1)
-            .ok_or_else(|| StoreError::Corrupt(format!("counter {ENGAGED_SEQ} overflowed")))?;
+        // Counted in memory and written once by `flush`, not read and written per engagement.
+        let seq = seq_after(last, ENGAGED_SEQ)?;
         self.engaged_seq = Some(seq);
         let engagements = self.engagements(subject_key)?;
         engagements.styles.insert(style_id.to_string());
