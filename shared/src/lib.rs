@@ -19,6 +19,7 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod experiments;
 pub mod import;
 pub mod models;
 pub mod optics;
