@@ -2,7 +2,8 @@
 //!
 //! 1. hidden-taste share on the demo shop (share of each shopper's top 12 that fits the
 //!    taste the generator gave them; 5,000 shoppers by default) for popularity, co-occurrence,
-//!    pruned EASE and embeddings with and without catalogue content, with training time;
+//!    pruned EASE, embeddings with and without catalogue content and the hybrid of EASE and
+//!    embeddings (the default), with training time;
 //! 2. serving cost per shopper at 5k and 30k styles, k = 64: the fold-in scorer alone, then
 //!    a whole list (fold-in, every other score, hard filters, MMR, reasons) on one thread,
 //!    and the time to load a model version from its files.
@@ -10,6 +11,7 @@
 //! ```text
 //! cargo bench -p framewise-shared --bench embeddings -- [--customers N] [--styles N]
 //! cargo bench -p framewise-shared --bench embeddings -- --serving   # table 2 only
+//! cargo bench -p framewise-shared --bench embeddings -- --hybrid-grid --seed 7
 //! ```
 //!
 //! All rows run back to back in one process; compare ratios, the machine is noisy.
@@ -200,6 +202,20 @@ fn main() -> Result<(), Error> {
         seed,
         ..DemoConfig::default()
     });
+    if std::env::args().any(|a| a == "--hybrid-grid") {
+        // The hybrid's embedding weight, chosen like the trainer's parameters (another seed).
+        println!("| hybrid_embedding_weight | taste share (seed {seed}) |");
+        println!("|---|---|");
+        for weight in [0.25, 0.5, 1.0, 2.0, 4.0] {
+            let config = ServiceConfig {
+                hybrid_embedding_weight: weight,
+                ..ServiceConfig::default()
+            };
+            let (share, _) = runtime.block_on(taste_share(&data, config))?;
+            println!("| {weight} | {share:.3} |");
+        }
+        return Ok(());
+    }
     if std::env::args().any(|a| a == "--grid") {
         // Hyperparameters are chosen on another seed than the one reported (validation).
         println!("| factors | alpha | reg | attribute_reg | taste share (seed {seed}) |");
@@ -254,7 +270,7 @@ fn main() -> Result<(), Error> {
             },
         ),
         (
-            "learned (pruned EASE)",
+            "learned (pruned EASE, recency-weighted votes)",
             ServiceConfig {
                 collaborative: CollaborativeMode::Learned,
                 ..ServiceConfig::default()
@@ -264,6 +280,10 @@ fn main() -> Result<(), Error> {
         (
             "embeddings with content",
             embeddings(EmbeddingConfig::default().attribute_reg),
+        ),
+        (
+            "hybrid: learned + embeddings (default)",
+            ServiceConfig::default(),
         ),
     ] {
         let (share, trained) = runtime.block_on(taste_share(&data, config))?;

@@ -17,6 +17,10 @@ use super::metrics::{summarize, user_metrics, Summary};
 use super::pop::MostPopular;
 use super::split::{Protocol, Split};
 use super::{LearnError, Recommender};
+use served::ServedEngine;
+pub use served::ServedParams;
+
+mod served;
 
 /// The models the harness knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +32,9 @@ pub enum ModelKind {
     Hybrid,
     /// iALS scored by fold-in and blended with popularity, as embeddings are served.
     Embeddings,
+    /// The engine as it serves `collaborative = "learned"`/`"hybrid"`: the hybrid's item-item
+    /// part pruned and recency-weighted, the engine's popularity, trending and filters.
+    Served,
 }
 
 impl FromStr for ModelKind {
@@ -39,7 +46,8 @@ impl FromStr for ModelKind {
             "ials" | "als" => Ok(Self::Ials),
             "ease" => Ok(Self::Ease),
             "hybrid" => Ok(Self::Hybrid),
-            "embeddings" | "served" => Ok(Self::Embeddings),
+            "embeddings" => Ok(Self::Embeddings),
+            "served" => Ok(Self::Served),
             other => Err(LearnError::UnknownModel(other.to_string())),
         }
     }
@@ -55,6 +63,7 @@ impl ModelKind {
             Self::Ease => "EASE",
             Self::Hybrid => "Hybrid (item-item+iALS+pop)",
             Self::Embeddings => "Embeddings (fold-in+pop)",
+            Self::Served => "Served engine (item-item)",
         }
     }
 }
@@ -68,6 +77,7 @@ pub enum Params {
     Ease(EaseParams),
     Hybrid(HybridParams),
     Embeddings(FoldedAlsParams),
+    Served(ServedParams),
 }
 
 impl Params {
@@ -80,6 +90,7 @@ impl Params {
             ModelKind::Ease => Params::Ease(EaseParams::default()),
             ModelKind::Hybrid => Params::Hybrid(HybridParams::default()),
             ModelKind::Embeddings => Params::Embeddings(FoldedAlsParams::default()),
+            ModelKind::Served => Params::Served(ServedParams::default()),
         }
     }
 
@@ -107,6 +118,16 @@ impl Params {
                 p.als_weight,
                 p.pop_weight
             ),
+            Params::Served(p) => format!(
+                "lambda={} window={}d half_life={} floor={} als_w={} collaborative={} crowd_x={}",
+                p.hybrid.ease.lambda,
+                p.hybrid.window_days,
+                p.hybrid.half_life,
+                p.hybrid.floor,
+                p.hybrid.als_weight,
+                p.collaborative,
+                p.crowd
+            ),
         }
     }
 }
@@ -120,6 +141,7 @@ pub fn fit(params: &Params, train: &TrainData) -> Result<Box<dyn Recommender>, L
         Params::Ease(p) => Box::new(Ease::fit(train, *p)?),
         Params::Hybrid(p) => Box::new(Hybrid::fit(train, *p)?),
         Params::Embeddings(p) => Box::new(FoldedAls::fit(train, *p)),
+        Params::Served(p) => Box::new(ServedEngine::fit(train, p)?),
     })
 }
 
@@ -280,6 +302,50 @@ pub fn tune(
             let chosen = tune_hybrid(&train, &mut judge)?;
             keep(Params::Hybrid(chosen.0), chosen.1, &mut best);
         }
+        ModelKind::Served => {
+            // The hybrid's training knobs; then, through the engine (which also decays
+            // history by age and adds its own crowd terms), the weight of the crowd terms
+            // (collaborative 0 = the crowd alone, so validation never picks a served engine
+            // below the popularity ranking), then the recency knobs and the embeddings' weight.
+            let (hybrid, _) = tune_hybrid(&train, &mut judge)?;
+            let item_item = ItemItem::fit(&train, &hybrid)?;
+            let als = Als::fit(&train, hybrid.als);
+            let mut judge_served = |p: ServedParams, best: &mut Option<(Params, f64)>| {
+                let m = ServedEngine::from_parts(&train, &item_item, Some(&als), &p);
+                let v = judge(Params::Served(p), &m);
+                keep(Params::Served(p), v, best);
+            };
+            let recency = HybridParams {
+                als_weight: 0.0,
+                ..hybrid
+            };
+            for (collaborative, crowd) in SERVED_BLENDS {
+                let p = ServedParams {
+                    hybrid: recency,
+                    collaborative,
+                    crowd,
+                };
+                judge_served(p, &mut best);
+            }
+            let Some((Params::Served(chosen), _)) = best else {
+                return Err(LearnError::Empty);
+            };
+            for als_weight in [0.0, 0.1, 0.25, 0.5, 1.0] {
+                for half_life in [0.0, 1.0, 2.0, 5.0, 10.0, 20.0] {
+                    for floor in [0.0, 0.1] {
+                        let hybrid = HybridParams {
+                            half_life,
+                            floor,
+                            als_weight,
+                            ..chosen.hybrid
+                        };
+                        if chosen.collaborative > 0.0 {
+                            judge_served(ServedParams { hybrid, ..chosen }, &mut best);
+                        }
+                    }
+                }
+            }
+        }
         ModelKind::Embeddings => {
             // The factors first (the same grid as iALS), then the popularity blend on them.
             let mut fitted: Option<(FoldedAls, f64)> = None;
@@ -319,6 +385,18 @@ const ALS_ALPHAS: [f32; 4] = [1.0, 5.0, 10.0, 20.0];
 
 const EASE_LAMBDAS: [f64; 10] = [
     5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0,
+];
+
+/// The served engine's `(collaborative weight, crowd scale)` pairs; `(0, 1)` is the crowd
+/// terms alone.
+const SERVED_BLENDS: [(f32, f32); 7] = [
+    (1.0, 0.0),
+    (1.0, 0.1),
+    (1.0, 0.25),
+    (1.0, 0.5),
+    (1.0, 1.0),
+    (1.0, 2.0),
+    (0.0, 1.0),
 ];
 
 /// Co-occurrence windows (days) tried for the hybrid's item-item part; 0 = plain counts.

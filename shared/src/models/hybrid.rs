@@ -68,10 +68,20 @@ pub enum ItemItem {
 impl ItemItem {
     /// EASE when the catalogue fits [`EASE_MAX_ITEMS`], item-kNN (shrinkage 50) otherwise.
     pub fn fit(train: &TrainData, params: &HybridParams) -> Result<ItemItem, LearnError> {
+        Self::fit_up_to(train, params, EASE_MAX_ITEMS)
+    }
+
+    /// EASE up to `ease_max_items` items (its memory grows with their square), item-kNN
+    /// beyond.
+    pub fn fit_up_to(
+        train: &TrainData,
+        params: &HybridParams,
+        ease_max_items: usize,
+    ) -> Result<ItemItem, LearnError> {
         if train.n_items == 0 {
             return Err(LearnError::Empty);
         }
-        if train.n_items <= EASE_MAX_ITEMS {
+        if train.n_items <= ease_max_items {
             let window = window_secs(params.window_days);
             let gram = train.windowed_gram(window);
             let ease = Ease::from_gram(train.n_items, &gram, params.ease.lambda)?;
@@ -142,11 +152,7 @@ impl Hybrid {
 
     /// Weight of the history item `from_end` positions before the most recent one.
     pub fn recency_weight(&self, from_end: usize) -> f32 {
-        let p = &self.params;
-        if p.half_life <= 0.0 {
-            return 1.0;
-        }
-        p.floor + (1.0 - p.floor) * 0.5f32.powf(from_end as f32 / p.half_life)
+        recency_weight(self.params.half_life, self.params.floor, from_end)
     }
 
     /// The collaborative part alone (before the popularity blend).
@@ -173,6 +179,16 @@ impl Hybrid {
             }
         }
     }
+}
+
+/// Weight of a history item `from_end` positions before the most recent one: halves every
+/// `half_life` positions down to `floor` (half-life 0 = every item weighs 1). The eval hybrid
+/// and the served item-item scorer weigh histories with this one rule.
+pub fn recency_weight(half_life: f32, floor: f32, from_end: usize) -> f32 {
+    if half_life <= 0.0 {
+        return 1.0;
+    }
+    floor + (1.0 - floor) * 0.5f32.powf(from_end as f32 / half_life)
 }
 
 /// `out = (1 - w) out / max|out| + w popularity / max|popularity|`; nothing for w = 0. With

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod pop;
 pub mod serving;
 pub mod serving_embeddings;
+pub mod serving_hybrid;
 pub mod split;
 
 pub use artifact::SparseItemModel;

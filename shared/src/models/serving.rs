@@ -1,36 +1,76 @@
 //! Serving learned item-item weights through the engine: a [`CollaborativeScorer`] over a
-//! [`SparseItemModel`] (pruned EASE), mapped onto the engine's style indices, so the usual
-//! filters, diversity and "because you liked X" reasons apply to learned scores.
+//! [`SparseItemModel`] (pruned EASE, or item-kNN on catalogues too large for EASE), mapped
+//! onto the engine's style indices and voting from a recency-weighted history, so the usual
+//! filters, diversity and "because you liked X" reasons apply to learned scores. It is the
+//! item-item part of the eval hybrid (`framewise eval --models hybrid`), served.
 
 use std::collections::HashMap;
 
 use super::artifact::SparseItemModel;
 use super::data::{Dataset, TrainData};
-use super::ease::{Ease, EaseParams};
+use super::ease::EaseParams;
+use super::hybrid::{recency_weight, HybridParams, ItemItem};
 use super::LearnError;
 use crate::engine::{CollaborativeScore, CollaborativeScorer, WeightedItem};
 
-/// Trains EASE on a data set and keeps each item's `k` strongest positive weights.
-pub fn train_sparse_ease(
+/// Training parameters of the served item-item model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ItemItemParams {
+    pub ease: EaseParams,
+    /// Co-occurrence window in days (0 = plain counts).
+    pub window_days: f32,
+    /// Strongest positive weights kept per item.
+    pub neighbours: usize,
+    /// Above this many items item-kNN replaces EASE, whose dense inverse needs ~12 B x
+    /// items² of memory.
+    pub ease_max_items: usize,
+}
+
+/// Trains the hybrid's item-item part on a data set (EASE on a windowed Gram matrix up to
+/// `params.ease_max_items` items, windowed item-kNN beyond) and keeps each item's
+/// `neighbours` strongest positive weights.
+pub fn train_item_item(
     data: &Dataset,
-    params: EaseParams,
-    k: usize,
+    params: ItemItemParams,
 ) -> Result<SparseItemModel, LearnError> {
     if data.interactions.is_empty() {
         return Err(LearnError::Empty);
     }
     let train = TrainData::new(data.n_users(), data.n_items(), &data.interactions, None);
-    let ease = Ease::fit(&train, params)?;
+    let hybrid = HybridParams {
+        ease: params.ease,
+        window_days: params.window_days,
+        ..HybridParams::default()
+    };
+    let k = params.neighbours.max(1);
+    let rows = match ItemItem::fit_up_to(&train, &hybrid, params.ease_max_items)? {
+        ItemItem::Ease(ease) => ease.prune(k),
+        ItemItem::Knn(knn) => knn
+            .neighbours
+            .iter()
+            .map(|row| row.iter().take(k).copied().collect())
+            .collect(),
+    };
     Ok(SparseItemModel {
         item_ids: data.item_ids.clone(),
-        rows: ease.prune(k),
+        rows,
     })
+}
+
+/// How a history's items vote: the most recent fully, older ones less (see
+/// [`recency_weight`]); `half_life` 0 weighs every item by its signal weight alone.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Recency {
+    /// In history positions (styles), not days: the engine already decays by age.
+    pub half_life: f32,
+    pub floor: f32,
 }
 
 /// Learned item-item scorer on engine indices.
 #[derive(Debug, Clone, Default)]
 pub struct LearnedScorer {
     rows: Vec<Vec<(u32, f32)>>,
+    recency: Recency,
 }
 
 impl LearnedScorer {
@@ -57,7 +97,15 @@ impl LearnedScorer {
                 .filter_map(|&(j, w)| Some((to_engine.get(j as usize).copied().flatten()?, w)))
                 .collect();
         }
-        LearnedScorer { rows }
+        LearnedScorer {
+            rows,
+            recency: Recency::default(),
+        }
+    }
+
+    /// The same scorer weighing history items by recency.
+    pub fn with_recency(self, recency: Recency) -> Self {
+        Self { recency, ..self }
     }
 }
 
@@ -69,13 +117,28 @@ impl CollaborativeScorer for LearnedScorer {
     fn score(&self, history: &[WeightedItem], out: &mut [CollaborativeScore]) {
         let mut raw = vec![0.0f32; out.len()];
         let mut best_part = vec![0.0f32; out.len()];
+        // History comes most recent first; a vote is the signal weight relative to the
+        // strongest one, times the item's recency weight.
+        let scale = history
+            .iter()
+            .map(|h| h.weight.abs())
+            .filter(|w| w.is_finite())
+            .fold(0.0f32, f32::max);
+        if scale <= 0.0 {
+            return;
+        }
+        let Recency { half_life, floor } = self.recency;
         for (h, item) in history.iter().enumerate() {
+            if !item.weight.is_finite() {
+                continue;
+            }
+            let vote = item.weight / scale * recency_weight(half_life, floor, h);
             for &(j, w) in self.rows.get(item.index).map_or(&[][..], Vec::as_slice) {
                 let j = j as usize;
                 if j >= out.len() {
                     continue;
                 }
-                let part = item.weight * w;
+                let part = vote * w;
                 raw[j] += part;
                 if part > best_part[j] {
                     best_part[j] = part;
@@ -151,6 +214,36 @@ mod tests {
     }
 
     #[test]
+    fn when_recency_weighs_votes_should_favour_the_most_recent_history_style() {
+        // a votes for b (0.6); c votes for b (0.3) and nothing else. History: c, then a
+        // (most recent first), equal weights.
+        let ids = ["a", "b", "c", "d"];
+        let model = SparseItemModel {
+            item_ids: ids.map(String::from).to_vec(),
+            rows: vec![vec![(3, 0.6)], vec![], vec![(1, 0.5)], vec![]],
+        };
+        let history = [item(2, 1.0), item(0, 1.0)];
+        let mut flat = vec![CollaborativeScore::default(); 4];
+        LearnedScorer::new(&model, ids).score(&history, &mut flat);
+        assert!(
+            flat[3].score > flat[1].score,
+            "without recency a's vote is larger"
+        );
+        let recent = LearnedScorer::new(&model, ids).with_recency(Recency {
+            half_life: 1.0,
+            floor: 0.0,
+        });
+        let mut out = vec![CollaborativeScore::default(); 4];
+        recent.score(&history, &mut out);
+        assert_eq!(out[1].score, 1.0, "c is the most recent: {out:?}");
+        assert!(
+            (out[3].score - 0.6).abs() < 1e-6,
+            "a's vote halves: {out:?}"
+        );
+        assert_eq!(out[1].anchor, Some(0));
+    }
+
+    #[test]
     fn when_engine_serves_learned_scores_should_keep_filters_and_name_real_anchors() {
         use chrono::TimeZone;
         let now = chrono::Utc
@@ -174,8 +267,13 @@ mod tests {
                 )
             })
         });
-        let learned =
-            train_sparse_ease(&Dataset::from_events(events), EaseParams::default(), 50).unwrap();
+        let params = ItemItemParams {
+            ease: EaseParams::default(),
+            window_days: 0.0,
+            neighbours: 50,
+            ease_max_items: 1_000,
+        };
+        let learned = train_item_item(&Dataset::from_events(events), params).unwrap();
         let bytes = learned.to_bytes().unwrap();
         let learned = SparseItemModel::from_bytes(&bytes).unwrap();
         let config = EngineConfig::default();

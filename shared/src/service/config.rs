@@ -38,6 +38,19 @@ pub struct ServiceConfig {
     pub learned_neighbours: usize,
     /// L2 regularisation of the learned (EASE) model.
     pub learned_lambda: f64,
+    /// Above this many interacted styles the learned model is item-kNN, not EASE: EASE's
+    /// dense inverse needs ~12 B x styles² (430 MB at 6,000), and catalog-sync has 1 GB.
+    pub learned_ease_max_styles: usize,
+    /// Co-occurrence window of the learned model in days (0 = plain counts): styles bought
+    /// in one visit count as related more than styles bought months apart.
+    pub learned_window_days: f32,
+    /// Half-life of a history style's vote, in styles from the most recent (0 = off).
+    pub learned_half_life: f32,
+    /// Vote weight old history styles keep, in [0, 1].
+    pub learned_floor: f32,
+    /// Weight of the embedding scores beside the learned votes (`collaborative =
+    /// "hybrid"`); 0 trains no embeddings.
+    pub hybrid_embedding_weight: f32,
     /// The embedding trainer (`collaborative = "embeddings"`).
     pub embedding: EmbeddingConfig,
     pub engine: EngineConfig,
@@ -60,10 +73,20 @@ pub enum CollaborativeMode {
     Cooccurrence,
     /// Train item embeddings (iALS whose item vectors lean on catalogue attributes) at
     /// regeneration and fold each shopper into them when scoring (falls back to
-    /// co-occurrence when a model version has none). The default: on the demo shop's hidden
-    /// tastes it beats co-occurrence and EASE (`cargo bench --bench embeddings`).
-    #[default]
+    /// co-occurrence when a model version has none).
     Embeddings,
+    /// The learned model's votes plus the embeddings' scores, weighted by
+    /// `hybrid_embedding_weight` (either part alone when the other is missing). The
+    /// default: see `framewise eval --models served` and `cargo bench --bench embeddings`.
+    #[default]
+    Hybrid,
+}
+
+impl CollaborativeMode {
+    /// Whether this mode serves the learned item-item model.
+    pub fn uses_item_item(self) -> bool {
+        matches!(self, Self::Learned | Self::Hybrid)
+    }
 }
 
 /// Hyperparameters of the embedding trainer (implicit ALS with catalogue content).
@@ -118,9 +141,14 @@ impl Default for ServiceConfig {
             history_limit: 500,
             aggregate_window_days: 365,
             write_chunk: 100,
-            collaborative: CollaborativeMode::Embeddings,
+            collaborative: CollaborativeMode::Hybrid,
             learned_neighbours: 100,
             learned_lambda: EaseParams::default().lambda,
+            learned_ease_max_styles: 6_000,
+            learned_window_days: 180.0,
+            learned_half_life: 5.0,
+            learned_floor: 0.0,
+            hybrid_embedding_weight: 4.0,
             embedding: EmbeddingConfig::default(),
             engine: EngineConfig::default(),
             optics: FrameRulesConfig::default(),
@@ -229,6 +257,20 @@ impl ServiceConfig {
         }
         if !(self.learned_lambda.is_finite() && self.learned_lambda > 0.0) {
             return invalid("learned_lambda", "must be a positive number".into());
+        }
+        for (key, value, max) in [
+            ("learned_window_days", self.learned_window_days, 3650.0),
+            ("learned_half_life", self.learned_half_life, 1000.0),
+            ("learned_floor", self.learned_floor, 1.0),
+            (
+                "hybrid_embedding_weight",
+                self.hybrid_embedding_weight,
+                100.0,
+            ),
+        ] {
+            if !(value.is_finite() && (0.0..=max).contains(&value)) {
+                return invalid(key, format!("must be between 0 and {max}"));
+            }
         }
         let embedding = &self.embedding;
         if !(1..=512).contains(&embedding.factors) {
@@ -363,6 +405,8 @@ mod tests {
         assert!(error("default_limit = 0").contains("`default_limit`"));
         assert!(error("max_limit = 500").contains("`max_limit`"));
         assert!(error("learned_lambda = -1.0").contains("`learned_lambda`"));
+        assert!(error("learned_floor = 1.5").contains("`learned_floor`"));
+        assert!(error("hybrid_embedding_weight = -1").contains("`hybrid_embedding_weight`"));
         assert!(error("[optics]\nhigh_plus = nan").contains("`optics.high_plus`"));
         assert!(error("collaborative = \"magic\"").contains("`collaborative`"));
         assert!(error("default_limit = ").contains("not valid TOML"));

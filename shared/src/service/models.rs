@@ -8,12 +8,13 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{CollaborativeMode, ServiceConfig};
 use crate::domain::{Style, Subject};
-use crate::engine::{Engine, Model};
+use crate::engine::{CollaborativeScorer, Engine, Model};
 use crate::error::ServiceError;
 use crate::models::content::train_embeddings;
 use crate::models::ease::EaseParams;
 use crate::models::embeddings::{self, EmbeddingModel};
-use crate::models::serving::train_sparse_ease;
+use crate::models::serving::{train_item_item, ItemItemParams, Recency};
+use crate::models::serving_hybrid::HybridScorer;
 use crate::models::{Dataset, EmbeddingScorer, LearnError, LearnedScorer, SparseItemModel};
 use crate::ports::Stores;
 
@@ -79,13 +80,14 @@ pub(super) async fn build_model(
     Ok(model)
 }
 
-/// A trained collaborative model, as published next to the engine model.
-#[derive(Debug, Clone)]
-pub(super) enum Learned {
-    /// Pruned EASE weights (`collaborative = "learned"`).
-    ItemItem(SparseItemModel),
-    /// Item embeddings served by fold-in (`collaborative = "embeddings"`).
-    Embeddings(Box<EmbeddingModel>),
+/// A trained collaborative model, as published next to the engine model: the learned
+/// item-item part, the embeddings, or both (`collaborative = "hybrid"`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Learned {
+    /// Pruned EASE or item-kNN weights.
+    pub item_item: Option<SparseItemModel>,
+    /// Item embeddings served by fold-in.
+    pub embeddings: Option<Box<EmbeddingModel>>,
 }
 
 impl Learned {
@@ -95,13 +97,18 @@ impl Learned {
         now: DateTime<Utc>,
     ) -> Result<Vec<(&'static str, Vec<u8>)>, ServiceError> {
         let model_error = |e: LearnError| ServiceError::Model(e.to_string());
-        match self {
-            Learned::ItemItem(model) => Ok(vec![(
-                LEARNED_ARTIFACT,
-                model.to_bytes().map_err(model_error)?,
-            )]),
-            Learned::Embeddings(model) => model.to_files(&now.to_rfc3339()).map_err(model_error),
+        let mut files = Vec::new();
+        if let Some(model) = &self.item_item {
+            files.push((LEARNED_ARTIFACT, model.to_bytes().map_err(model_error)?));
         }
+        if let Some(model) = &self.embeddings {
+            files.extend(model.to_files(&now.to_rfc3339()).map_err(model_error)?);
+        }
+        Ok(files)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.item_item.is_none() && self.embeddings.is_none()
     }
 }
 
@@ -138,6 +145,15 @@ pub(super) async fn training_events(
     Ok(events)
 }
 
+/// A trained model, none when there was nothing to learn from (not an error).
+fn trained<T>(result: Result<T, LearnError>) -> Result<Option<T>, ServiceError> {
+    match result {
+        Ok(model) => Ok(Some(model)),
+        Err(LearnError::Empty) => Ok(None),
+        Err(e) => Err(ServiceError::Model(e.to_string())),
+    }
+}
+
 /// Trains the configured collaborative model from every subject's stored history. `None`
 /// when there is nothing to learn from or the mode learns nothing.
 pub(super) async fn train_learned(
@@ -146,45 +162,49 @@ pub(super) async fn train_learned(
     styles: &[Style],
     version: &str,
 ) -> Result<Option<Learned>, ServiceError> {
-    if config.collaborative == CollaborativeMode::Cooccurrence {
+    let mode = config.collaborative;
+    let wants_embeddings = mode == CollaborativeMode::Embeddings
+        || (mode == CollaborativeMode::Hybrid && config.hybrid_embedding_weight > 0.0);
+    if !mode.uses_item_item() && !wants_embeddings {
         return Ok(None);
     }
     let started = Instant::now();
     let events = training_events(stores, config).await?;
     let collected = started.elapsed().as_secs_f64();
-    let borrowed = events
-        .iter()
-        .map(|(u, i, t, w)| (u.as_str(), i.as_str(), *t, *w));
-    let trained = match config.collaborative {
-        CollaborativeMode::Embeddings => {
-            train_embeddings(styles, borrowed, config.embedding.params(), version)
-                .map(|m| Learned::Embeddings(Box::new(m)))
-        }
-        _ => {
-            let params = EaseParams {
-                lambda: config.learned_lambda,
-            };
-            train_sparse_ease(
-                &Dataset::from_events(borrowed),
-                params,
-                config.learned_neighbours.max(1),
-            )
-            .map(Learned::ItemItem)
-        }
+    let borrowed = || {
+        events
+            .iter()
+            .map(|(u, i, t, w)| (u.as_str(), i.as_str(), *t, *w))
     };
-    match trained {
-        Ok(model) => {
-            tracing::info!(
-                signals = events.len(),
-                collect_seconds = collected,
-                seconds = started.elapsed().as_secs_f64(),
-                "trained learned model"
-            );
-            Ok(Some(model))
-        }
-        Err(LearnError::Empty) => Ok(None),
-        Err(e) => Err(ServiceError::Model(e.to_string())),
+    let mut learned = Learned::default();
+    if mode.uses_item_item() {
+        let params = ItemItemParams {
+            ease: EaseParams {
+                lambda: config.learned_lambda,
+            },
+            window_days: config.learned_window_days,
+            neighbours: config.learned_neighbours,
+            ease_max_items: config.learned_ease_max_styles,
+        };
+        learned.item_item = trained(train_item_item(&Dataset::from_events(borrowed()), params))?;
     }
+    if wants_embeddings {
+        let params = config.embedding.params();
+        learned.embeddings =
+            trained(train_embeddings(styles, borrowed(), params, version))?.map(Box::new);
+    }
+    if learned.is_empty() {
+        return Ok(None);
+    }
+    tracing::info!(
+        signals = events.len(),
+        collect_seconds = collected,
+        seconds = started.elapsed().as_secs_f64(),
+        item_item = learned.item_item.is_some(),
+        embeddings = learned.embeddings.is_some(),
+        "trained learned model"
+    );
+    Ok(Some(learned))
 }
 
 /// An engine over `styles` and `model`, with the learned artifact of the same version as
@@ -225,20 +245,17 @@ pub(super) async fn load_learned(
     version: &str,
 ) -> Result<Option<Learned>, ServiceError> {
     let unreadable = |e: LearnError| ServiceError::Model(format!("unreadable: {e}"));
-    match mode {
-        CollaborativeMode::Cooccurrence => Ok(None),
-        CollaborativeMode::Learned => {
-            match stores.artifacts.get(version, LEARNED_ARTIFACT).await? {
-                Some(bytes) => SparseItemModel::from_bytes(&bytes)
-                    .map(|m| Some(Learned::ItemItem(m)))
-                    .map_err(unreadable),
-                None => Ok(None),
-            }
+    let mut learned = Learned::default();
+    if mode.uses_item_item() {
+        if let Some(bytes) = stores.artifacts.get(version, LEARNED_ARTIFACT).await? {
+            learned.item_item = Some(SparseItemModel::from_bytes(&bytes).map_err(unreadable)?);
         }
-        CollaborativeMode::Embeddings => {
-            let Some(bytes) = stores.artifacts.get(version, embeddings::MANIFEST).await? else {
-                return Ok(None);
-            };
+    }
+    if matches!(
+        mode,
+        CollaborativeMode::Embeddings | CollaborativeMode::Hybrid
+    ) {
+        if let Some(bytes) = stores.artifacts.get(version, embeddings::MANIFEST).await? {
             let manifest = EmbeddingModel::manifest(&bytes).map_err(unreadable)?;
             // One read per file, each checked against the manifest's size and SHA-256.
             let mut files = std::collections::HashMap::new();
@@ -247,14 +264,17 @@ pub(super) async fn load_learned(
                     files.insert(name.clone(), bytes);
                 }
             }
-            EmbeddingModel::from_parts(manifest, |name| files.remove(name))
-                .map(|m| Some(Learned::Embeddings(Box::new(m))))
-                .map_err(unreadable)
+            let model = EmbeddingModel::from_parts(manifest, |name| files.remove(name))
+                .map_err(unreadable)?;
+            learned.embeddings = Some(Box::new(model));
         }
     }
+    Ok((!learned.is_empty()).then_some(learned))
 }
 
 /// The one place engines are built: configuration, frame rules and collaborative scorer.
+/// Whatever learned parts the version has serve (the hybrid with one part missing serves
+/// the other alone); none leaves the engine's co-occurrence neighbours.
 pub(super) fn assemble_engine(
     config: &ServiceConfig,
     styles: Vec<Style>,
@@ -263,16 +283,29 @@ pub(super) fn assemble_engine(
 ) -> Engine {
     let engine =
         Engine::new(styles, model, config.engine.clone()).with_frame_rules(config.optics.clone());
-    match (config.collaborative, learned) {
-        (CollaborativeMode::Learned, Some(Learned::ItemItem(learned))) => {
-            let ids: Vec<String> = engine.styles().map(|s| s.id.clone()).collect();
-            let scorer = LearnedScorer::new(learned, ids.iter().map(String::as_str));
-            engine.with_collaborative(Box::new(scorer))
-        }
-        (CollaborativeMode::Embeddings, Some(Learned::Embeddings(learned))) => {
-            let scorer = EmbeddingScorer::new(learned, engine.styles());
-            engine.with_collaborative(Box::new(scorer))
-        }
-        _ => engine,
-    }
+    let Some(learned) = learned.filter(|_| config.collaborative != CollaborativeMode::Cooccurrence)
+    else {
+        return engine;
+    };
+    let embeddings = learned
+        .embeddings
+        .as_deref()
+        .map(|m| EmbeddingScorer::new(m, engine.styles()));
+    let item_item = learned.item_item.as_ref().map(|m| {
+        let ids: Vec<&str> = engine.styles().map(|s| s.id.as_str()).collect();
+        LearnedScorer::new(m, ids).with_recency(Recency {
+            half_life: config.learned_half_life,
+            floor: config.learned_floor,
+        })
+    });
+    let scorer: Box<dyn CollaborativeScorer> = match (item_item, embeddings) {
+        (Some(item_item), Some(embeddings)) => Box::new(HybridScorer::new(
+            item_item,
+            Some((embeddings, config.hybrid_embedding_weight)),
+        )),
+        (Some(item_item), None) => Box::new(item_item),
+        (None, Some(embeddings)) => Box::new(embeddings),
+        (None, None) => return engine,
+    };
+    engine.with_collaborative(scorer)
 }

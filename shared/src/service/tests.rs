@@ -159,6 +159,45 @@ async fn when_serving_embeddings_should_publish_files_with_manifest_and_reload_t
 }
 
 #[tokio::test]
+async fn when_hybrid_weighs_embeddings_should_publish_both_parts_and_serve_their_blend() {
+    let data = demo_data();
+    let config = ServiceConfig {
+        collaborative: CollaborativeMode::Hybrid,
+        hybrid_embedding_weight: 0.5,
+        learned_half_life: 5.0,
+        ..ServiceConfig::default()
+    };
+    let (service, now) = regenerated(&data, config.clone()).await;
+    let version = service.stores().artifacts.current().await.unwrap().unwrap();
+    let artifacts = &service.stores().artifacts;
+    let version = &version;
+    let has =
+        |name: &'static str| async move { artifacts.get(version, name).await.unwrap().is_some() };
+    assert!(has(LEARNED_ARTIFACT).await);
+    assert!(has(crate::models::embeddings::MANIFEST).await);
+    assert_eq!(service.engine().collaborative_name(), "hybrid");
+    let (personal, popular) = taste_share(&service, &data, now).await;
+    assert!(personal > popular, "{personal:.3} vs {popular:.3}");
+    let reopened = Framewise::open(service.stores().clone(), config.clone())
+        .await
+        .unwrap();
+    assert_eq!(reopened.engine().collaborative_name(), "hybrid");
+    // Without embedding weight the hybrid trains and serves the item-item part alone.
+    let alone = ServiceConfig {
+        hybrid_embedding_weight: 0.0,
+        ..config
+    };
+    let (service, _) = regenerated(&data, alone).await;
+    let version = service.stores().artifacts.current().await.unwrap().unwrap();
+    let manifest = service
+        .stores()
+        .artifacts
+        .get(&version, crate::models::embeddings::MANIFEST);
+    assert!(manifest.await.unwrap().is_none());
+    assert_eq!(service.engine().collaborative_name(), "learned");
+}
+
+#[tokio::test]
 async fn when_a_new_shopper_buys_should_fold_the_purchase_into_embeddings_without_retraining() {
     let data = demo_data();
     let (service, now) = regenerated(&data, embeddings_config()).await;
