@@ -95,6 +95,18 @@ impl ItemItem {
         }
     }
 
+    /// Each item's `k` strongest positive weights, strongest first: the served artifact's rows.
+    pub fn prune(&self, k: usize) -> Vec<Vec<(u32, f32)>> {
+        match self {
+            ItemItem::Ease(ease) => ease.prune(k),
+            ItemItem::Knn(knn) => knn
+                .neighbours
+                .iter()
+                .map(|row| row.iter().take(k).copied().collect())
+                .collect(),
+        }
+    }
+
     /// Adds `weight` times item `item`'s votes into `out`.
     pub fn accumulate(&self, item: usize, weight: f32, out: &mut [f32]) {
         match self {

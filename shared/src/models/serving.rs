@@ -42,18 +42,10 @@ pub fn train_item_item(
         window_days: params.window_days,
         ..HybridParams::default()
     };
-    let k = params.neighbours.max(1);
-    let rows = match ItemItem::fit_up_to(&train, &hybrid, params.ease_max_items)? {
-        ItemItem::Ease(ease) => ease.prune(k),
-        ItemItem::Knn(knn) => knn
-            .neighbours
-            .iter()
-            .map(|row| row.iter().take(k).copied().collect())
-            .collect(),
-    };
+    let item_item = ItemItem::fit_up_to(&train, &hybrid, params.ease_max_items)?;
     Ok(SparseItemModel {
         item_ids: data.item_ids.clone(),
-        rows,
+        rows: item_item.prune(params.neighbours.max(1)),
     })
 }
 

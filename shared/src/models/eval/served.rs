@@ -165,17 +165,9 @@ impl ServedEngine {
         let styles: Vec<Style> = ids.iter().cloned().map(bare_style).collect();
         let config = params.engine_config();
         let model = Model::build(&styles, &daily, &[], now, &config);
-        let rows = match item_item {
-            ItemItem::Ease(ease) => ease.prune(NEIGHBOURS),
-            ItemItem::Knn(knn) => knn
-                .neighbours
-                .iter()
-                .map(|row| row.iter().take(NEIGHBOURS).copied().collect())
-                .collect(),
-        };
         let learned = SparseItemModel {
             item_ids: ids.clone(),
-            rows,
+            rows: item_item.prune(NEIGHBOURS),
         };
         let scorer =
             LearnedScorer::new(&learned, ids.iter().map(String::as_str)).with_recency(Recency {
