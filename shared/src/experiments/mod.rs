@@ -1,4 +1,11 @@
-//! Measuring whether recommendations sell: the statistics behind experiment reports
-//! (issue 12). Assignment, exposures and attribution build on these.
+//! Measuring whether recommendations sell (issue 12): experiments and their deterministic
+//! assignment, and the statistics behind experiment reports. Exposures, attribution and the
+//! report build on these.
 
+pub mod assignment;
+pub mod attribution;
 pub mod stats;
+
+pub use assignment::{
+    assignment, check_layers, Experiment, ExperimentError, ExperimentVariant, Metric,
+};
