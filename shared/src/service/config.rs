@@ -194,6 +194,24 @@ impl ServiceConfig {
         Ok(config)
     }
 
+    /// This configuration with `overrides` (a table in the shape of the configuration file,
+    /// such as an experiment variant's settings) laid over it, key by key; validated like a
+    /// file, so an unknown or out-of-range key is refused by name.
+    pub fn with_overrides(&self, overrides: &toml::Table) -> Result<Self, ConfigError> {
+        let mut table = toml::Table::try_from(self).map_err(|e| ConfigError::Invalid {
+            key: String::new(),
+            message: e.to_string(),
+        })?;
+        if let Some(key) = unknown_key(overrides, &table, "") {
+            return Err(ConfigError::UnknownKey { key });
+        }
+        overlay(&mut table, overrides);
+        Self::from_toml_str(&toml::to_string(&table).map_err(|e| ConfigError::Invalid {
+            key: String::new(),
+            message: e.to_string(),
+        })?)
+    }
+
     /// Reads and validates a TOML configuration file.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
@@ -320,6 +338,18 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// Lays `top` over `base`: tables merge key by key, any other value replaces.
+fn overlay(base: &mut toml::Table, top: &toml::Table) {
+    for (key, value) in top {
+        match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(below)), toml::Value::Table(above)) => overlay(below, above),
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
 /// The first key of `given` that `known` (the serialized defaults) does not have.
 fn unknown_key(given: &toml::Table, known: &toml::Table, prefix: &str) -> Option<String> {
     given.iter().find_map(|(key, value)| match known.get(key) {
@@ -387,6 +417,28 @@ mod tests {
         assert!((config.engine.kind_weights.purchase - 8.0).abs() < 1e-6);
         assert!((config.optics.high_minus + 3.5).abs() < 1e-6);
         assert_eq!(config.max_limit, 100, "untouched keys keep their default");
+    }
+
+    #[test]
+    fn when_overrides_laid_over_should_change_only_their_keys_and_refuse_bad_ones() {
+        let base = ServiceConfig::from_toml_str("default_limit = 20").expect("valid");
+        let overrides: toml::Table =
+            toml::from_str("collaborative = \"cooccurrence\"\n[engine]\ndiversity_lambda = 0.5")
+                .expect("toml");
+        let variant = base.with_overrides(&overrides).expect("valid overrides");
+        assert_eq!(variant.collaborative, CollaborativeMode::Cooccurrence);
+        assert!((variant.engine.diversity_lambda - 0.5).abs() < 1e-6);
+        assert_eq!(variant.default_limit, 20, "the base's own keys stay");
+        assert_eq!(
+            variant.engine.hemisphere, base.engine.hemisphere,
+            "sibling keys of a section stay"
+        );
+        let refused = |text: &str| match base.with_overrides(&toml::from_str(text).expect("toml")) {
+            Err(e) => e.to_string(),
+            Ok(c) => panic!("expected an error, got {c:?}"),
+        };
+        assert!(refused("[engine]\ndiversity_lamda = 0.5").contains("`engine.diversity_lamda`"));
+        assert!(refused("[engine]\ndiversity_lambda = 3.0").contains("`engine.diversity_lambda`"));
     }
 
     #[test]
