@@ -63,8 +63,9 @@ impl Ease {
         &self.b[i * self.n..(i + 1) * self.n]
     }
 
-    /// Keeps each item's `k` strongest positive weights, for a compact serving artifact.
-    pub fn prune(&self, k: usize) -> Vec<Vec<(u32, f32)>> {
+    /// Keeps each item's `k` strongest positive weights, for a compact serving artifact;
+    /// with `scale`, weight j is multiplied by `scale[j]` before the strongest are chosen.
+    pub fn prune(&self, k: usize, scale: Option<&[f32]>) -> Vec<Vec<(u32, f32)>> {
         (0..self.n)
             .map(|i| {
                 let row: Vec<(u32, f32)> = self
@@ -72,7 +73,7 @@ impl Ease {
                     .iter()
                     .enumerate()
                     .filter(|&(j, w)| j != i && *w > 0.0)
-                    .map(|(j, w)| (j as u32, *w))
+                    .map(|(j, w)| (j as u32, w * scale.map_or(1.0, |s| s[j])))
                     .collect();
                 top_k(row, k)
             })
@@ -164,7 +165,7 @@ mod tests {
             n: 3,
             b: vec![0.0, 0.2, 0.5, -0.1, 0.0, 0.3, 0.1, 0.1, 0.0],
         };
-        let p = e.prune(1);
+        let p = e.prune(1, None);
         assert_eq!(p[0], vec![(2, 0.5)]);
         assert_eq!(p[1], vec![(2, 0.3)]);
         assert_eq!(p[2], vec![(0, 0.1)], "tie broken by smaller index");

@@ -119,11 +119,12 @@ impl Params {
                 p.pop_weight
             ),
             Params::Served(p) => format!(
-                "lambda={} window={}d half_life={} floor={} als_w={} collaborative={} crowd_x={}",
+                "lambda={} window={}d half_life={} floor={} beta={} als_w={} collaborative={} crowd_x={}",
                 p.hybrid.ease.lambda,
                 p.hybrid.window_days,
                 p.hybrid.half_life,
                 p.hybrid.floor,
+                p.hybrid.beta,
                 p.hybrid.als_weight,
                 p.collaborative,
                 p.crowd
@@ -306,7 +307,8 @@ pub fn tune(
             // The hybrid's training knobs; then, through the engine (which also decays
             // history by age and adds its own crowd terms), the weight of the crowd terms
             // (collaborative 0 = the crowd alone, so validation never picks a served engine
-            // below the popularity ranking), then the recency knobs and the embeddings' weight.
+            // below the popularity ranking), then the recency knobs and the embeddings' weight,
+            // then the popularity debiasing.
             let (hybrid, _) = tune_hybrid(&train, &mut judge)?;
             let item_item = ItemItem::fit(&train, &hybrid)?;
             let als = Als::fit(&train, hybrid.als);
@@ -342,6 +344,17 @@ pub fn tune(
                         if chosen.collaborative > 0.0 {
                             judge_served(ServedParams { hybrid, ..chosen }, &mut best);
                         }
+                    }
+                }
+            }
+            if let Some((Params::Served(chosen), _)) = best {
+                for beta in [0.0, 0.05, 0.1, 0.2, 0.3] {
+                    let hybrid = HybridParams {
+                        beta,
+                        ..chosen.hybrid
+                    };
+                    if chosen.collaborative > 0.0 && hybrid != chosen.hybrid {
+                        judge_served(ServedParams { hybrid, ..chosen }, &mut best);
                     }
                 }
             }

@@ -95,15 +95,38 @@ impl ItemItem {
         }
     }
 
-    /// Each item's `k` strongest positive weights, strongest first: the served artifact's rows.
-    pub fn prune(&self, k: usize) -> Vec<Vec<(u32, f32)>> {
+    /// Each item's `k` strongest positive weights, strongest first: the served artifact's
+    /// rows. With `beta` > 0 the weight towards item j is divided by (popularity_j + 1)^beta
+    /// first: the hybrid's popularity debiasing, baked into the rows.
+    pub fn prune(&self, k: usize, popularity: &[f32], beta: f32) -> Vec<Vec<(u32, f32)>> {
+        let scale: Option<Vec<f32>> = (beta > 0.0).then(|| {
+            popularity
+                .iter()
+                .map(|c| (c.max(0.0) + 1.0).powf(-beta))
+                .collect()
+        });
+        let scale = scale.as_deref().filter(|s| s.len() >= self.n_items());
         match self {
-            ItemItem::Ease(ease) => ease.prune(k),
+            ItemItem::Ease(ease) => ease.prune(k, scale),
             ItemItem::Knn(knn) => knn
                 .neighbours
                 .iter()
-                .map(|row| row.iter().take(k).copied().collect())
+                .map(|row| {
+                    let scaled = row
+                        .iter()
+                        .map(|&(j, w)| (j, w * scale.map_or(1.0, |s| s[j as usize])))
+                        .collect();
+                    super::knn::top_k(scaled, k)
+                })
                 .collect(),
+        }
+    }
+
+    /// Number of items the part was trained on.
+    pub fn n_items(&self) -> usize {
+        match self {
+            ItemItem::Ease(ease) => ease.n,
+            ItemItem::Knn(knn) => knn.neighbours.len(),
         }
     }
 

@@ -10,6 +10,7 @@ use super::artifact::SparseItemModel;
 use super::data::{Dataset, TrainData};
 use super::ease::EaseParams;
 use super::hybrid::{recency_weight, HybridParams, ItemItem};
+use super::pop::MostPopular;
 use super::LearnError;
 use crate::engine::{CollaborativeScore, CollaborativeScorer, WeightedItem};
 
@@ -21,6 +22,8 @@ pub struct ItemItemParams {
     pub window_days: f32,
     /// Strongest positive weights kept per item.
     pub neighbours: usize,
+    /// Weights towards item j are divided by (popularity_j + 1)^beta (0 = off).
+    pub beta: f32,
     /// Above this many items item-kNN replaces EASE, whose dense inverse needs ~12 B x
     /// items² of memory.
     pub ease_max_items: usize,
@@ -45,7 +48,11 @@ pub fn train_item_item(
     let item_item = ItemItem::fit_up_to(&train, &hybrid, params.ease_max_items)?;
     Ok(SparseItemModel {
         item_ids: data.item_ids.clone(),
-        rows: item_item.prune(params.neighbours.max(1)),
+        rows: item_item.prune(
+            params.neighbours.max(1),
+            &MostPopular::fit(&train).counts,
+            params.beta,
+        ),
     })
 }
 
@@ -263,6 +270,7 @@ mod tests {
             ease: EaseParams::default(),
             window_days: 0.0,
             neighbours: 50,
+            beta: 0.0,
             ease_max_items: 1_000,
         };
         let learned = train_item_item(&Dataset::from_events(events), params).unwrap();

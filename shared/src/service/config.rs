@@ -48,6 +48,9 @@ pub struct ServiceConfig {
     pub learned_half_life: f32,
     /// Vote weight old history styles keep, in [0, 1].
     pub learned_floor: f32,
+    /// Popularity debiasing of the learned weights: a weight towards a style is divided by
+    /// (its training popularity + 1)^beta (0 = off).
+    pub learned_beta: f32,
     /// Weight of the embedding scores beside the learned votes (`collaborative =
     /// "hybrid"`); 0 trains no embeddings.
     pub hybrid_embedding_weight: f32,
@@ -148,6 +151,7 @@ impl Default for ServiceConfig {
             learned_window_days: 180.0,
             learned_half_life: 5.0,
             learned_floor: 0.0,
+            learned_beta: 0.0,
             hybrid_embedding_weight: 4.0,
             embedding: EmbeddingConfig::default(),
             engine: EngineConfig::default(),
@@ -280,6 +284,7 @@ impl ServiceConfig {
             ("learned_window_days", self.learned_window_days, 3650.0),
             ("learned_half_life", self.learned_half_life, 1000.0),
             ("learned_floor", self.learned_floor, 1.0),
+            ("learned_beta", self.learned_beta, 2.0),
             (
                 "hybrid_embedding_weight",
                 self.hybrid_embedding_weight,

@@ -184,6 +184,7 @@ pub(super) async fn train_learned(
             },
             window_days: config.learned_window_days,
             neighbours: config.learned_neighbours,
+            beta: config.learned_beta,
             ease_max_items: config.learned_ease_max_styles,
         };
         learned.item_item = trained(train_item_item(&Dataset::from_events(borrowed()), params))?;

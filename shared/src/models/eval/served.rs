@@ -14,6 +14,7 @@ use super::super::als::Als;
 use super::super::data::{HistItem, TrainData};
 use super::super::embeddings::{EmbeddingModel, FoldIn};
 use super::super::hybrid::{HybridParams, ItemItem};
+use super::super::pop::MostPopular;
 use super::super::serving::{LearnedScorer, Recency};
 use super::super::serving_hybrid::HybridScorer;
 use super::super::{EmbeddingScorer, LearnError, Recommender, SparseItemModel};
@@ -30,7 +31,8 @@ const NEIGHBOURS: usize = 100;
 const KIND: SignalKind = SignalKind::AddToCart;
 
 /// What the served engine is measured with: the hybrid's item-item training and recency
-/// knobs and its embeddings' weight (`als_weight`; beta and `pop_weight` are not used), and
+/// knobs, its popularity debiasing (beta, baked into the pruned rows) and its embeddings'
+/// weight (`als_weight`; `pop_weight` is not used: the crowd terms replace it), and
 /// the engine's own weights of the collaborative term and of the crowd terms (popularity
 /// and trending, scaled together from their defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -167,7 +169,7 @@ impl ServedEngine {
         let model = Model::build(&styles, &daily, &[], now, &config);
         let learned = SparseItemModel {
             item_ids: ids.clone(),
-            rows: item_item.prune(NEIGHBOURS),
+            rows: item_item.prune(NEIGHBOURS, &MostPopular::fit(train).counts, hybrid.beta),
         };
         let scorer =
             LearnedScorer::new(&learned, ids.iter().map(String::as_str)).with_recency(Recency {

@@ -150,3 +150,22 @@ fn when_window_is_set_should_still_fit_and_score_finite_values() {
     assert!(out.iter().all(|v| v.is_finite()), "{out:?}");
     assert!(out[1] > out[2], "in-block item first: {out:?}");
 }
+
+#[test]
+fn when_pruned_with_beta_should_demote_weights_towards_popular_items_before_choosing() {
+    let knn = ItemItem::Knn(Arc::new(ItemKnnModel {
+        neighbours: vec![vec![(1, 0.5), (2, 0.4)], vec![(0, 0.5)], vec![(0, 0.4)]],
+    }));
+    let popularity = [0.0, 99.0, 0.0];
+    assert_eq!(knn.prune(1, &popularity, 0.0)[0], vec![(1, 0.5)]);
+    let debiased = knn.prune(1, &popularity, 1.0);
+    assert_eq!(
+        debiased[0],
+        vec![(2, 0.4)],
+        "item 1's weight is divided by 100"
+    );
+    assert_eq!(
+        knn.prune(2, &popularity, 1.0)[0],
+        vec![(2, 0.4), (1, 0.005)]
+    );
+}
