@@ -24,8 +24,8 @@ pub struct ItemItemParams {
     pub neighbours: usize,
     /// Weights towards item j are divided by (popularity_j + 1)^beta (0 = off).
     pub beta: f32,
-    /// Above this many items item-kNN replaces EASE, whose dense inverse needs ~12 B x
-    /// items² of memory.
+    /// Above this many items item-kNN replaces EASE, whose dense Gram matrix and inverse
+    /// need ~36 B x items² of memory.
     pub ease_max_items: usize,
 }
 

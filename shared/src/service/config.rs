@@ -39,7 +39,8 @@ pub struct ServiceConfig {
     /// L2 regularisation of the learned (EASE) model.
     pub learned_lambda: f64,
     /// Above this many interacted styles the learned model is item-kNN, not EASE: EASE's
-    /// dense inverse needs ~12 B x styles² (430 MB at 6,000), and catalog-sync has 1 GB.
+    /// dense Gram matrix and inverse need ~36 B x styles² (576 MB at 4,000), and
+    /// catalog-sync, which retrains on a catalogue change, has 1 GB.
     pub learned_ease_max_styles: usize,
     /// Co-occurrence window of the learned model in days (0 = plain counts): styles bought
     /// in one visit count as related more than styles bought months apart.
@@ -147,7 +148,7 @@ impl Default for ServiceConfig {
             collaborative: CollaborativeMode::Hybrid,
             learned_neighbours: 100,
             learned_lambda: EaseParams::default().lambda,
-            learned_ease_max_styles: 6_000,
+            learned_ease_max_styles: 4_000,
             learned_window_days: 180.0,
             learned_half_life: 5.0,
             learned_floor: 0.0,
