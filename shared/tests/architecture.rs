@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 /// layering of docs/architecture.md, bottom first.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("error", &[]),
+    ("experiments", &[]),
     ("domain", &["error"]),
     ("aggregates", &["domain", "error"]),
     ("sealing", &["domain", "error"]),
@@ -17,7 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("demo", &["domain", "error", "import"]),
     ("ports", &["domain", "error", "aggregates"]),
     ("engine", &["domain", "error", "aggregates", "optics"]),
-    ("models", &["domain", "error", "engine"]),
+    ("models", &["domain", "error", "engine", "aggregates"]),
     (
         "service",
         &[
@@ -29,12 +30,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "optics",
             "models",
             "auth",
+            "experiments",
         ],
     ),
     (
         "api",
         &[
-            "domain", "error", "service", "optics", "engine", "ports", "auth",
+            "domain",
+            "error",
+            "service",
+            "optics",
+            "engine",
+            "ports",
+            "auth",
+            "experiments",
         ],
     ),
     (

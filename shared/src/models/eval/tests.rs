@@ -1,7 +1,7 @@
 //! Tuning rules: validation only, and never below popularity on validation.
 
 use super::*;
-use crate::models::data::Interaction;
+use crate::models::data::{HistItem, Interaction};
 
 /// 40 users over 30 items in three taste blocks, 7 items each in time order, with a few
 /// best sellers everyone shares, so popularity is a real competitor.
@@ -71,5 +71,60 @@ fn when_tuning_should_not_read_the_test_items() {
     assert_eq!(
         a.1, b.1,
         "the trials' validation values depend on training only"
+    );
+}
+
+#[test]
+fn when_served_engine_is_tuned_should_never_score_below_its_crowd_terms_alone_on_validation() {
+    let protocol = Protocol::Temporal;
+    let split = Split::new(40, 30, &interactions(), protocol);
+    let (chosen, trials) = tune(ModelKind::Served, &split, protocol, None).unwrap();
+    let crowd = trials
+        .iter()
+        .find(|(d, _)| d.contains("collaborative=0 "))
+        .expect("the crowd terms alone are in the grid")
+        .1;
+    let served = validation_value(chosen, &split, protocol);
+    assert!(served >= crowd - 1e-12, "served {served} < crowd {crowd}");
+}
+
+#[test]
+fn when_served_engine_scores_a_block_shopper_should_rank_their_block_above_the_best_sellers() {
+    let train = TrainData::new(40, 30, &interactions(), None);
+    let top = |params: ServedParams| -> Vec<u32> {
+        let engine = served::ServedEngine::fit(&train, &params).unwrap();
+        // A new shopper who put two items of the first block in their cart.
+        let history = [0u32, 1].map(|item| HistItem {
+            item,
+            weight: 1.0,
+            ts: item as i64 * 86_400,
+        });
+        let mut out = vec![0.0f32; 30];
+        engine.score(999, &history, &mut out);
+        let mut ranked: Vec<u32> = (2..30).collect();
+        ranked.sort_by(|a, b| out[*b as usize].total_cmp(&out[*a as usize]));
+        ranked.truncate(3);
+        ranked
+    };
+    let personal = top(ServedParams {
+        crowd: 0.0,
+        ..ServedParams::default()
+    });
+    // Item 27 is the best seller only the first block's shoppers buy: a true neighbour.
+    assert!(
+        personal.iter().all(|i| *i < 8 || *i == 27),
+        "the first block: {personal:?}"
+    );
+    assert!(
+        personal.iter().filter(|i| **i < 8).count() >= 2,
+        "{personal:?}"
+    );
+    let crowd = top(ServedParams {
+        collaborative: 0.0,
+        ..ServedParams::default()
+    });
+    assert!(
+        crowd.iter().all(|i| *i >= 24),
+        "the best sellers: {crowd:?}"
     );
 }
