@@ -91,6 +91,12 @@ impl CollaborativeMode {
     pub fn uses_item_item(self) -> bool {
         matches!(self, Self::Learned | Self::Hybrid)
     }
+
+    /// Whether this mode serves item embeddings (the hybrid only when weighted; see
+    /// `ServiceConfig::hybrid_embedding_weight`).
+    pub fn uses_embeddings(self) -> bool {
+        matches!(self, Self::Embeddings | Self::Hybrid)
+    }
 }
 
 /// Hyperparameters of the embedding trainer (implicit ALS with catalogue content).

@@ -163,8 +163,8 @@ pub(super) async fn train_learned(
     version: &str,
 ) -> Result<Option<Learned>, ServiceError> {
     let mode = config.collaborative;
-    let wants_embeddings = mode == CollaborativeMode::Embeddings
-        || (mode == CollaborativeMode::Hybrid && config.hybrid_embedding_weight > 0.0);
+    let wants_embeddings = mode.uses_embeddings()
+        && (mode != CollaborativeMode::Hybrid || config.hybrid_embedding_weight > 0.0);
     if !mode.uses_item_item() && !wants_embeddings {
         return Ok(None);
     }
@@ -252,10 +252,7 @@ pub(super) async fn load_learned(
             learned.item_item = Some(SparseItemModel::from_bytes(&bytes).map_err(unreadable)?);
         }
     }
-    if matches!(
-        mode,
-        CollaborativeMode::Embeddings | CollaborativeMode::Hybrid
-    ) {
+    if mode.uses_embeddings() {
         if let Some(bytes) = stores.artifacts.get(version, embeddings::MANIFEST).await? {
             let manifest = EmbeddingModel::manifest(&bytes).map_err(unreadable)?;
             // One read per file, each checked against the manifest's size and SHA-256.
