@@ -24,6 +24,9 @@ fn click(event_id: &str, customer: &str, style: &str) -> Signal {
         recommendation_id: None,
         placement: None,
         context: None,
+        price_cents: None,
+        quantity: None,
+        order_id: None,
     }
 }
 

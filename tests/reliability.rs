@@ -239,6 +239,9 @@ async fn dead_letter_fixture(data: &Path, count: usize) -> Vec<String> {
             recommendation_id: None,
             placement: None,
             context: None,
+            price_cents: None,
+            quantity: None,
+            order_id: None,
         })
         .collect();
     store.enqueue(&signals).await.expect("enqueue");

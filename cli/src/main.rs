@@ -3,6 +3,7 @@
 
 mod check_fit;
 mod eval;
+mod experiment;
 mod http_server;
 mod identity;
 mod import;
@@ -91,6 +92,10 @@ enum Command {
     Backup(operate::BackupArgs),
     /// Replace the store with a backup (stop `serve` first); the old file is kept aside.
     Restore(operate::RestoreArgs),
+    /// Create, list, stop and report A/B experiments.
+    Experiment(experiment::ExperimentArgs),
+    /// Online metrics per placement, variant, model version and day, as JSON.
+    Metrics(experiment::MetricsArgs),
     /// Print the documented default configuration, or check a configuration file.
     Config {
         /// Print every key with its default and what it does, as TOML.
@@ -169,6 +174,8 @@ async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Serve(args) => serve::serve(args, config, options).await,
         Command::Dlq(args) => operate::dlq(args, &options).await,
+        Command::Experiment(args) => experiment::experiment(args, config, &options).await,
+        Command::Metrics(args) => experiment::metrics(args, config, &options).await,
         Command::Backup(args) => operate::backup(args, &options).await,
         Command::Restore(args) => operate::restore(args, &options),
         Command::Token(args) => identity::print_token(args, &config.auth),

@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Customer, ListPage, ListStamp, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
+use crate::experiments::attribution::{AttributedPurchase, CellKey, Counters, Credit, Exposure};
+use crate::experiments::Experiment;
 
 // Re-exported so `ports::DailyStyleCounts` and friends keep working; defined in `aggregates`.
 pub use crate::aggregates::erasure::Tombstone;
@@ -190,6 +192,46 @@ pub trait ModelArtifactStore: Send + Sync {
     async fn current(&self) -> StoreResult<Option<String>>;
 }
 
+/// The measurement loop's records (see [`crate::experiments::attribution`]): lists shown
+/// (exposures), actions credited to them, the per-cell counters online metrics are read
+/// from, and the experiments. Exposures and attributed purchases name a shopper, so they
+/// expire after [`MEASUREMENT_RETENTION_DAYS`] and an erasure deletes them; counters name
+/// nobody and stay.
+#[async_trait]
+pub trait MeasurementStore: Send + Sync {
+    /// Keeps each exposure (attribution reads it back) and adds it to its cell's counters,
+    /// both at once per exposure and once per `exposure_id`.
+    async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()>;
+    /// The subject's exposures shown at or after `since`, oldest first.
+    async fn exposures(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<Vec<Exposure>>;
+    /// Adds each credit's counters to its cell and keeps its purchase, both at once per
+    /// credit and once per `event_id` (a redelivered signal is not counted twice). Returns
+    /// how many credits were new.
+    async fn record_credits(&self, credits: &[Credit]) -> StoreResult<usize>;
+    /// The subject's attributed purchases made at or after `since`, oldest first.
+    async fn attributed_purchases(
+        &self,
+        subject: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<AttributedPurchase>>;
+    /// Counters of every cell whose day is in `from..=to`, ordered by key.
+    async fn counters(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(CellKey, Counters)>>;
+    /// Deletes the subject's exposures and attributed purchases; returns how many.
+    async fn erase_measurements(&self, subject: &str) -> StoreResult<usize>;
+    /// Inserts or replaces an experiment by id.
+    async fn put_experiment(&self, experiment: &Experiment) -> StoreResult<()>;
+    /// Every experiment, ordered by id.
+    async fn experiments(&self) -> StoreResult<Vec<Experiment>>;
+}
+
+/// Days exposures and attributed purchases are kept: the purchase window (7 days) for a
+/// purchase after its exposure, plus 7 more for a return after its purchase.
+pub const MEASUREMENT_RETENTION_DAYS: i64 = 15;
+
 /// The last storage failure a backend saw and has not recovered from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct StoreFailure {
@@ -230,5 +272,6 @@ pub struct Stores {
     pub signals: Arc<dyn SignalStore>,
     pub queue: Arc<dyn SignalQueue>,
     pub artifacts: Arc<dyn ModelArtifactStore>,
+    pub measurements: Arc<dyn MeasurementStore>,
     pub health: Arc<dyn StoreHealth>,
 }

@@ -16,7 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("optics", &["domain", "error"]),
     ("import", &["domain", "error"]),
     ("demo", &["domain", "error", "import"]),
-    ("ports", &["domain", "error", "aggregates"]),
+    ("ports", &["domain", "error", "aggregates", "experiments"]),
     ("engine", &["domain", "error", "aggregates", "optics"]),
     ("models", &["domain", "error", "engine", "aggregates"]),
     (
@@ -48,7 +48,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "adapters",
-        &["domain", "error", "aggregates", "ports", "sealing"],
+        &[
+            "domain",
+            "error",
+            "aggregates",
+            "ports",
+            "sealing",
+            "experiments",
+        ],
     ),
 ];
 

@@ -28,6 +28,9 @@ fn click(event_id: String, minute: i64) -> Signal {
         recommendation_id: None,
         placement: None,
         context: None,
+        price_cents: None,
+        quantity: None,
+        order_id: None,
     }
 }
 

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use framewise::adapters::aws::{aws_stores, AwsClients, AwsSettings};
 use framewise::domain::{ListPage, StoredList};
 use framewise::error::{ServiceError, StoreResult};
+use framewise::experiments::emf::{EmfWriter, MeasurementEvents};
 use framewise::ports::{RecommendationStore, Stores};
 use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
 
@@ -19,6 +20,8 @@ use crate::error::FunctionError;
 pub const MODEL_REFRESH_SECS: &str = "FRAMEWISE_MODEL_REFRESH_SECS";
 /// Default of [`MODEL_REFRESH_SECS`].
 pub const DEFAULT_MODEL_REFRESH_SECS: u64 = 60;
+/// CloudWatch namespace of the EMF measurement lines; unset, none are printed.
+pub const METRICS_NAMESPACE: &str = "FRAMEWISE_METRICS_NAMESPACE";
 
 /// Whether the service may store what it computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,11 +73,34 @@ pub async fn open(
     config: ServiceConfig,
     access: Access,
 ) -> Result<Arc<Framewise>, ServiceError> {
+    open_with_events(stores, config, access, None).await
+}
+
+/// [`open`], reporting exposures and credits to `events` as well (see [`emf_events`]).
+pub async fn open_with_events(
+    stores: Stores,
+    config: ServiceConfig,
+    access: Access,
+    events: Option<Arc<dyn MeasurementEvents>>,
+) -> Result<Arc<Framewise>, ServiceError> {
     let stores = match access {
         Access::ReadOnly => read_only(stores),
         Access::ReadWrite => stores,
     };
-    Ok(Arc::new(Framewise::open(stores, config).await?))
+    let service = Framewise::open(stores, config).await?;
+    Ok(Arc::new(match events {
+        Some(events) => service.with_measurement_events(events),
+        None => service,
+    }))
+}
+
+/// EMF lines on stdout in the namespace `FRAMEWISE_METRICS_NAMESPACE` names (none without
+/// it): CloudWatch Logs turns them into the dashboard's CTR, conversion and revenue metrics.
+pub fn emf_events(env: &Env) -> Option<Arc<dyn MeasurementEvents>> {
+    let namespace = env.optional(METRICS_NAMESPACE)?;
+    Some(Arc::new(EmfWriter::new(namespace, |line: &str| {
+        println!("{line}")
+    })))
 }
 
 /// The service opened over AWS, with the settings and clients it was built from, for the
@@ -92,7 +118,8 @@ pub async fn open_service(env: &Env, access: Access) -> Result<AwsService, Funct
     let settings = aws_settings(env)?;
     let clients = AwsClients::new(&settings.endpoint()).await;
     let config = load_service_config(env, &clients.s3).await?;
-    let service = open(aws_stores(&clients, &settings), config, access).await?;
+    let stores = aws_stores(&clients, &settings);
+    let service = open_with_events(stores, config, access, emf_events(env)).await?;
     Ok(AwsService {
         settings,
         clients,

@@ -1,7 +1,9 @@
 //! `profiles-api`: `PUT/GET/DELETE /v1/customers/{id}/profile` and
 //! `GET /v1/customers/{id}/lens-recommendation` on Lambda, served by the shared profile
 //! routes over DynamoDB, with prescriptions sealed by the stack's KMS key. Its own function
-//! because it is the only HTTP route that writes profiles and may use the key.
+//! because it is the only HTTP route that writes profiles and may use the key. Admins also
+//! create and stop experiments here (`POST /v1/experiments`, `.../stop`), the other
+//! shopper-independent writes an HTTP route makes.
 
 use std::sync::Arc;
 

@@ -1,10 +1,12 @@
 //! `recommendations-api`: the GET routes of the Framewise API on Lambda, served by the shared
 //! axum router over DynamoDB (lists, catalogue, history) and S3 (the model).
 //!
-//! The function is read-only by design: its role may not write, so it opens the service
-//! with `framewise_lambda::Access::ReadOnly` and a list computed on read (realtime fallback
-//! for a stale or missing list) is served but not stored; the signals worker and the
-//! scheduled regeneration keep the stored lists fresh.
+//! The function is read-only by design: it opens the service with
+//! `framewise_lambda::Access::ReadOnly` and a list computed on read (realtime fallback for a
+//! stale or missing list) is served but not stored; the signals worker and the scheduled
+//! regeneration keep the stored lists fresh. Its one write is measurement: the exposure of
+//! each list served and its cell's counters (its role may write only those items). It also
+//! serves the admin reads of metrics, experiments and reports.
 
 use std::sync::Arc;
 

@@ -10,6 +10,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::domain::*;
+use crate::experiments::attribution::{
+    Action, AttributedPurchase, Attribution, CellKey, Counters, Credit, Exposure, Touch,
+};
+use crate::experiments::{Experiment, ExperimentVariant, Metric};
 use crate::ports::{CoOccurrence, Stores, Tombstone};
 
 /// Receives after which the queue under test must dead-letter a message.
@@ -51,7 +55,9 @@ mod local {
     use tempfile::TempDir;
 
     use super::Harness;
-    use crate::adapters::{EmbeddedStore, LocalArtifactStore, MemoryArtifactStore, MemoryStore};
+    use crate::adapters::{
+        EmbeddedStore, LocalArtifactStore, MemoryArtifactStore, MemoryMeasurementStore, MemoryStore,
+    };
     use crate::domain::Signal;
     use crate::ports::Stores;
 
@@ -100,6 +106,7 @@ mod local {
                 signals: store.clone(),
                 queue: store.clone(),
                 artifacts: Arc::new(MemoryArtifactStore::new()),
+                measurements: Arc::new(MemoryMeasurementStore::new()),
                 health: store.clone(),
             },
             backend: Backend::Memory(store),
@@ -122,6 +129,7 @@ mod local {
                 signals: store.clone(),
                 queue: store.clone(),
                 artifacts: Arc::new(LocalArtifactStore::new(dir.path())),
+                measurements: store.clone(),
                 health: store.clone(),
             },
             backend: Backend::Embedded(store),
@@ -158,6 +166,9 @@ fn signal(
         recommendation_id: None,
         placement: None,
         context: None,
+        price_cents: None,
+        quantity: None,
+        order_id: None,
     }
 }
 
@@ -1078,6 +1089,426 @@ pub async fn when_customer_signals_dropped_should_keep_other_shoppers_queued(h: 
     }
 }
 
+/// Dates near today for the measurement scenarios: backends may prune exposures and
+/// purchases older than [`MEASUREMENT_RETENTION_DAYS`](crate::ports::MEASUREMENT_RETENTION_DAYS),
+/// so the fixed dates of [`at`] would vanish. Taken once per scenario, so a run across
+/// midnight stays consistent.
+#[derive(Clone, Copy)]
+struct RecentDays(NaiveDate);
+
+impl RecentDays {
+    fn new() -> Self {
+        Self(Utc::now().date_naive())
+    }
+
+    fn day(&self, days_ago: i64) -> NaiveDate {
+        self.0 - Duration::days(days_ago)
+    }
+
+    fn at(&self, days_ago: i64, hour: u32) -> DateTime<Utc> {
+        let time = self
+            .day(days_ago)
+            .and_hms_opt(hour, 0, 0)
+            .expect("valid time");
+        Utc.from_utc_datetime(&time)
+    }
+}
+
+/// A home list of the treatment variant (three items) shown to `subject`.
+fn shown(exposure_id: &str, subject: &str, at: DateTime<Utc>) -> Exposure {
+    Exposure {
+        exposure_id: exposure_id.to_string(),
+        recommendation_id: format!("r-{exposure_id}"),
+        subject: subject.to_string(),
+        placement: "home".to_string(),
+        variant: Some("treatment".to_string()),
+        model_version: "v2".to_string(),
+        items: ["s1", "s2", "s3"].map(String::from).to_vec(),
+        offset: 0,
+        at,
+    }
+}
+
+/// `subject`'s `action` on style s1 at `at`, credited to a list like [`shown`] ones (so to
+/// their cell, on the day of the action); a purchase keeps its attributed purchase.
+fn credit(
+    event_id: &str,
+    subject: &str,
+    action: Action,
+    at: DateTime<Utc>,
+    revenue_cents: i64,
+) -> Credit {
+    let attribution = Attribution {
+        recommendation_id: "r-shown".to_string(),
+        placement: "home".to_string(),
+        variant: Some("treatment".to_string()),
+        model_version: "v2".to_string(),
+        position: 1,
+    };
+    let touch = Touch {
+        subject: subject.to_string(),
+        style_id: "s1".to_string(),
+        action,
+        at,
+        recommendation_id: None,
+        revenue_cents,
+        order_id: Some(format!("o-{event_id}")),
+    };
+    let mut counters = Counters::default();
+    counters.add_attributed(&touch);
+    let purchase = (action == Action::Purchase).then(|| AttributedPurchase {
+        subject: touch.subject.clone(),
+        style_id: touch.style_id.clone(),
+        order_id: touch.order_id.clone(),
+        revenue_cents,
+        at,
+        attribution: attribution.clone(),
+    });
+    Credit {
+        event_id: event_id.to_string(),
+        subject: subject.to_string(),
+        cell: CellKey::for_attribution(&attribution, at),
+        counters,
+        purchase,
+    }
+}
+
+fn exposure_ids(exposures: &[Exposure]) -> Vec<&str> {
+    exposures.iter().map(|e| e.exposure_id.as_str()).collect()
+}
+
+/// Conformance scenario, run on every backend.
+pub async fn when_exposure_recorded_twice_should_count_once_and_read_back_oldest_first(
+    h: &dyn Harness,
+) {
+    let measurements = &h.stores().measurements;
+    let days = RecentDays::new();
+    let first = shown("x1", "c:m1", days.at(2, 10));
+    let second = shown("x2", "c:m1", days.at(1, 9));
+    let earliest = shown("x3", "c:m1", days.at(2, 8));
+    measurements
+        .record_exposures(&[first.clone(), second.clone(), first.clone()])
+        .await
+        .expect("record");
+    let others = [
+        shown("x4", "c:m10", days.at(2, 9)),
+        shown("x5", "s:m1", days.at(2, 9)),
+    ];
+    let mut replayed = vec![first.clone(), earliest.clone()];
+    replayed.extend(others);
+    measurements
+        .record_exposures(&replayed)
+        .await
+        .expect("record");
+
+    let all = measurements
+        .exposures("c:m1", days.at(3, 0))
+        .await
+        .expect("read");
+    assert_eq!(
+        all,
+        [earliest, first.clone(), second.clone()],
+        "oldest first, unchanged"
+    );
+    let since_first = measurements
+        .exposures("c:m1", first.at)
+        .await
+        .expect("read");
+    assert_eq!(since_first, [first, second], "`since` is inclusive");
+    assert_eq!(
+        exposure_ids(
+            &measurements
+                .exposures("c:m10", days.at(3, 0))
+                .await
+                .expect("read")
+        ),
+        ["x4"]
+    );
+    let nobody = measurements.exposures("c:nobody", days.at(3, 0)).await;
+    assert!(nobody.expect("read").is_empty());
+
+    let cell = |days_ago| CellKey {
+        placement: "home".to_string(),
+        variant: Some("treatment".to_string()),
+        model_version: "v2".to_string(),
+        day: days.day(days_ago),
+    };
+    let shown_times = |n: u64| Counters {
+        exposures: n,
+        items_shown: 3 * n,
+        ..Counters::default()
+    };
+    assert_eq!(
+        measurements
+            .counters(days.day(3), days.day(0))
+            .await
+            .expect("counters"),
+        [(cell(2), shown_times(4)), (cell(1), shown_times(1))],
+        "each exposure id counted once"
+    );
+}
+
+/// Conformance scenario, run on every backend.
+pub async fn when_credit_recorded_twice_should_count_once_in_its_cell(h: &dyn Harness) {
+    let measurements = &h.stores().measurements;
+    let days = RecentDays::new();
+    let exposure = shown("cx1", "c:m1", days.at(1, 9));
+    measurements
+        .record_exposures(std::slice::from_ref(&exposure))
+        .await
+        .expect("record");
+    let click = credit("k1", "c:m1", Action::Click, days.at(1, 9), 0);
+    let bought = credit("k2", "c:m1", Action::Purchase, days.at(1, 10), 12_000);
+    let new = measurements
+        .record_credits(&[click.clone(), bought.clone(), click.clone()])
+        .await
+        .expect("credit");
+    assert_eq!(new, 2, "a duplicate within one call counts once");
+    let again = credit("k3", "c:m2", Action::Purchase, days.at(1, 11), 8_000);
+    let mut control = credit("k4", "c:m2", Action::Click, days.at(1, 11), 0);
+    control.cell.variant = None;
+    let new = measurements
+        .record_credits(&[bought, again, control.clone(), click])
+        .await
+        .expect("credit");
+    assert_eq!(new, 2, "redelivered credits are not counted again");
+    assert_eq!(measurements.record_credits(&[]).await.expect("credit"), 0);
+
+    let expected = Counters {
+        exposures: 1,
+        items_shown: 3,
+        clicks: 1,
+        purchases: 2,
+        revenue_cents: 20_000,
+        revenue_squares: 120.0 * 120.0 + 80.0 * 80.0,
+        ..Counters::default()
+    };
+    let cells = measurements
+        .counters(days.day(1), days.day(1))
+        .await
+        .expect("counters");
+    let control_clicks = Counters {
+        clicks: 1,
+        ..Counters::default()
+    };
+    assert_eq!(
+        cells,
+        [
+            (control.cell, control_clicks),
+            (CellKey::for_exposure(&exposure), expected),
+        ],
+        "ordered by cell key: no variant first"
+    );
+}
+
+/// Conformance scenario, run on every backend.
+pub async fn when_purchases_credited_should_read_back_by_subject_since_oldest_first(
+    h: &dyn Harness,
+) {
+    let measurements = &h.stores().measurements;
+    let days = RecentDays::new();
+    let purchase = |event_id: &str, subject: &str, days_ago: i64| {
+        credit(
+            event_id,
+            subject,
+            Action::Purchase,
+            days.at(days_ago, 10),
+            9_000,
+        )
+    };
+    let credits = [
+        purchase("b1", "c:m1", 3),
+        purchase("b2", "c:m1", 1),
+        purchase("b3", "c:m1", 2),
+        purchase("b4", "c:m2", 2),
+        credit("b5", "c:m1", Action::Click, days.at(1, 12), 0),
+    ];
+    measurements.record_credits(&credits).await.expect("credit");
+    let bought = |credit: &Credit| credit.purchase.clone().expect("a purchase");
+
+    let all = measurements
+        .attributed_purchases("c:m1", days.at(4, 0))
+        .await
+        .expect("read");
+    assert_eq!(
+        all,
+        [
+            bought(&credits[0]),
+            bought(&credits[2]),
+            bought(&credits[1])
+        ]
+    );
+    let since = measurements
+        .attributed_purchases("c:m1", days.at(2, 10))
+        .await
+        .expect("read");
+    assert_eq!(since, [bought(&credits[2]), bought(&credits[1])]);
+    let other = measurements
+        .attributed_purchases("c:m2", days.at(4, 0))
+        .await
+        .expect("read");
+    assert_eq!(other, [bought(&credits[3])]);
+}
+
+/// Conformance scenario, run on every backend.
+pub async fn when_counters_requested_for_days_should_leave_out_days_outside_the_range(
+    h: &dyn Harness,
+) {
+    let measurements = &h.stores().measurements;
+    let days = RecentDays::new();
+    let mut on_product = shown("r5", "c:m1", days.at(2, 12));
+    on_product.placement = "product".to_string();
+    let exposures = [
+        shown("r1", "c:m1", days.at(4, 12)),
+        shown("r2", "c:m1", days.at(3, 0)),
+        shown("r3", "c:m1", days.at(2, 23)),
+        shown("r4", "c:m1", days.at(1, 0)),
+        on_product.clone(),
+    ];
+    measurements
+        .record_exposures(&exposures)
+        .await
+        .expect("record");
+    let cells = |from, to| async move {
+        let counters = measurements.counters(days.day(from), days.day(to)).await;
+        let cells = counters
+            .expect("counters")
+            .into_iter()
+            .map(|(cell, _)| cell);
+        cells.collect::<Vec<_>>()
+    };
+    let home = |days_ago| CellKey::for_exposure(&shown("-", "-", days.at(days_ago, 12)));
+    assert_eq!(
+        cells(3, 2).await,
+        [home(3), home(2), CellKey::for_exposure(&on_product)],
+        "ordered by cell key: placement before day"
+    );
+    assert_eq!(cells(1, 1).await, [home(1)]);
+    assert_eq!(cells(4, 0).await.len(), 5);
+    assert!(cells(0, 0).await.is_empty());
+    assert!(cells(1, 3).await.is_empty(), "from after to");
+}
+
+/// Conformance scenario, run on every backend: an erasure deletes the shopper's exposures
+/// and attributed purchases, and leaves other shoppers and the anonymous counters alone.
+pub async fn when_measurements_erased_should_remove_only_that_subjects_records(h: &dyn Harness) {
+    let measurements = &h.stores().measurements;
+    let days = RecentDays::new();
+    let erased = "c:m-erased";
+    let kept_exposure = shown("e3", "c:m-kept", days.at(1, 9));
+    measurements
+        .record_exposures(&[
+            shown("e1", erased, days.at(2, 9)),
+            shown("e2", erased, days.at(1, 9)),
+            kept_exposure.clone(),
+        ])
+        .await
+        .expect("record");
+    let kept_purchase = credit("p2", "c:m-kept", Action::Purchase, days.at(1, 10), 5_000);
+    measurements
+        .record_credits(&[
+            credit("p1", erased, Action::Purchase, days.at(1, 10), 7_000),
+            kept_purchase.clone(),
+        ])
+        .await
+        .expect("credit");
+    let counters_before = measurements.counters(days.day(3), days.day(0)).await;
+    let counters_before = counters_before.expect("counters");
+
+    assert_eq!(
+        measurements
+            .erase_measurements(erased)
+            .await
+            .expect("erase"),
+        3
+    );
+    let since = days.at(3, 0);
+    let exposures = measurements.exposures(erased, since).await.expect("read");
+    assert!(exposures.is_empty());
+    let purchases = measurements.attributed_purchases(erased, since).await;
+    assert!(purchases.expect("read").is_empty());
+    let kept = measurements
+        .exposures("c:m-kept", since)
+        .await
+        .expect("read");
+    assert_eq!(kept, [kept_exposure]);
+    let kept = measurements.attributed_purchases("c:m-kept", since).await;
+    assert_eq!(
+        kept.expect("read"),
+        kept_purchase.purchase.into_iter().collect::<Vec<_>>()
+    );
+    let counters = measurements.counters(days.day(3), days.day(0)).await;
+    assert_eq!(
+        counters.expect("counters"),
+        counters_before,
+        "counters stay"
+    );
+    assert_eq!(
+        measurements
+            .erase_measurements(erased)
+            .await
+            .expect("erase"),
+        0
+    );
+}
+
+/// Conformance scenario, run on every backend.
+pub async fn when_experiments_put_should_replace_by_id_and_list_ordered(h: &dyn Harness) {
+    let measurements = &h.stores().measurements;
+    assert!(measurements.experiments().await.expect("list").is_empty());
+    let experiment = |id: &str| Experiment {
+        id: id.to_string(),
+        placement: Some("home".to_string()),
+        variants: vec![
+            ExperimentVariant {
+                name: "control".to_string(),
+                share: 1.0,
+                settings: toml::Table::new(),
+            },
+            ExperimentVariant {
+                name: "diverse".to_string(),
+                share: 1.0,
+                settings: "engine = { diversity_lambda = 0.5 }"
+                    .parse()
+                    .expect("toml table"),
+            },
+        ],
+        primary_metric: Metric::ConversionRate,
+        guardrails: vec![Metric::ReturnRate, Metric::P95LatencyMs],
+        start: at(1, 0, 0),
+        stop: None,
+        traffic: 1.0,
+        salt: None,
+    };
+    measurements
+        .put_experiment(&experiment("exp-b"))
+        .await
+        .expect("put");
+    measurements
+        .put_experiment(&experiment("exp-a"))
+        .await
+        .expect("put");
+    assert_eq!(
+        measurements.experiments().await.expect("list"),
+        [experiment("exp-a"), experiment("exp-b")],
+        "ordered by id, settings included"
+    );
+    let stopped = Experiment {
+        stop: Some(at(9, 0, 0)),
+        traffic: 0.5,
+        salt: Some("reshuffled".to_string()),
+        ..experiment("exp-a")
+    };
+    measurements
+        .put_experiment(&stopped)
+        .await
+        .expect("replace");
+    assert_eq!(
+        measurements.experiments().await.expect("list"),
+        [stopped, experiment("exp-b")]
+    );
+}
+
 /// Expands every conformance scenario as a `#[tokio::test]` of the same name, each on
 /// fresh stores from `$harness`: an expression evaluating to a future of a [`Harness`],
 /// run once per test. This is the one list of scenarios: the in-crate memory and embedded
@@ -1112,6 +1543,12 @@ macro_rules! conformance_tests {
             when_customer_erased_should_leave_nothing_naming_them,
             when_tombstone_recorded_should_refuse_only_late_data_of_that_subject,
             when_customer_signals_dropped_should_keep_other_shoppers_queued,
+            when_exposure_recorded_twice_should_count_once_and_read_back_oldest_first,
+            when_credit_recorded_twice_should_count_once_in_its_cell,
+            when_purchases_credited_should_read_back_by_subject_since_oldest_first,
+            when_counters_requested_for_days_should_leave_out_days_outside_the_range,
+            when_measurements_erased_should_remove_only_that_subjects_records,
+            when_experiments_put_should_replace_by_id_and_list_ordered,
             // scenarios: end
         );
     };

@@ -14,6 +14,7 @@ pub mod aws;
 pub mod embedded;
 pub(crate) mod list_page;
 pub mod memory;
+pub mod memory_measurements;
 pub(crate) mod queue_rules;
 pub(crate) mod sealed_customer;
 pub(crate) mod time_key;
@@ -35,6 +36,7 @@ pub use embedded::{EmbeddedStore, OpenOptions};
 /// restore under a running server.
 pub const SERVE_LOCK_FILE: &str = "serve.lock";
 pub use memory::MemoryStore;
+pub use memory_measurements::MemoryMeasurementStore;
 
 /// File name of the embedded database inside the data directory.
 pub const DATABASE_FILE: &str = "framewise.redb";
@@ -43,8 +45,8 @@ pub const DATABASE_FILE: &str = "framewise.redb";
 pub const DEFAULT_MAX_RECEIVES: u32 = 5;
 
 /// Opens the durable single-machine stores in `data_dir` (created if missing) with the
-/// default [`OpenOptions`]: one redb file for the five record ports and model artifacts
-/// under `data_dir/models`.
+/// default [`OpenOptions`]: one redb file for the record, signal, queue and measurement
+/// ports, and model artifacts under `data_dir/models`.
 pub fn embedded_stores(data_dir: &Path) -> StoreResult<Stores> {
     Ok(embedded_stores_with(data_dir, &OpenOptions::default())?.0)
 }
@@ -66,6 +68,7 @@ pub fn embedded_stores_with(
         signals: store.clone(),
         queue: store.clone(),
         artifacts: Arc::new(LocalArtifactStore::new(data_dir)),
+        measurements: store.clone(),
         health: store.clone(),
     };
     Ok((stores, store))
@@ -81,6 +84,7 @@ pub fn memory_stores() -> Stores {
         signals: store.clone(),
         queue: store.clone(),
         artifacts: Arc::new(MemoryArtifactStore::new()),
+        measurements: Arc::new(MemoryMeasurementStore::new()),
         health: store,
     }
 }

@@ -4,6 +4,7 @@
 mod error;
 mod identity;
 mod json_body;
+mod measurement;
 mod openapi;
 mod profile;
 mod profile_body;
@@ -17,6 +18,7 @@ mod tests;
 pub use error::ApiError;
 pub use identity::{bearer_auth, permit, require_token};
 pub use json_body::require_json;
+pub use measurement::{parse_experiment, MAX_EXPERIMENT_BODY_BYTES};
 pub use openapi::{openapi, ApiDoc, BEARER_AUTH};
 pub use profile_body::{parse_profile, PrescriptionInput, ProfileBody, ProfileView};
 pub use request_limits::{MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES};

@@ -18,7 +18,7 @@ use super::error::{
     BadRequest, ErrorBody, Forbidden, InvalidToken, NotFound, PayloadTooLarge, Unauthorized,
     Unavailable, UnsupportedMediaType,
 };
-use super::{profile, routes, signals};
+use super::{measurement, profile, routes, signals};
 use crate::optics::lens::LensUse;
 
 /// The security scheme token routes require (`security(("bearerAuth" = []))`).
@@ -55,6 +55,11 @@ pub const BEARER_AUTH: &str = "bearerAuth";
         profile::lens_recommendation,
         profile::erase_customer,
         profile::export_customer,
+        measurement::metrics,
+        measurement::list_experiments,
+        measurement::create_experiment,
+        measurement::stop_experiment,
+        measurement::experiment_report,
     ),
     // utoipa collects the schemas of bodies, not of parameters: a type only a query
     // parameter names (`use`) is listed here, as is the error body the responses name.
@@ -77,6 +82,7 @@ pub const BEARER_AUTH: &str = "bearerAuth";
         (name = "catalogue", description = "Products, similar, also-bought and trending frames"),
         (name = "signals", description = "Interaction signals, queued durably before the 202"),
         (name = "profiles", description = "Face, colouring, preferences, prescription and lens advice"),
+        (name = "measurement", description = "Online metrics and A/B experiments (admin)"),
         (name = "service", description = "Health and this document"),
     )
 )]

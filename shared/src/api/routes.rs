@@ -35,6 +35,8 @@ pub(super) type Id = Result<Path<String>, PathRejection>;
 pub enum RouteAccess {
     Public,
     Token,
+    /// A token with the admin scope (operators: metrics, experiments).
+    Admin,
 }
 
 /// Every route of [`router`]: the template, the OpenAPI document and the tests are
@@ -98,6 +100,19 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
         "/v1/customers/{customer_id}/export",
         RouteAccess::Token,
     ),
+    ("GET", "/v1/metrics", RouteAccess::Admin),
+    ("GET", "/v1/experiments", RouteAccess::Admin),
+    ("POST", "/v1/experiments", RouteAccess::Admin),
+    (
+        "POST",
+        "/v1/experiments/{experiment_id}/stop",
+        RouteAccess::Admin,
+    ),
+    (
+        "GET",
+        "/v1/experiments/{experiment_id}/report",
+        RouteAccess::Admin,
+    ),
 ];
 
 /// The whole HTTP API over one service instance. Identity comes from the edge: wrap it in
@@ -120,6 +135,7 @@ pub fn router(service: Arc<Framewise>) -> Router {
         .route("/v1/products/{style_id}/also-bought", get(also_bought))
         .route("/v1/trending", get(trending))
         .merge(super::profile::routes())
+        .merge(super::measurement::routes())
         .with_state(service.clone());
     catch_panics(
         with_api_fallbacks(routes.merge(signal_routes(service.clone()))),
@@ -152,10 +168,15 @@ pub fn with_api_fallbacks(routes: Router) -> Router {
         .layer(middleware::from_fn(enforce_request_limits))
 }
 
-/// Only the profile and lens-advice routes (the `profiles-api` function), same errors.
+/// Only the profile, lens-advice and measurement routes (the `profiles-api` function, which
+/// the template routes profile writes and experiment writes to), same errors.
 pub fn profile_router(service: Arc<Framewise>) -> Router {
     catch_panics(
-        with_api_fallbacks(super::profile::routes().with_state(service.clone())),
+        with_api_fallbacks(
+            super::profile::routes()
+                .merge(super::measurement::routes())
+                .with_state(service.clone()),
+        ),
         service,
     )
 }

@@ -152,6 +152,9 @@ const SIGNAL_FIELDS: &[&str] = &[
     "recommendation_id",
     "placement",
     "context",
+    "price_cents",
+    "quantity",
+    "order_id",
 ];
 const CONTEXT_FIELDS: &[&str] = &["device", "locale"];
 

@@ -98,10 +98,12 @@ impl Harness {
         let uri = path
             .replace("{customer_id}", "c1")
             .replace("{session_id}", "s1")
-            .replace("{style_id}", &self.style_id);
+            .replace("{style_id}", &self.style_id)
+            .replace("{experiment_id}", "exp-1");
         let body = match (method, path) {
             ("PUT", _) => Some(r#"{"face_shape":"round"}"#.to_string()),
             ("POST", "/v1/signals") => Some(signal_body(Some("c1"), None, &self.style_id)),
+            ("POST", "/v1/experiments") => Some(experiment_body("exp-1")),
             ("POST", _) => Some(signal_body(None, Some("s1"), &self.style_id)),
             _ => None,
         };
@@ -391,4 +393,87 @@ async fn when_cursor_is_empty_should_answer_the_first_page() {
         assert_eq!(status, StatusCode::OK, "{uri}: {body}");
         assert_eq!(body["items"].as_array().map(Vec::len), Some(2), "{uri}");
     }
+}
+
+#[tokio::test]
+async fn when_admin_route_is_called_should_refuse_shoppers_and_the_service_and_answer_admins() {
+    let h = harness().await;
+    let shopper = token(Some("c1"), &[]);
+    let service = token(None, &["framewise/service"]);
+    let admin = token(None, &["framewise/admin"]);
+    let mut admin_routes = 0;
+    for &(method, path, access) in ROUTES {
+        if access != RouteAccess::Admin {
+            continue;
+        }
+        admin_routes += 1;
+        let uri = path.replace("{experiment_id}", "exp-1");
+        let body = (method == "POST").then(|| experiment_body("exp-1"));
+        let (status, _, _) = h.call(method, &uri, None, body.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        for refused in [&shopper, &service] {
+            let (status, answer, _) = h.call(method, &uri, Some(refused), body.clone()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {answer}");
+        }
+    }
+    assert_eq!(admin_routes, 5);
+
+    let (status, created, _) = h
+        .call(
+            "POST",
+            "/v1/experiments",
+            Some(&admin),
+            Some(experiment_body("exp-1")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, list, _) = h.call("GET", "/v1/experiments", Some(&admin), None).await;
+    assert_eq!(
+        (status, list[0]["id"].clone()),
+        (StatusCode::OK, json!("exp-1"))
+    );
+    let (status, report, _) = h
+        .call("GET", "/v1/experiments/exp-1/report", Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["variants"].as_array().map(Vec::len), Some(2));
+    let (status, missing, _) = h
+        .call("GET", "/v1/experiments/nope/report", Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+
+    let mut unknown: Value = serde_json::from_str(&experiment_body("exp-2")).unwrap();
+    unknown["variants"][1]["weight"] = json!(2);
+    let (status, answer, _) = h
+        .call(
+            "POST",
+            "/v1/experiments",
+            Some(&admin),
+            Some(unknown.to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["error"]["field"], json!("variants[1].weight"));
+    let (status, answer, _) = h
+        .call("GET", "/v1/metrics?from=2026-13-01", Some(&admin), None)
+        .await;
+    assert_eq!(
+        (status, answer["error"]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("from"))
+    );
+}
+
+fn experiment_body(id: &str) -> String {
+    json!({
+        "id": id,
+        "placement": "home",
+        "variants": [
+            {"name": "control", "share": 0.5},
+            {"name": "fewer-reasons", "share": 0.5, "settings": {"engine": {"max_reasons": 1}}}
+        ],
+        "primary_metric": "ctr",
+        "guardrails": ["return_rate"],
+        "start": Utc::now().to_rfc3339(),
+    })
+    .to_string()
 }

@@ -172,6 +172,13 @@ pub struct RecommendationPage {
     pub source: ListSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<String>,
+    /// The experiment this list was served under, when the shopper is in one; clients
+    /// need not echo it (signals name the list by `recommendation_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment_id: Option<String>,
+    /// The experiment's variant this list was computed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     pub items: Vec<RecommendedItem>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,

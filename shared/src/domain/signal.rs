@@ -151,7 +151,25 @@ pub struct Signal {
     pub placement: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<SignalContext>,
+    /// Unit price paid, in the currency's minor unit (purchases and returns): attributed
+    /// revenue is `price_cents` x `quantity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 100_000_000)]
+    pub price_cents: Option<i64>,
+    /// Units bought or returned (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub quantity: Option<u32>,
+    /// The order a purchase or return belongs to, so a return undoes the right purchase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
+    pub order_id: Option<String>,
 }
+
+/// Largest unit price a signal may carry (1,000,000.00 in the currency).
+pub const MAX_PRICE_CENTS: i64 = 100_000_000;
+/// Most units one purchase or return signal may carry.
+pub const MAX_QUANTITY: u32 = 1000;
 
 /// How far in the future a client clock may be before a timestamp is rejected.
 pub const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
@@ -168,6 +186,12 @@ impl Signal {
             (None, Some(s)) => Some(Subject::Session(s.clone())),
             (None, None) => None,
         }
+    }
+
+    /// Revenue of a purchase or return: unit price times quantity (0 without a price).
+    pub fn revenue_cents(&self) -> i64 {
+        let units = i64::from(self.quantity.unwrap_or(1));
+        self.price_cents.unwrap_or(0).saturating_mul(units)
     }
 
     /// Checks one signal; `now` bounds the timestamp (no events from the future).
@@ -197,6 +221,39 @@ impl Signal {
         }
         if let Some(p) = &self.placement {
             check_id(&mut errors, "placement", p);
+        }
+        if let Some(order) = &self.order_id {
+            check_id(&mut errors, "order_id", order);
+        }
+        if self
+            .price_cents
+            .is_some_and(|p| !(0..=MAX_PRICE_CENTS).contains(&p))
+        {
+            errors.push(FieldError::new(
+                "price_cents",
+                format!("must be between 0 and {MAX_PRICE_CENTS}"),
+            ));
+        }
+        if self
+            .quantity
+            .is_some_and(|q| !(1..=MAX_QUANTITY).contains(&q))
+        {
+            errors.push(FieldError::new(
+                "quantity",
+                format!("must be between 1 and {MAX_QUANTITY}"),
+            ));
+        }
+        let commerce = matches!(self.kind, SignalKind::Purchase | SignalKind::Return);
+        if !commerce {
+            for (name, given) in [
+                ("price_cents", self.price_cents.is_some()),
+                ("quantity", self.quantity.is_some()),
+                ("order_id", self.order_id.is_some()),
+            ] {
+                if given {
+                    errors.push(FieldError::new(name, "only purchases and returns carry it"));
+                }
+            }
         }
         if let Some(ctx) = &self.context {
             for (name, value) in [("device", &ctx.device), ("locale", &ctx.locale)] {

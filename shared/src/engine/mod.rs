@@ -236,7 +236,19 @@ impl Engine {
 
     /// A personalised list for a customer or session, in display order.
     pub fn recommend(&self, req: &RecommendRequest<'_>) -> Vec<ScoredItem> {
-        scoring::recommend(self, req)
+        scoring::recommend(self, req, &self.config)
+    }
+
+    /// [`Engine::recommend`] under other scoring settings (an experiment variant's): the
+    /// same catalogue, model and crowd terms, scored and diversified by `config` (sanitized
+    /// here). The neighbour lists were built with the engine's own `neighbours`, so that
+    /// key cannot change this way.
+    pub fn recommend_with(
+        &self,
+        req: &RecommendRequest<'_>,
+        config: &EngineConfig,
+    ) -> Vec<ScoredItem> {
+        scoring::recommend(self, req, &config.sanitized())
     }
 
     fn clamp_limit(&self, limit: usize) -> usize {

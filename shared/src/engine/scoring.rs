@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, Utc};
 
 use super::collaborative::CollaborativeScore;
-use super::config::Hemisphere;
+use super::config::{EngineConfig, Hemisphere};
 use super::diversity::mmr;
 use super::features::{content_similarity, duplicate_similarity, strongest_shared};
 use super::fit::{choose_sku, FitContext, SkuChoice};
@@ -77,14 +77,17 @@ pub(crate) fn season_boost(category: Category, now: DateTime<Utc>, hemisphere: H
     }
 }
 
-pub(crate) fn recommend(engine: &Engine, req: &RecommendRequest<'_>) -> Vec<ScoredItem> {
-    let limit = engine.clamp_limit(req.limit);
+pub(crate) fn recommend(
+    engine: &Engine,
+    req: &RecommendRequest<'_>,
+    cfg: &EngineConfig,
+) -> Vec<ScoredItem> {
+    let limit = req.limit.min(cfg.list_size);
     let cat = &engine.catalogue;
     let n = cat.len();
     if limit == 0 || n == 0 {
         return Vec::new();
     }
-    let cfg = &engine.config;
     let w = &cfg.weights;
     let shopper = Shopper::new(req.customer, req.history, req.now, cat, cfg);
     let history = shopper.weighted();
@@ -178,7 +181,7 @@ pub(crate) fn recommend(engine: &Engine, req: &RecommendRequest<'_>) -> Vec<Scor
                 style_id: cat.styles[c.index].id.clone(),
                 sku: skus[p].take(),
                 score: c.score,
-                reasons: explain(engine, &shopper, c, req.now),
+                reasons: explain(engine, &shopper, c, req.now, cfg.max_reasons),
             }
         })
         .collect()
@@ -223,6 +226,7 @@ fn explain(
     shopper: &Shopper<'_>,
     c: &Candidate,
     now: DateTime<Utc>,
+    max_reasons: usize,
 ) -> Vec<Reason> {
     let cat = &engine.catalogue;
     let style = &cat.styles[c.index];
@@ -236,7 +240,7 @@ fn explain(
     let mut out: Vec<Reason> = Vec::new();
     let mut named_anchor: Option<usize> = None;
     for (term, _) in terms {
-        if out.len() >= engine.config.max_reasons {
+        if out.len() >= max_reasons {
             break;
         }
         let reason = match term {

@@ -178,6 +178,9 @@ pub fn signal(kind: SignalKind, style_id: &str, now: DateTime<Utc>, days_ago: i6
         recommendation_id: None,
         placement: None,
         context: None,
+        price_cents: None,
+        quantity: None,
+        order_id: None,
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// What an experiment is judged on, or guarded by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     Ctr,
@@ -27,16 +27,17 @@ pub enum Metric {
 /// One arm: a name, its share of the experiment's traffic and the configuration keys it
 /// changes (a TOML table in the shape of the configuration file, e.g. `{ engine = {
 /// diversity_lambda = 0.5 } }`); an empty table is the control.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExperimentVariant {
     pub name: String,
     pub share: f64,
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub settings: toml::Table,
 }
 
 /// An experiment as created by `framewise experiment create` or the admin API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Experiment {
     pub id: String,
     /// The placement it runs on; `None` runs on every placement.

@@ -29,9 +29,13 @@ const CENTS_PER_UNIT: f64 = 100.0;
 /// One recommendation list shown to a shopper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exposure {
+    /// Id of this showing: a stored list is shown many times under one recommendation id,
+    /// and each showing counts once.
+    pub exposure_id: String,
     /// Id of the list, echoed back by clients acting on it.
     pub recommendation_id: String,
-    /// Whose list it was: a `"customer:ID"` or `"session:ID"` key.
+    /// Whose list it was: the shopper's [`Subject::key`](crate::domain::Subject::key)
+    /// (`c:<customer id>` or `s:<session id>`).
     pub subject: String,
     /// Where on the site or app the list was shown.
     pub placement: String,
@@ -39,8 +43,11 @@ pub struct Exposure {
     pub variant: Option<String>,
     /// Version of the model that ranked the list.
     pub model_version: String,
-    /// Style ids in the order shown; an item's position is its index.
+    /// Style ids in the order shown; an item's position is `offset` plus its index.
     pub items: Vec<String>,
+    /// Position of the first item in the whole list (a later page starts past 0).
+    #[serde(default)]
+    pub offset: usize,
     /// When the list was shown.
     pub at: DateTime<Utc>,
 }
@@ -125,7 +132,7 @@ pub struct Attribution {
     pub variant: Option<String>,
     /// Model version of the credited list.
     pub model_version: String,
-    /// Index of the style in the credited list (its first occurrence).
+    /// Position of the style in the credited list (its first occurrence), 0 = first.
     pub position: usize,
 }
 
@@ -163,11 +170,11 @@ pub fn attribute(
         if exposure.subject != touch.subject || !in_window {
             return None;
         }
-        let position = exposure
+        let index = exposure
             .items
             .iter()
             .position(|item| *item == touch.style_id)?;
-        Some((exposure, position))
+        Some((exposure, exposure.offset.saturating_add(index)))
     });
     // max_by_key keeps the last of equal maxima: the later in the slice wins
     // ties. The named list sorts above all others, so it wins when it qualifies.
@@ -229,11 +236,25 @@ fn window_start(at: DateTime<Utc>, window: Duration) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// One attributed action as the stores keep it: the counts it adds to its cell and, for
+/// a purchase, the purchase later returns are credited through. Stores apply a credit
+/// once per `event_id`, so a redelivered signal is not counted twice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credit {
+    /// The signal's idempotency key.
+    pub event_id: String,
+    /// Whose action it was (the exposure's subject key).
+    pub subject: String,
+    pub cell: CellKey,
+    pub counters: Counters,
+    pub purchase: Option<AttributedPurchase>,
+}
+
 /// Counts of exposures and attributed actions in one cell, from which the
 /// online metrics are computed. Partial counters of a cell [`merge`](Self::merge).
 /// Integer sums saturate instead of overflowing, so one corrupt revenue value
 /// cannot panic an aggregation job.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Counters {
     /// Lists shown.
     pub exposures: u64,
@@ -413,19 +434,21 @@ mod tests {
 
     fn exposure(id: &str, items: &[&str], minutes: i64) -> Exposure {
         Exposure {
+            exposure_id: format!("{id}@{minutes}"),
             recommendation_id: id.to_string(),
-            subject: "customer:1".to_string(),
+            subject: "c:1".to_string(),
             placement: "home".to_string(),
             variant: Some("treatment".to_string()),
             model_version: "v2".to_string(),
             items: items.iter().map(|item| item.to_string()).collect(),
+            offset: 0,
             at: at(minutes),
         }
     }
 
     fn touch(action: Action, minutes: i64, revenue_cents: i64) -> Touch {
         Touch {
-            subject: "customer:1".to_string(),
+            subject: "c:1".to_string(),
             style_id: "s1".to_string(),
             action,
             at: at(minutes),
@@ -549,7 +572,7 @@ mod tests {
     #[test]
     fn when_exposure_belongs_to_another_subject_should_touch_be_unattributed() {
         let theirs = Exposure {
-            subject: "session:other".to_string(),
+            subject: "s:other".to_string(),
             ..exposure("theirs", &["s1"], -1)
         };
         assert_eq!(credited(&[theirs], Click, 0, None), None);

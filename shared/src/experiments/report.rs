@@ -19,7 +19,7 @@ pub const ALPHA: f64 = 0.05;
 pub const POWER: f64 = 0.8;
 
 /// One arm's totals and headline rates.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VariantSummary {
     pub name: String,
     /// Its configured share of the experiment's traffic.
@@ -36,7 +36,7 @@ pub struct VariantSummary {
 }
 
 /// A treatment against the control on one metric.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MetricComparison {
     pub metric: Metric,
     pub variant: String,
@@ -44,7 +44,7 @@ pub struct MetricComparison {
 }
 
 /// What `framewise experiment report` and `GET /v1/experiments/{id}/report` answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ExperimentReport {
     pub experiment_id: String,
     pub primary_metric: Metric,

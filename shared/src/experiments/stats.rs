@@ -73,7 +73,7 @@ impl Proportion {
 }
 
 /// A closed interval `[low, high]` of an estimate.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Interval {
     /// Lower bound, inclusive.
     pub low: f64,
@@ -95,7 +95,7 @@ impl Interval {
 }
 
 /// The comparison of a treatment arm against the control arm on one metric.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Comparison {
     /// The control arm's estimate (rate or mean).
     pub control: f64,
@@ -281,7 +281,7 @@ pub fn compare_means(control: Moments, treatment: Moments, alpha: f64) -> Option
 }
 
 /// The result of a sample ratio mismatch check.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct SampleRatio {
     /// Pearson's chi-square statistic of the observed arm sizes.
     pub chi_square: f64,

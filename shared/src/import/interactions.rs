@@ -274,6 +274,9 @@ fn into_signal(i: Interaction) -> Signal {
         recommendation_id: None,
         placement: None,
         context: None,
+        price_cents: None,
+        quantity: None,
+        order_id: None,
     }
 }
 

@@ -64,6 +64,50 @@ pub struct ServiceConfig {
     /// Identity: which claim names the shopper, the service and admin scopes, and (local
     /// server only) how bearer tokens are verified.
     pub auth: AuthConfig,
+    /// Attribution windows and how often experiments are re-read.
+    pub measurement: MeasurementConfig,
+}
+
+/// How actions are credited to the lists shown before them (see
+/// [`crate::experiments::attribution`]) and how fresh the running experiments are.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MeasurementConfig {
+    /// Record an exposure for every list page served (false: no metrics, no reports).
+    pub record_exposures: bool,
+    /// A click counts for a list shown at most this long before it.
+    pub click_window_minutes: i64,
+    /// A try-on or add-to-cart counts for a list shown at most this long before it.
+    pub engagement_window_hours: i64,
+    /// A purchase counts for a list shown at most this long before it, and a return for a
+    /// purchase made at most this long before it.
+    pub purchase_window_days: i64,
+    /// Experiments are re-read from the store at most this often per process, so a new or
+    /// stopped experiment reaches every server and Lambda within this time.
+    pub experiments_refresh_secs: u64,
+}
+
+impl Default for MeasurementConfig {
+    fn default() -> Self {
+        Self {
+            record_exposures: true,
+            click_window_minutes: 60,
+            engagement_window_hours: 24,
+            purchase_window_days: 7,
+            experiments_refresh_secs: 30,
+        }
+    }
+}
+
+impl MeasurementConfig {
+    /// The attribution rules these windows make.
+    pub fn rules(&self) -> crate::experiments::attribution::AttributionRules {
+        crate::experiments::attribution::AttributionRules {
+            click_window: chrono::Duration::minutes(self.click_window_minutes),
+            engagement_window: chrono::Duration::hours(self.engagement_window_hours),
+            purchase_window: chrono::Duration::days(self.purchase_window_days),
+        }
+    }
 }
 
 /// Source of the collaborative term of the engine.
@@ -164,6 +208,7 @@ impl Default for ServiceConfig {
             engine: EngineConfig::default(),
             optics: FrameRulesConfig::default(),
             auth: AuthConfig::default(),
+            measurement: MeasurementConfig::default(),
         }
     }
 }
@@ -300,6 +345,29 @@ impl ServiceConfig {
         ] {
             if !(value.is_finite() && (0.0..=max).contains(&value)) {
                 return invalid(key, format!("must be between 0 and {max}"));
+            }
+        }
+        let windows = &self.measurement;
+        for (key, value, max) in [
+            (
+                "measurement.click_window_minutes",
+                windows.click_window_minutes,
+                24 * 60,
+            ),
+            (
+                "measurement.engagement_window_hours",
+                windows.engagement_window_hours,
+                7 * 24,
+            ),
+            // Exposures are kept MEASUREMENT_RETENTION_DAYS: a purchase and then its return.
+            (
+                "measurement.purchase_window_days",
+                windows.purchase_window_days,
+                crate::ports::MEASUREMENT_RETENTION_DAYS / 2,
+            ),
+        ] {
+            if !(1..=max).contains(&value) {
+                return invalid(key, format!("must be between 1 and {max}"));
             }
         }
         let embedding = &self.embedding;

@@ -36,12 +36,21 @@ pub struct ErasedCounts {
     /// Signals still waiting in the local queue or its dead letters (always 0 on SQS, whose
     /// messages the tombstone refuses when the worker gets them).
     pub queued_signals: usize,
+    /// Lists shown to the shopper and purchases credited to them (the measurement records
+    /// that name them; the anonymous per-cell counters stay).
+    #[serde(default)]
+    pub measurements: usize,
 }
 
 impl ErasedCounts {
     /// Records deleted in all; 0 when nothing was stored for the id.
     pub fn total(&self) -> usize {
-        self.profiles + self.lists + self.signals + self.engaged_styles + self.queued_signals
+        self.profiles
+            + self.lists
+            + self.signals
+            + self.engaged_styles
+            + self.queued_signals
+            + self.measurements
     }
 }
 
@@ -95,6 +104,11 @@ impl Framewise {
         let queued_signals = self.stores.queue.drop_customer_signals(customer_id).await?;
         let erased = signals.erase_subject(&subject).await?;
         let lists = self.stores.lists.delete_lists(customer_id).await?;
+        let measurements = self
+            .stores
+            .measurements
+            .erase_measurements(&subject.key())
+            .await?;
         let profile = self.stores.profiles.delete_customer(customer_id).await?;
         // Again after, so the cutoff also covers lists computed from data read while the
         // records were being deleted, however long that took.
@@ -107,6 +121,7 @@ impl Framewise {
             signals: erased.signals,
             engaged_styles: erased.engaged_styles,
             queued_signals,
+            measurements,
         };
         // Counts only: logs outlive the erasure, so they must not name the shopper.
         tracing::info!(records = deleted.total(), "erased a customer");

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::cursor::{decode_cursor, encode_cursor};
+use super::measurement::{Arm, DEFAULT_PLACEMENT};
 use super::{not_found, Framewise};
 use crate::domain::{
     validate_id, Category, Customer, ListPage, ListSource, Prescription, RecommendationPage,
@@ -46,6 +47,38 @@ impl Framewise {
         let engine = self.engine();
         let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
         let offset = cursor.as_ref().map_or(0, |(_, offset)| *offset);
+        let subject = Subject::Customer(customer_id.to_string());
+        let placement = query.placement.as_deref().unwrap_or(DEFAULT_PLACEMENT);
+        if let Some(arm) = self.arm(placement, &subject.key(), now).await {
+            let customer = self.stores.profiles.get_customer(customer_id).await?;
+            let mut history = self.history(&subject).await?;
+            if customer.is_none() && history.is_empty() {
+                if let Some(session) = &query.session_id {
+                    history = self.history(&Subject::Session(session.clone())).await?;
+                }
+            }
+            let list = self.compute_arm_list(
+                &engine,
+                &arm,
+                customer_id,
+                customer.as_ref(),
+                &history,
+                cursor,
+                now,
+            );
+            let lens = LensAdvisor::for_customer(customer.as_ref(), &self.config.optics);
+            let mut page = page(
+                &engine,
+                list.page(offset, limit),
+                query.placement,
+                lens.as_ref(),
+            );
+            page.experiment_id = Some(arm.experiment_id.clone());
+            page.variant = Some(arm.variant.clone());
+            self.record_exposure(&page, &subject, offset, Some(&arm), now)
+                .await;
+            return Ok(page);
+        }
         let (stored, customer) = tokio::try_join!(
             self.stores.lists.get_list_page(customer_id, offset, limit),
             self.stores.profiles.get_customer(customer_id),
@@ -61,17 +94,21 @@ impl Framewise {
                         "the list this cursor points into was replaced; request the first page again",
                     )
                 })?;
-            return Ok(page(&engine, list, query.placement, lens.as_ref()));
+            let page = page(&engine, list, query.placement, lens.as_ref());
+            self.record_exposure(&page, &subject, offset, None, now)
+                .await;
+            return Ok(page);
         }
         if let Some(list) = stored.filter(|l| {
             now.signed_duration_since(l.generated_at).num_seconds() < self.config.list_max_age_secs
         }) {
-            return Ok(page(&engine, list, query.placement, lens.as_ref()));
+            let page = page(&engine, list, query.placement, lens.as_ref());
+            self.record_exposure(&page, &subject, offset, None, now)
+                .await;
+            return Ok(page);
         }
 
-        let mut history = self
-            .history(&Subject::Customer(customer_id.to_string()))
-            .await?;
+        let mut history = self.history(&subject).await?;
         let known = customer.is_some() || !history.is_empty();
         if !known {
             if let Some(session) = &query.session_id {
@@ -98,12 +135,9 @@ impl Framewise {
                 .put_lists(std::slice::from_ref(&list))
                 .await?;
         }
-        Ok(page(
-            &engine,
-            list.page(0, limit),
-            query.placement,
-            lens.as_ref(),
-        ))
+        let page = page(&engine, list.page(0, limit), query.placement, lens.as_ref());
+        self.record_exposure(&page, &subject, 0, None, now).await;
+        Ok(page)
     }
 
     /// A page for an anonymous session (`GET /v1/sessions/{id}/recommendations`): computed
@@ -121,22 +155,34 @@ impl Framewise {
         if let Some(placement) = &query.placement {
             validate_id(placement).map_err(|m| ValidationErrors::single("placement", m))?;
         }
-        let offset = match query.cursor.as_deref().map(decode_cursor).transpose()? {
-            Some((_, offset)) => offset,
-            None => 0,
-        };
+        let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
+        let offset = cursor.as_ref().map_or(0, |(_, offset)| *offset);
         let engine = self.engine();
-        let history = self
-            .history(&Subject::Session(session_id.to_string()))
-            .await?;
-        let source = if history.is_empty() {
-            ListSource::ColdStart
-        } else {
-            ListSource::Realtime
+        let subject = Subject::Session(session_id.to_string());
+        let placement = query.placement.as_deref().unwrap_or(DEFAULT_PLACEMENT);
+        let arm = self.arm(placement, &subject.key(), now).await;
+        let history = self.history(&subject).await?;
+        let list = match &arm {
+            Some(arm) => self.compute_arm_list(&engine, arm, "", None, &history, cursor, now),
+            None => {
+                let source = if history.is_empty() {
+                    ListSource::ColdStart
+                } else {
+                    ListSource::Realtime
+                };
+                let mut list = self.compute_list(&engine, "", None, &history, now, source);
+                if let Some((recommendation_id, _)) = cursor {
+                    list.recommendation_id = recommendation_id;
+                }
+                list
+            }
         };
-        let list = self.compute_list(&engine, "", None, &history, now, source);
         let mut page = page(&engine, list.page(offset, limit), query.placement, None);
         page.session_id = Some(session_id.to_string());
+        page.experiment_id = arm.as_ref().map(|a| a.experiment_id.clone());
+        page.variant = arm.as_ref().map(|a| a.variant.clone());
+        self.record_exposure(&page, &subject, offset, arm.as_ref(), now)
+            .await;
         Ok(page)
     }
 
@@ -216,6 +262,34 @@ impl Framewise {
             .await
     }
 
+    /// The list of a shopper in an experiment: computed now with their arm's settings and
+    /// never stored (see [`super::measurement`]). A later page keeps the first page's id,
+    /// so actions on any page are credited to the list the shopper saw.
+    #[allow(clippy::too_many_arguments)]
+    fn compute_arm_list(
+        &self,
+        engine: &Engine,
+        arm: &Arm,
+        customer_id: &str,
+        customer: Option<&Customer>,
+        history: &[Signal],
+        cursor: Option<(String, usize)>,
+        now: DateTime<Utc>,
+    ) -> StoredList {
+        let request = RecommendRequest {
+            customer,
+            history,
+            now,
+            limit: self.config.engine.list_size,
+        };
+        let items = engine.recommend_with(&request, &arm.engine);
+        let mut list = stored_list(engine, customer_id, items, now, ListSource::Realtime);
+        if let Some((recommendation_id, _)) = cursor {
+            list.recommendation_id = recommendation_id;
+        }
+        list
+    }
+
     fn compute_list(
         &self,
         engine: &Engine,
@@ -225,23 +299,13 @@ impl Framewise {
         now: DateTime<Utc>,
         source: ListSource,
     ) -> StoredList {
-        let mut items = engine.recommend(&RecommendRequest {
+        let items = engine.recommend(&RecommendRequest {
             customer,
             history,
             now,
             limit: self.config.engine.list_size,
         });
-        for item in &mut items {
-            item.score = stored_score(item.score);
-        }
-        StoredList {
-            recommendation_id: new_recommendation_id(),
-            customer_id: customer_id.to_string(),
-            model_version: engine.model_version().to_string(),
-            generated_at: now,
-            source,
-            items,
-        }
+        stored_list(engine, customer_id, items, now, source)
     }
 
     /// Recomputes and stores the list of one customer from their current profile and
@@ -355,6 +419,27 @@ impl<'a> LensAdvisor<'a> {
     }
 }
 
+/// A freshly computed list under a new id, scores rounded as lists keep them.
+fn stored_list(
+    engine: &Engine,
+    customer_id: &str,
+    mut items: Vec<ScoredItem>,
+    now: DateTime<Utc>,
+    source: ListSource,
+) -> StoredList {
+    for item in &mut items {
+        item.score = stored_score(item.score);
+    }
+    StoredList {
+        recommendation_id: new_recommendation_id(),
+        customer_id: customer_id.to_string(),
+        model_version: engine.model_version().to_string(),
+        generated_at: now,
+        source,
+        items,
+    }
+}
+
 fn new_recommendation_id() -> String {
     format!("rec-{}", uuid::Uuid::now_v7().simple())
 }
@@ -398,6 +483,8 @@ fn page(
         source: list.source,
         placement,
         session_id: None,
+        experiment_id: None,
+        variant: None,
         items: hydrate(engine, list.items, lens),
         next_cursor,
     }

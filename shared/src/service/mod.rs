@@ -1,7 +1,8 @@
 //! Use cases over the ports, one file each: serve lists ([`lists`]), accept and apply
 //! signals ([`signals`]), rebuild and publish models ([`models`], [`regeneration`]), keep
 //! the catalogue ([`catalog`]) and shopper profiles ([`profiles`]), erase and export a
-//! shopper's data ([`erasure`]). The HTTP router, the
+//! shopper's data ([`erasure`]), measure what lists sell and run experiments
+//! ([`measurement`]). The HTTP router, the
 //! local CLI and the Lambda functions all call this one service; requests arrive here
 //! already parsed (see [`crate::api`]).
 
@@ -11,6 +12,7 @@ mod cursor;
 mod erasure;
 mod health;
 mod lists;
+mod measurement;
 mod models;
 mod profiles;
 mod regeneration;
@@ -19,6 +21,8 @@ mod signals;
 
 #[cfg(test)]
 mod list_write_tests;
+#[cfg(test)]
+mod measurement_tests;
 #[cfg(test)]
 mod tests;
 
@@ -29,13 +33,20 @@ use tokio::sync::Notify;
 
 use crate::engine::Engine;
 use crate::error::ServiceError;
+use crate::experiments::emf::MeasurementEvents;
 use crate::ports::Stores;
 
 pub use catalog::CatalogSyncReport;
-pub use config::{CollaborativeMode, ConfigError, EmbeddingConfig, ServiceConfig, DEFAULTS_TOML};
+pub use config::{
+    CollaborativeMode, ConfigError, EmbeddingConfig, MeasurementConfig, ServiceConfig,
+    DEFAULTS_TOML,
+};
 pub use erasure::{CustomerExport, ErasedCounts, ErasureReport, EXPORT_FORMAT_VERSION};
 pub use health::{HealthCheck, HealthReport, HealthStatus};
 pub use lists::RecommendationQuery;
+pub use measurement::{
+    MetricsQuery, MetricsReport, MetricsRow, DEFAULT_PLACEMENT, MAX_METRICS_DAYS,
+};
 pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT};
 pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};
 pub use runs::{
@@ -56,6 +67,10 @@ pub struct Framewise {
     model_fallback: RwLock<Option<String>>,
     /// Requests that panicked (reported by the HTTP layer), for the health check.
     request_panics: health::PanicLog,
+    /// The experiments as last read, re-read every `measurement.experiments_refresh_secs`.
+    experiment_cache: measurement::ExperimentCache,
+    /// Where exposures and credits go besides the store (EMF lines on Lambda).
+    measurement_events: Option<Arc<dyn MeasurementEvents>>,
 }
 
 impl Framewise {
@@ -74,8 +89,17 @@ impl Framewise {
             engine: RwLock::new(Arc::new(engine)),
             model_fallback: RwLock::new(fallback),
             request_panics: health::PanicLog::default(),
+            experiment_cache: measurement::ExperimentCache::default(),
+            measurement_events: None,
             signals_queued: Arc::new(Notify::new()),
         })
+    }
+
+    /// Also reports every exposure and credit to `events` (on Lambda, EMF lines that
+    /// CloudWatch turns into the dashboard's CTR, conversion and revenue metrics).
+    pub fn with_measurement_events(mut self, events: Arc<dyn MeasurementEvents>) -> Self {
+        self.measurement_events = Some(events);
+        self
     }
 
     pub fn stores(&self) -> &Stores {

@@ -135,10 +135,14 @@ impl Framewise {
         for chunk in lists.chunks(self.config.write_chunk.max(1)) {
             self.stores.lists.put_lists(chunk).await?;
         }
+        // After applying, so a failure here redelivers the batch: applying is idempotent
+        // by event id, and so is crediting.
+        let credited = self.credit_signals(signals, now).await?;
         tracing::info!(
             signals = signals.len(),
             applied = applied.len(),
             lists = lists.len(),
+            credited,
             "applied signals"
         );
         Ok(ProcessReport {

@@ -368,6 +368,7 @@ async fn regenerated_with_raw_store(
         signals: store.clone(),
         queue: store.clone(),
         artifacts: std::sync::Arc::new(crate::adapters::MemoryArtifactStore::new()),
+        measurements: std::sync::Arc::new(crate::adapters::MemoryMeasurementStore::new()),
         health: store.clone(),
     };
     let service = Framewise::open(stores, ServiceConfig::default())
@@ -394,6 +395,9 @@ fn late_signal(customer: &str, event_id: &str, at: DateTime<Utc>) -> Signal {
         recommendation_id: None,
         placement: None,
         context: Default::default(),
+        price_cents: None,
+        quantity: None,
+        order_id: None,
     }
 }
 
@@ -424,6 +428,7 @@ async fn when_customer_erased_should_stay_erased_through_worker_and_regeneration
             signals: export.signals.len(),
             engaged_styles: export.engaged_styles.len(),
             queued_signals: 0,
+            measurements: 0,
         }
     );
 
@@ -502,6 +507,9 @@ fn customer_signal(
         recommendation_id: None,
         placement: None,
         context: Default::default(),
+        price_cents: None,
+        quantity: None,
+        order_id: None,
     }
 }
 

@@ -60,6 +60,9 @@ fn valid_signal() -> impl Strategy<Value = Signal> {
                 recommendation_id: None,
                 placement: None,
                 context: context.map(|(device, locale)| SignalContext { device, locale }),
+                price_cents: None,
+                quantity: None,
+                order_id: None,
             },
         )
 }

@@ -150,7 +150,7 @@ impl AwsClients {
     }
 }
 
-/// Every port over AWS: one [`DynamoStore`] for the record and signal ports (prescriptions
+/// Every port over AWS: one [`DynamoStore`] for the record, signal and measurement ports (prescriptions
 /// sealed with [`KmsKeyProvider`] when `kms_key_id` is set), the SQS queue and the S3
 /// artifact store.
 pub fn aws_stores(clients: &AwsClients, settings: &AwsSettings) -> Stores {
@@ -163,7 +163,8 @@ pub fn aws_stores(clients: &AwsClients, settings: &AwsSettings) -> Stores {
         catalog: store.clone(),
         profiles: store.clone(),
         lists: store.clone(),
-        signals: store,
+        signals: store.clone(),
+        measurements: store,
         queue: Arc::new(SqsSignalQueue::new(
             clients.sqs.clone(),
             settings.queue_url.clone(),

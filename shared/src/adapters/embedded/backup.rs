@@ -18,9 +18,10 @@ use redb::{
 use serde::Serialize;
 
 use super::{
-    create_tables, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS,
-    DECISIVE_SIGNALS, ENGAGED_ORDER, HISTORY, IMPRESSIONS, LISTS, META, PAIRS, QUEUE, SEALED_KEYS,
-    STYLES, SUBJECTS, TOMBSTONES,
+    create_tables, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, ATTRIBUTED_PURCHASES,
+    CELL_COUNTERS, CREDITED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS, DECISIVE_SIGNALS,
+    ENGAGED_ORDER, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS, HISTORY, IMPRESSIONS, LISTS, META, PAIRS,
+    QUEUE, SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
 };
 use super::{handle::open_database, EmbeddedStore};
 use crate::error::{StoreError, StoreResult};
@@ -78,7 +79,13 @@ fn copy_all(from: &ReadTransaction, to: &WriteTransaction) -> StoreResult<u64> {
         + copy_table(from, to, DEAD_LETTERS, c)?
         + copy_table(from, to, META, c)?
         + copy_table(from, to, TOMBSTONES, c)?
-        + copy_table(from, to, SEALED_KEYS, c)?;
+        + copy_table(from, to, SEALED_KEYS, c)?
+        + copy_table(from, to, EXPOSURES, c)?
+        + copy_table(from, to, ATTRIBUTED_PURCHASES, c)?
+        + copy_table(from, to, EXPOSURE_IDS, c)?
+        + copy_table(from, to, CREDITED_EVENTS, c)?
+        + copy_table(from, to, CELL_COUNTERS, c)?
+        + copy_table(from, to, EXPERIMENTS, c)?;
     let missed: Vec<String> = from
         .list_tables()
         .db()?

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use redb::{ReadableTable, TableHandle};
 
 use super::{
-    EmbeddedStore, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS,
-    DECISIVE_SIGNALS, ENGAGED_ORDER, HISTORY, IMPRESSIONS, LISTS, META, PAIRS, QUEUE, SEALED_KEYS,
-    STYLES, SUBJECTS, TOMBSTONES,
+    EmbeddedStore, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, ATTRIBUTED_PURCHASES,
+    CELL_COUNTERS, CREDITED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS, DECISIVE_SIGNALS,
+    ENGAGED_ORDER, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS, HISTORY, IMPRESSIONS, LISTS, META, PAIRS,
+    QUEUE, SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
 };
 use crate::error::{StoreError, StoreResult};
 
@@ -68,6 +69,22 @@ impl EmbeddedStore {
             text(v)
         ));
         dump!(txn, out, seen, SEALED_KEYS, |k, _v| k.to_string());
+        for table in [EXPOSURES, ATTRIBUTED_PURCHASES] {
+            dump!(txn, out, seen, table, |k, v| format!(
+                "{k:?} => {}",
+                text(v)
+            ));
+        }
+        for table in [EXPOSURE_IDS, CREDITED_EVENTS] {
+            dump!(txn, out, seen, table, |k, _v| k.to_string());
+        }
+        dump!(txn, out, seen, CELL_COUNTERS, |k, v| format!(
+            "{k:?} => {v:?}"
+        ));
+        dump!(txn, out, seen, EXPERIMENTS, |k, v| format!(
+            "{k} => {}",
+            text(v)
+        ));
         let unread: Vec<String> = txn
             .list_tables()
             .db()?

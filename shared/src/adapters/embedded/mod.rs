@@ -5,7 +5,8 @@
 //!
 //! This file holds the store, its tables and the transaction helpers; the ports are
 //! implemented by responsibility in `records` (catalogue, profiles, lists), `signals`
-//! (history, aggregates and erasure, rules in [`crate::aggregates`]) and `queue`;
+//! (history, aggregates and erasure, rules in [`crate::aggregates`]), `queue` and
+//! `measurements` (exposures, credits, counters and experiments);
 //! `migration` brings files written by earlier versions to the current layout on open.
 
 mod backup;
@@ -13,6 +14,7 @@ mod dead_letters;
 mod handle;
 #[cfg(any(test, feature = "conformance"))]
 mod inspect;
+mod measurements;
 mod migration;
 mod queue;
 mod records;
@@ -46,7 +48,10 @@ const APPLIED_EVENTS: TableDefinition<&str, ()> = TableDefinition::new("applied_
 const HISTORY: SignalTable = TableDefinition::new("history");
 const DECISIVE_SIGNALS: SignalTable = TableDefinition::new("decisive_signals");
 const IMPRESSIONS: SignalTable = TableDefinition::new("impressions");
-type SignalTable = TableDefinition<'static, (&'static str, u64, &'static str), &'static [u8]>;
+type SignalTable = SubjectTimeTable;
+/// (subject key, time key, id) -> record JSON: a subject's records in time order, so reading
+/// or deleting one subject's (or its older) records is a range.
+type SubjectTimeTable = TableDefinition<'static, (&'static str, u64, &'static str), &'static [u8]>;
 
 /// The table a subject's signals of `class` are kept in.
 fn signal_table(class: HistoryClass) -> SignalTable {
@@ -76,6 +81,24 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const TOMBSTONES: TableDefinition<&str, &[u8]> = TableDefinition::new("tombstones");
 /// Ids of the keys that sealed stored prescriptions (see `startup::prescription_key`).
 const SEALED_KEYS: TableDefinition<&str, ()> = TableDefinition::new("sealed_keys");
+/// Exposures (lists shown) and attributed purchases, keyed (subject key, time key, exposure
+/// or event id); deleted on erasure and after `MEASUREMENT_RETENTION_DAYS`.
+const EXPOSURES: SubjectTimeTable = TableDefinition::new("exposures");
+const ATTRIBUTED_PURCHASES: SubjectTimeTable = TableDefinition::new("attributed_purchases");
+/// Ids of the exposures and credited events ever recorded, so each counts once even after
+/// its record expired or was erased (bare ids, like `applied_events`).
+const EXPOSURE_IDS: TableDefinition<&str, ()> = TableDefinition::new("exposure_ids");
+const CREDITED_EVENTS: TableDefinition<&str, ()> = TableDefinition::new("credited_events");
+/// (days from CE, placement, variant, model version) -> counters: a metric cell, day first
+/// so that `counters(from, to)` is a range scan.
+const CELL_COUNTERS: TableDefinition<CellColumns<'static>, CountersColumns> =
+    TableDefinition::new("cell_counters");
+type CellColumns<'a> = (i32, &'a str, Option<&'a str>, &'a str);
+/// The fields of `Counters` in declaration order (see `measurements::to_columns`): fixed
+/// width, and the float stored bit for bit. Changing it needs a migration.
+type CountersColumns = (u64, u64, u64, u64, u64, u64, i64, u64, i64, f64);
+/// Experiment id -> experiment JSON.
+const EXPERIMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("experiments");
 
 const QUEUE_SEQ: &str = "queue_seq";
 const HEALTH_PROBE_SEQ: &str = "health_probe_seq";
@@ -105,7 +128,8 @@ impl<T, E: Into<redb::Error>> RedbResultExt<T> for Result<T, E> {
     }
 }
 
-/// The five record ports over one redb database. Cheap to clone (shares the database).
+/// The record, signal, queue and measurement ports over one redb database. Cheap to clone
+/// (shares the database).
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<DatabaseHandle>,
@@ -223,6 +247,12 @@ fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
     txn.open_table(META).db()?;
     txn.open_table(TOMBSTONES).db()?;
     txn.open_table(SEALED_KEYS).db()?;
+    txn.open_table(EXPOSURES).db()?;
+    txn.open_table(ATTRIBUTED_PURCHASES).db()?;
+    txn.open_table(EXPOSURE_IDS).db()?;
+    txn.open_table(CREDITED_EVENTS).db()?;
+    txn.open_table(CELL_COUNTERS).db()?;
+    txn.open_table(EXPERIMENTS).db()?;
     Ok(())
 }
 

@@ -182,6 +182,9 @@ mod tests {
             recommendation_id: None,
             placement: None,
             context: None,
+            price_cents: None,
+            quantity: None,
+            order_id: None,
         }
     }
 

@@ -11,7 +11,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Map, Value};
 use tower::ServiceExt;
 
-use super::{harness, signal_body, token, Harness};
+use super::{experiment_body, harness, signal_body, token, Harness};
 use crate::api::{openapi, RouteAccess, BEARER_AUTH, MAX_SIGNALS_PER_REQUEST, ROUTES};
 
 const METHODS: [&str; 8] = [
@@ -101,7 +101,7 @@ fn when_route_needs_a_token_should_document_bearer_security_and_only_then() {
         let op = operation(&doc, method, path);
         let security = op.get("security").cloned().unwrap_or(json!([]));
         match access {
-            RouteAccess::Token => {
+            RouteAccess::Token | RouteAccess::Admin => {
                 assert_eq!(security, json!([{ BEARER_AUTH: [] }]), "{method} {path}");
                 for status in [401, 403] {
                     assert!(
@@ -512,6 +512,22 @@ fn samples(h: &Harness) -> Vec<Sample> {
         sample("DELETE", profile, S::NOT_FOUND).token(&owner),
         sample("DELETE", profile, S::FORBIDDEN).token(&stranger),
         sample("DELETE", profile, S::UNAUTHORIZED),
+        sample("POST", "/v1/experiments", S::CREATED)
+            .token(&admin)
+            .body(experiment_body("exp-1")),
+        sample("POST", "/v1/experiments", S::BAD_REQUEST)
+            .token(&admin)
+            .body(r#"{"id":"exp-2"}"#),
+        sample("POST", "/v1/experiments", S::FORBIDDEN)
+            .token(&service)
+            .body(experiment_body("exp-3")),
+        sample("GET", "/v1/experiments", S::OK).token(&admin),
+        sample("GET", "/v1/experiments/exp-1/report", S::OK).token(&admin),
+        sample("GET", "/v1/experiments/nope/report", S::NOT_FOUND).token(&admin),
+        sample("GET", "/v1/metrics?placement=home", S::OK).token(&admin),
+        sample("GET", "/v1/metrics?from=yesterday", S::BAD_REQUEST).token(&admin),
+        sample("POST", "/v1/experiments/exp-1/stop", S::OK).token(&admin),
+        sample("POST", "/v1/experiments/nope/stop", S::NOT_FOUND).token(&admin),
     ]
 }
 

@@ -222,6 +222,9 @@ impl Recommender for ServedEngine {
                     recommendation_id: None,
                     placement: None,
                     context: None,
+                    price_cents: None,
+                    quantity: None,
+                    order_id: None,
                 })
             })
             .collect();

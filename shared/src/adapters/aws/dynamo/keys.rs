@@ -19,12 +19,21 @@
 //! | engagement order | `ENG#<subject key>` | `T#<time key, 20 digits>#<style_id>` | [`engagement_order_key`] |
 //! | co-occurring pair | `PAIRS#<shard>` | `<style_a>#<style_b>` (`a < b`) | [`pair_key`] |
 //! | erasure tombstone | `ERASED#<tombstone key>` | `ERASED` | [`tombstone_item_key`] |
+//! | exposure marker | `EXPOSURE#<exposure_id>` | `EXPOSURE` | [`exposure_marker_key`] |
+//! | exposure | `EXPOSURES#<subject key>` | `<time key, 20 digits>#<exposure_id>` | [`exposure_key`] |
+//! | credit marker | `CREDIT#<event_id>` | `CREDIT` | [`credit_marker_key`] |
+//! | attributed purchase | `PURCHASES#<subject key>` | `<time key, 20 digits>#<event_id>` | [`attributed_purchase_key`] |
+//! | cell counters (one shard) | `METRICS#<yyyy-mm-dd>` | `<placement>#<variant or empty>#<model_version>#<shard>` | [`cell_counters_key`] |
+//! | experiment | `EXPERIMENTS` | `<experiment id>` | [`experiment_key`] |
 //!
-//! `<shard>` is [`shard`] of the index entry's sort key (the id, the subject key, the pair).
+//! `<shard>` is [`shard`] of the index entry's sort key (the id, the subject key, the pair);
+//! of a cell's counters, [`shard`] of the exposure or event id adding to them, so concurrent
+//! writers to one busy cell rarely meet on one item.
 //! The tombstone key is [`crate::aggregates::erasure::tombstone_key`], a hash of the subject
 //! key: the tombstone of an erased shopper does not name them.
-//! The time key is [`time_key`], so sort keys order by time. Ids cannot contain `#` (domain
-//! validation), so `#` separates. A subject's history partition holds one sort-key range per
+//! The time key is [`time_sort_key`], so sort keys order by time. Ids cannot contain `#`
+//! (domain validation), so `#` separates; experiment variants may contain `/`, which is
+//! harmless. A subject's history partition holds one sort-key range per
 //! [`HistoryClass`]: browsing keys start with a digit, so they all sort below
 //! [`BROWSING_BELOW`] and before the `D#` and `I#` ranges.
 
@@ -32,6 +41,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::adapters::time_key::time_key;
 use crate::aggregates::history::HistoryClass;
+use crate::experiments::attribution::CellKey;
 
 /// Name of the partition key attribute.
 pub(super) const PK: &str = "pk";
@@ -42,6 +52,7 @@ pub(super) const SHARDS: u32 = 16;
 
 const CATALOG: &str = "CATALOG";
 const DAYS: &str = "DAYS";
+const EXPERIMENTS: &str = "EXPERIMENTS";
 /// Sort-key prefix of styles in the `CATALOG` partition.
 pub(super) const STYLE_PREFIX: &str = "STYLE#";
 /// Sort-key prefix of the engagement order items in an `ENG#` partition.
@@ -106,7 +117,7 @@ pub(super) fn history_key(
     };
     item_key(
         history_partition(subject_key),
-        format!("{prefix}{:020}#{event_id}", time_key(at)),
+        format!("{prefix}{}#{event_id}", time_sort_key(at)),
     )
 }
 
@@ -137,7 +148,7 @@ pub(super) fn engagement_order_key(
 ) -> ItemKey {
     item_key(
         engagement_partition(subject_key),
-        format!("{ENGAGEMENT_ORDER_PREFIX}{:020}#{style_id}", time_key(at)),
+        format!("{ENGAGEMENT_ORDER_PREFIX}{}#{style_id}", time_sort_key(at)),
     )
 }
 
@@ -150,6 +161,56 @@ pub(super) fn pair_key(style_a: &str, style_b: &str) -> ItemKey {
 /// The tombstone of an erased subject, by its tombstone key (a hash, never the id).
 pub(super) fn tombstone_item_key(tombstone_key: &str) -> ItemKey {
     item_key(format!("ERASED#{tombstone_key}"), "ERASED")
+}
+
+/// Marks an exposure as recorded and counted; kept after the exposure expires or is erased
+/// (a bare id), so a re-sent exposure is never counted twice.
+pub(super) fn exposure_marker_key(exposure_id: &str) -> ItemKey {
+    item_key(format!("EXPOSURE#{exposure_id}"), "EXPOSURE")
+}
+
+/// A list shown to a subject, in time order within the subject's partition.
+pub(super) fn exposure_key(subject_key: &str, at: DateTime<Utc>, exposure_id: &str) -> ItemKey {
+    item_key(
+        exposures_partition(subject_key),
+        format!("{}#{exposure_id}", time_sort_key(at)),
+    )
+}
+
+/// Marks a signal's credit as counted (a bare event id, like [`event_marker_key`]).
+pub(super) fn credit_marker_key(event_id: &str) -> ItemKey {
+    item_key(format!("CREDIT#{event_id}"), "CREDIT")
+}
+
+/// An attributed purchase of a subject, by the time it was made and its signal's event id.
+pub(super) fn attributed_purchase_key(
+    subject_key: &str,
+    at: DateTime<Utc>,
+    event_id: &str,
+) -> ItemKey {
+    item_key(
+        purchases_partition(subject_key),
+        format!("{}#{event_id}", time_sort_key(at)),
+    )
+}
+
+/// One shard of a cell's counters: the shard is picked by `writer_id` (the exposure or
+/// event id adding to it). A cell's counters are the sum of its shards.
+pub(super) fn cell_counters_key(cell: &CellKey, writer_id: &str) -> ItemKey {
+    item_key(
+        metrics_partition(cell.day),
+        format!(
+            "{}#{}#{}#{}",
+            cell.placement,
+            cell.variant.as_deref().unwrap_or_default(),
+            cell.model_version,
+            shard(writer_id)
+        ),
+    )
+}
+
+pub(super) fn experiment_key(experiment_id: &str) -> ItemKey {
+    item_key(experiments_partition(), experiment_id)
 }
 
 /// Stable shard of a key (FNV-1a), the same in every process and Rust version.
@@ -199,6 +260,29 @@ pub(super) fn engagement_partition(subject_key: &str) -> String {
 
 pub(super) fn pair_partition(shard: u32) -> String {
     format!("PAIRS#{shard}")
+}
+
+pub(super) fn exposures_partition(subject_key: &str) -> String {
+    format!("EXPOSURES#{subject_key}")
+}
+
+pub(super) fn purchases_partition(subject_key: &str) -> String {
+    format!("PURCHASES#{subject_key}")
+}
+
+/// Every cell's counters of one UTC day.
+pub(super) fn metrics_partition(day: NaiveDate) -> String {
+    format!("METRICS#{day}")
+}
+
+pub(super) fn experiments_partition() -> String {
+    EXPERIMENTS.to_string()
+}
+
+/// Sort key (or sort-key prefix) of a time: [`time_key`] as 20 digits, so sort keys order
+/// by time and `sk >= time_sort_key(since)` reads from `since` on.
+pub(super) fn time_sort_key(at: DateTime<Utc>) -> String {
+    format!("{:020}", time_key(at))
 }
 
 #[cfg(test)]
@@ -294,6 +378,66 @@ mod tests {
             shape(tombstone_item_key("9f2c")),
             pair("ERASED#9f2c", "ERASED")
         );
+    }
+
+    #[test]
+    fn when_measurement_keys_built_should_match_the_documented_shapes() {
+        let day = NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date");
+        let at = at_millis(1_740_787_200_000);
+        let time = time_sort_key(at);
+        assert_eq!(
+            shape(exposure_marker_key("x-1")),
+            pair("EXPOSURE#x-1", "EXPOSURE")
+        );
+        assert_eq!(
+            shape(exposure_key("c:cu-1", at, "x-1")),
+            pair("EXPOSURES#c:cu-1", format!("{time}#x-1"))
+        );
+        assert_eq!(
+            shape(credit_marker_key("e-1")),
+            pair("CREDIT#e-1", "CREDIT")
+        );
+        assert_eq!(
+            shape(attributed_purchase_key("s:sess-1", at, "e-1")),
+            pair("PURCHASES#s:sess-1", format!("{time}#e-1"))
+        );
+        let mut cell = CellKey {
+            placement: "home".into(),
+            variant: Some("exp-1/treatment".into()),
+            model_version: "v7".into(),
+            day,
+        };
+        assert_eq!(
+            shape(cell_counters_key(&cell, "x-1")),
+            pair(
+                "METRICS#2025-03-01",
+                format!("home#exp-1/treatment#v7#{}", shard("x-1"))
+            )
+        );
+        cell.variant = None;
+        assert_eq!(
+            shape(cell_counters_key(&cell, "x-1")),
+            pair("METRICS#2025-03-01", format!("home##v7#{}", shard("x-1")))
+        );
+        assert_eq!(shape(experiment_key("exp-1")), pair("EXPERIMENTS", "exp-1"));
+        assert_eq!(exposures_partition("c:x"), exposure_key("c:x", at, "x").pk);
+        assert_eq!(
+            purchases_partition("c:x"),
+            attributed_purchase_key("c:x", at, "e").pk
+        );
+        assert_eq!(metrics_partition(day), cell_counters_key(&cell, "x").pk);
+        assert_eq!(experiments_partition(), experiment_key("exp-1").pk);
+    }
+
+    #[test]
+    fn when_measurements_keyed_by_time_should_read_from_since_on() {
+        let (early, since, late) = (at_millis(-5), at_millis(1_000), at_millis(1_000_000));
+        let from = time_sort_key(since);
+        assert!(exposure_key("c:x", early, "z").sk < from);
+        assert!(exposure_key("c:x", since, "a").sk >= from);
+        assert!(exposure_key("c:x", late, "a").sk > exposure_key("c:x", since, "z").sk);
+        assert!(attributed_purchase_key("c:x", early, "z").sk < from);
+        assert!(attributed_purchase_key("c:x", since, "a").sk >= from);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The record and signal ports on one DynamoDB table (`pk`/`sk` strings, TTL on
-//! `expires_at`). Every access is a GetItem, Query, BatchGetItem, BatchWriteItem,
+//! The record, signal and measurement ports on one DynamoDB table (`pk`/`sk` strings, TTL
+//! on `expires_at`). Every access is a GetItem, Query, BatchGetItem, BatchWriteItem,
 //! TransactWriteItems, UpdateItem, PutItem or DeleteItem: never a Scan. The key design and
 //! its trade-offs are documented in `docs/dynamodb.md`.
 //!
@@ -7,6 +7,7 @@
 //! - `keys`: every key of the table, one builder per item kind;
 //! - `apply`: how a signal's effects (rules in [`crate::aggregates::apply`]) are written;
 //! - `erasure`: tombstones, the checks that honour them, and sweeping a subject's items;
+//! - `measurements`: exposures, credits, cell counters and experiments;
 //! - `requests`: batched, paginated, transactional and conditional requests with retries;
 //! - `lists`: a stored list's item and the stamp read before rewriting it;
 //! - `item`: attribute values, records as JSON, error messages naming keys;
@@ -17,6 +18,7 @@ mod erasure;
 mod item;
 mod keys;
 mod lists;
+mod measurements;
 mod requests;
 mod table;
 
@@ -73,7 +75,7 @@ pub const KMS_KEY_REQUIRED: &str = "FRAMEWISE_KMS_KEY_ID is required to store pr
 
 const DEFAULT_PAGE_SIZE: i32 = 500;
 
-/// Catalogue, profiles, lists and signal aggregates in one DynamoDB table.
+/// Catalogue, profiles, lists, signal aggregates and measurements in one DynamoDB table.
 #[derive(Debug)]
 pub struct DynamoStore {
     client: Client,

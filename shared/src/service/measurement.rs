@@ -1,0 +1,533 @@
+//! Measuring the service: which experiment arm serves a shopper's list, the exposure
+//! recorded when a list is shown, the actions credited to it when signals are applied
+//! (rules in [`crate::experiments::attribution`]), and the metrics and experiment reports
+//! read back from the per-cell counters.
+//!
+//! Experiment arms are computed on read. A shopper in a running experiment gets a list
+//! computed at the request with their arm's `[engine]` settings (the control arm with the
+//! deployment's own), never the precomputed one, so every arm is equally fresh; shoppers
+//! outside experiments keep the precomputed lists. This costs no DynamoDB writes (lists
+//! per variant would cost one list write per shopper and arm at every regeneration), at
+//! the price of one history read and one scoring (~1-5 ms) per experiment request.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::Framewise;
+use crate::domain::{validate_id, RecommendationPage, Signal, SignalKind, Subject};
+use crate::engine::EngineConfig;
+use crate::error::{ServiceError, ValidationErrors};
+use crate::experiments::attribution::{
+    attribute, attribute_return, Action, AttributedPurchase, CellKey, Counters, Credit, Exposure,
+    Touch,
+};
+use crate::experiments::{
+    assignment, check_layers, report, Experiment, ExperimentError, ExperimentReport,
+};
+
+/// Placement of a list requested without one.
+pub const DEFAULT_PLACEMENT: &str = "default";
+
+/// The longest metrics range one request may read, in days.
+pub const MAX_METRICS_DAYS: i64 = 400;
+
+/// The arm a shopper's list is served from.
+#[derive(Debug, Clone)]
+pub(super) struct Arm {
+    pub experiment_id: String,
+    pub variant: String,
+    pub engine: EngineConfig,
+}
+
+impl Arm {
+    /// The variant as cells and exposures name it: unique across experiments (ids and
+    /// variant names cannot contain `/`).
+    fn label(&self) -> String {
+        variant_label(&self.experiment_id, &self.variant)
+    }
+}
+
+fn variant_label(experiment_id: &str, variant: &str) -> String {
+    format!("{experiment_id}/{variant}")
+}
+
+/// The experiments as last read, with each arm's engine settings resolved once.
+#[derive(Debug, Default)]
+pub(super) struct ExperimentCache {
+    snapshot: Mutex<Option<(Instant, Arc<ExperimentSnapshot>)>>,
+}
+
+#[derive(Debug, Default)]
+struct ExperimentSnapshot {
+    experiments: Vec<Experiment>,
+    /// (experiment id, variant name) -> the engine settings that arm scores with.
+    engines: HashMap<(String, String), EngineConfig>,
+}
+
+/// Query of `GET /v1/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub placement: Option<String>,
+    /// A variant label (`experiment/variant`), or `none` for lists outside experiments.
+    pub variant: Option<String>,
+}
+
+/// Online metrics of one cell (placement, variant, model version, day).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct MetricsRow {
+    pub placement: String,
+    /// `experiment/variant`; absent for lists served outside experiments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    pub model_version: String,
+    pub day: NaiveDate,
+    pub exposures: u64,
+    pub items_shown: u64,
+    pub clicks: u64,
+    pub try_ons: u64,
+    pub add_to_carts: u64,
+    pub purchases: u64,
+    pub revenue_cents: i64,
+    pub returns: u64,
+    pub returned_cents: i64,
+    pub ctr: f64,
+    pub try_on_rate: f64,
+    pub add_to_cart_rate: f64,
+    pub conversion_rate: f64,
+    /// Revenue net of returns per exposure, in cents.
+    pub revenue_per_exposure_cents: f64,
+    /// Revenue net of returns per purchase, in cents.
+    pub average_order_value_cents: f64,
+    pub return_rate: f64,
+}
+
+impl MetricsRow {
+    fn new(key: CellKey, c: &Counters) -> Self {
+        Self {
+            ctr: c.ctr(),
+            try_on_rate: c.try_on_rate(),
+            add_to_cart_rate: c.add_to_cart_rate(),
+            conversion_rate: c.conversion_rate(),
+            revenue_per_exposure_cents: c.revenue_per_exposure(),
+            average_order_value_cents: c.average_order_value(),
+            return_rate: c.return_rate(),
+            placement: key.placement,
+            variant: key.variant,
+            model_version: key.model_version,
+            day: key.day,
+            exposures: c.exposures,
+            items_shown: c.items_shown,
+            clicks: c.clicks,
+            try_ons: c.try_ons,
+            add_to_carts: c.add_to_carts,
+            purchases: c.purchases,
+            revenue_cents: c.revenue_cents,
+            returns: c.returns,
+            returned_cents: c.returned_cents,
+        }
+    }
+}
+
+/// `GET /v1/metrics`: one row per cell, and the totals over them.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct MetricsReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub rows: Vec<MetricsRow>,
+    /// Every row summed (placement, variant and model version say `*`).
+    pub total: MetricsRow,
+}
+
+/// The action a signal kind is credited as, if any.
+fn action_of(kind: SignalKind) -> Option<Action> {
+    match kind {
+        SignalKind::Click => Some(Action::Click),
+        SignalKind::TryOn => Some(Action::TryOn),
+        SignalKind::AddToCart => Some(Action::AddToCart),
+        SignalKind::Purchase => Some(Action::Purchase),
+        SignalKind::Return => Some(Action::Return),
+        _ => None,
+    }
+}
+
+fn invalid_experiment(e: ExperimentError) -> ServiceError {
+    match e {
+        ExperimentError::Invalid { field, message } => {
+            ValidationErrors::single(field, message).into()
+        }
+        overlap @ ExperimentError::Overlap { .. } => {
+            ValidationErrors::single("placement", overlap.to_string()).into()
+        }
+    }
+}
+
+impl Framewise {
+    /// The arm serving `subject_key` on `placement` now, if a running experiment covers
+    /// them. A store failure serves the default (logged): experiments never break lists.
+    pub(super) async fn arm(
+        &self,
+        placement: &str,
+        subject_key: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Arm> {
+        let snapshot = match self.experiment_snapshot().await {
+            Ok(snapshot) => snapshot,
+            Err(e) => {
+                tracing::warn!(error = %e, "experiments unavailable; serving the default");
+                return None;
+            }
+        };
+        let (experiment, variant) = assignment(&snapshot.experiments, placement, subject_key, now)?;
+        let engine = snapshot
+            .engines
+            .get(&(experiment.id.clone(), variant.name.clone()))?
+            .clone();
+        Some(Arm {
+            experiment_id: experiment.id.clone(),
+            variant: variant.name.clone(),
+            engine,
+        })
+    }
+
+    async fn experiment_snapshot(&self) -> Result<Arc<ExperimentSnapshot>, ServiceError> {
+        let refresh =
+            std::time::Duration::from_secs(self.config.measurement.experiments_refresh_secs);
+        if let Ok(guard) = self.experiment_cache.snapshot.lock() {
+            if let Some((read_at, snapshot)) = guard.as_ref() {
+                if read_at.elapsed() < refresh {
+                    return Ok(snapshot.clone());
+                }
+            }
+        }
+        let experiments = self.stores.measurements.experiments().await?;
+        let mut engines = HashMap::new();
+        for experiment in &experiments {
+            for variant in &experiment.variants {
+                // Checked when the experiment was created; a stored arm that no longer
+                // applies (a key removed since) is left out, so its shoppers get the default.
+                match self.config.with_overrides(&variant.settings) {
+                    Ok(config) => {
+                        engines
+                            .insert((experiment.id.clone(), variant.name.clone()), config.engine);
+                    }
+                    Err(e) => {
+                        tracing::warn!(experiment = %experiment.id, variant = %variant.name, error = %e, "variant settings no longer apply")
+                    }
+                }
+            }
+        }
+        let snapshot = Arc::new(ExperimentSnapshot {
+            experiments,
+            engines,
+        });
+        if let Ok(mut guard) = self.experiment_cache.snapshot.lock() {
+            *guard = Some((Instant::now(), snapshot.clone()));
+        }
+        Ok(snapshot)
+    }
+
+    /// Forgets the cached experiments, so the next list reads them again.
+    fn refresh_experiments(&self) {
+        if let Ok(mut guard) = self.experiment_cache.snapshot.lock() {
+            *guard = None;
+        }
+    }
+
+    /// Records that `page` was shown to `subject` (and counts it in its cell). A failure
+    /// is logged, not returned: the shopper gets their list whether or not it is counted.
+    pub(super) async fn record_exposure(
+        &self,
+        page: &RecommendationPage,
+        subject: &Subject,
+        offset: usize,
+        arm: Option<&Arm>,
+        now: DateTime<Utc>,
+    ) {
+        if !self.config.measurement.record_exposures || page.items.is_empty() {
+            return;
+        }
+        let exposure = Exposure {
+            exposure_id: uuid::Uuid::now_v7().simple().to_string(),
+            recommendation_id: page.recommendation_id.clone(),
+            subject: subject.key(),
+            placement: page
+                .placement
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PLACEMENT.to_string()),
+            variant: arm.map(Arm::label),
+            model_version: page.model_version.clone(),
+            items: page.items.iter().map(|i| i.style_id.clone()).collect(),
+            offset,
+            at: now,
+        };
+        if let Some(events) = &self.measurement_events {
+            events.exposure(&exposure);
+        }
+        if let Err(e) = self.stores.measurements.record_exposures(&[exposure]).await {
+            tracing::warn!(error = %e, "exposure not recorded");
+        }
+    }
+
+    /// Credits the actions among `signals` to the lists shown before them, once per
+    /// `event_id` (a redelivered batch is not counted twice). Returns how many were new.
+    pub(super) async fn credit_signals(
+        &self,
+        signals: &[Signal],
+        now: DateTime<Utc>,
+    ) -> Result<usize, ServiceError> {
+        let rules = self.config.measurement.rules();
+        // (event id, touch) per subject, so each subject's exposures are read once.
+        let mut by_subject: BTreeMap<String, Vec<(&str, Touch)>> = BTreeMap::new();
+        for signal in signals {
+            let (Some(action), Some(subject)) = (action_of(signal.kind), signal.subject()) else {
+                continue;
+            };
+            let touch = Touch {
+                subject: subject.key(),
+                style_id: signal.style_id.clone(),
+                action,
+                at: signal.timestamp,
+                recommendation_id: signal.recommendation_id.clone(),
+                revenue_cents: signal.revenue_cents(),
+                order_id: signal.order_id.clone(),
+            };
+            by_subject
+                .entry(touch.subject.clone())
+                .or_default()
+                .push((signal.event_id.as_str(), touch));
+        }
+        let mut credits = Vec::new();
+        for (subject, mut touches) in by_subject {
+            // In time order, so a return later in the batch finds a purchase earlier in it.
+            touches.sort_by_key(|(_, touch)| touch.at);
+            let Some(earliest) = touches.first().map(|(_, touch)| touch.at) else {
+                continue;
+            };
+            let since = earliest - rules.purchase_window;
+            let exposures = self.stores.measurements.exposures(&subject, since).await?;
+            let mut purchases = if touches.iter().any(|(_, t)| t.action == Action::Return) {
+                self.stores
+                    .measurements
+                    .attributed_purchases(&subject, since)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            for (event_id, touch) in touches {
+                let credited = if touch.action == Action::Return {
+                    attribute_return(&purchases, &touch, &rules).map(|(attribution, refunded)| {
+                        let refund = Touch {
+                            revenue_cents: refunded,
+                            ..touch.clone()
+                        };
+                        (attribution, refund)
+                    })
+                } else {
+                    attribute(&exposures, &touch, &rules).map(|a| (a, touch.clone()))
+                };
+                let Some((attribution, counted)) = credited else {
+                    continue;
+                };
+                let mut counters = Counters::default();
+                counters.add_attributed(&counted);
+                let purchase = (touch.action == Action::Purchase).then(|| AttributedPurchase {
+                    subject: subject.clone(),
+                    style_id: touch.style_id.clone(),
+                    order_id: touch.order_id.clone(),
+                    revenue_cents: touch.revenue_cents,
+                    at: touch.at,
+                    attribution: attribution.clone(),
+                });
+                purchases.extend(purchase.clone());
+                credits.push(Credit {
+                    event_id: event_id.to_string(),
+                    subject: subject.clone(),
+                    cell: CellKey::for_attribution(&attribution, touch.at),
+                    counters,
+                    purchase,
+                });
+            }
+        }
+        if credits.is_empty() {
+            return Ok(0);
+        }
+        let new = self.stores.measurements.record_credits(&credits).await?;
+        // The store tells how many were new, not which: a batch that was partly credited
+        // before emits nothing, so CloudWatch may undercount a redelivery but never doubles
+        // it (the store's cells stay exact).
+        if let (Some(events), true) = (&self.measurement_events, new == credits.len()) {
+            events.credits(&credits, now);
+        }
+        Ok(new)
+    }
+
+    /// Creates (or replaces, by id) an experiment after checking it: its fields, that its
+    /// variants' settings are valid `[engine]` keys, and that no other experiment runs on
+    /// its placement at the same time.
+    pub async fn create_experiment(
+        &self,
+        experiment: Experiment,
+    ) -> Result<Experiment, ServiceError> {
+        experiment.validate().map_err(invalid_experiment)?;
+        for (i, variant) in experiment.variants.iter().enumerate() {
+            let field = format!("variants[{i}].settings");
+            if let Some(key) = variant.settings.keys().find(|k| *k != "engine") {
+                return Err(ValidationErrors::single(
+                    format!("{field}.{key}"),
+                    "a variant may change only [engine] keys (weights, diversity, decay); other keys change the model and are compared across model versions",
+                )
+                .into());
+            }
+            let neighbours = variant
+                .settings
+                .get("engine")
+                .and_then(|e| e.as_table())
+                .is_some_and(|e| e.contains_key("neighbours"));
+            if neighbours {
+                return Err(ValidationErrors::single(
+                    format!("{field}.engine.neighbours"),
+                    "neighbour lists are built with the model; this key cannot vary per variant",
+                )
+                .into());
+            }
+            self.config
+                .with_overrides(&variant.settings)
+                .map_err(|e| ValidationErrors::single(field, e.to_string()))?;
+        }
+        let mut all: Vec<Experiment> = self
+            .stores
+            .measurements
+            .experiments()
+            .await?
+            .into_iter()
+            .filter(|e| e.id != experiment.id)
+            .collect();
+        all.push(experiment.clone());
+        check_layers(&all).map_err(invalid_experiment)?;
+        self.stores.measurements.put_experiment(&experiment).await?;
+        self.refresh_experiments();
+        Ok(experiment)
+    }
+
+    /// Every experiment, ordered by id.
+    pub async fn experiments(&self) -> Result<Vec<Experiment>, ServiceError> {
+        Ok(self.stores.measurements.experiments().await?)
+    }
+
+    async fn experiment(&self, id: &str) -> Result<Experiment, ServiceError> {
+        validate_id(id).map_err(|m| ValidationErrors::single("experiment_id", m))?;
+        self.stores
+            .measurements
+            .experiments()
+            .await?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| super::not_found("experiment", id))
+    }
+
+    /// Stops an experiment now (its shoppers get the default from the next refresh on);
+    /// an experiment already stopped keeps its stop time.
+    pub async fn stop_experiment(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Experiment, ServiceError> {
+        let mut experiment = self.experiment(id).await?;
+        if experiment.stop.is_none_or(|stop| stop > now) {
+            experiment.stop = Some(now.max(experiment.start));
+            self.stores.measurements.put_experiment(&experiment).await?;
+            self.refresh_experiments();
+        }
+        Ok(experiment)
+    }
+
+    /// The experiment's report over every day it ran (until `now` if still running),
+    /// plus the purchase window after it stopped, so late purchases are counted.
+    pub async fn experiment_report(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ExperimentReport, ServiceError> {
+        let experiment = self.experiment(id).await?;
+        let from = experiment.start.date_naive();
+        let until = experiment
+            .stop
+            .map_or(now, |stop| {
+                stop + self.config.measurement.rules().purchase_window
+            })
+            .min(now);
+        let to = until.date_naive().max(from);
+        let cells = self.stores.measurements.counters(from, to).await?;
+        let prefix = format!("{}/", experiment.id);
+        let cells: Vec<(CellKey, Counters)> = cells
+            .into_iter()
+            .filter_map(|(mut key, counters)| {
+                // Cells name arms `experiment/variant`; the report matches bare names.
+                let name = key.variant.as_deref()?.strip_prefix(&prefix)?.to_string();
+                key.variant = Some(name);
+                Some((key, counters))
+            })
+            .collect();
+        Ok(report(&experiment, cells.iter().map(|(k, c)| (k, c))))
+    }
+
+    /// Online metrics per cell between two days (default: the last 7 days to today).
+    pub async fn metrics(
+        &self,
+        query: MetricsQuery,
+        now: DateTime<Utc>,
+    ) -> Result<MetricsReport, ServiceError> {
+        let to = query.to.unwrap_or_else(|| now.date_naive());
+        let from = query.from.unwrap_or(to - Duration::days(6));
+        if from > to {
+            return Err(ValidationErrors::single("from", "must not be after `to`").into());
+        }
+        if (to - from).num_days() >= MAX_METRICS_DAYS {
+            return Err(ValidationErrors::single(
+                "from",
+                format!("the range may span at most {MAX_METRICS_DAYS} days"),
+            )
+            .into());
+        }
+        let wanted_variant = query.variant.as_deref();
+        let mut total = Counters::default();
+        let rows: Vec<MetricsRow> = self
+            .stores
+            .measurements
+            .counters(from, to)
+            .await?
+            .into_iter()
+            .filter(|(key, _)| query.placement.as_ref().is_none_or(|p| *p == key.placement))
+            .filter(|(key, _)| match wanted_variant {
+                None => true,
+                Some("none") => key.variant.is_none(),
+                Some(v) => key.variant.as_deref() == Some(v),
+            })
+            .map(|(key, counters)| {
+                total.merge(&counters);
+                MetricsRow::new(key, &counters)
+            })
+            .collect();
+        let total = MetricsRow::new(
+            CellKey {
+                placement: "*".into(),
+                variant: None,
+                model_version: "*".into(),
+                day: to,
+            },
+            &total,
+        );
+        Ok(MetricsReport {
+            from,
+            to,
+            rows,
+            total,
+        })
+    }
+}
