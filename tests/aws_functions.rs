@@ -306,3 +306,162 @@ async fn when_profile_goes_through_profiles_api_on_moto_should_answer_only_its_o
     assert!(raw.contains("cu-77"), "the profile is stored");
     assert!(!raw.contains("-5.25") && !raw.contains("62.5"), "{raw}");
 }
+
+type EmfLines = Arc<std::sync::Mutex<Vec<Value>>>;
+
+/// EMF events into a buffer, as the functions print them to stdout on Lambda.
+fn captured_emf() -> (
+    Arc<dyn framewise::experiments::emf::MeasurementEvents>,
+    EmfLines,
+) {
+    let lines = EmfLines::default();
+    let sink = lines.clone();
+    let writer =
+        framewise::experiments::emf::EmfWriter::new("Framewise/test", move |line: &str| {
+            if let Ok(mut lines) = sink.lock() {
+                lines.push(serde_json::from_str(line).unwrap_or_default());
+            }
+        });
+    (Arc::new(writer), lines)
+}
+
+fn emf_sum(lines: &EmfLines, metric: &str) -> f64 {
+    let lines = lines.lock().map(|l| l.clone()).unwrap_or_default();
+    lines.iter().filter_map(|l| l[metric].as_f64()).sum()
+}
+
+/// Issue 12 on AWS: an experiment created through profiles-api, a list served by
+/// recommendations-api (an exposure in DynamoDB, an EMF line), a purchase of a shown frame
+/// posted to signals-api, carried by SQS to signals-worker and credited there; the report
+/// endpoint then shows the purchase and its revenue in the shopper's arm.
+#[tokio::test]
+async fn when_a_shown_frame_is_bought_through_the_functions_should_the_report_credit_its_arm() {
+    use framewise_integration_tests::apigw::{self, Caller};
+
+    let moto = Moto::shared();
+    let (settings, clients) = moto.fresh("measure-e2e", 5).await;
+    let stores = aws_stores(&clients, &settings);
+    seed_demo(
+        &stores,
+        &DemoConfig {
+            styles: 30,
+            customers: 6,
+            days: 10,
+            ..DemoConfig::small()
+        },
+    )
+    .await;
+    let config = ServiceConfig {
+        collaborative: CollaborativeMode::Cooccurrence,
+        ..ServiceConfig::default()
+    };
+    let open = |access, events| {
+        framewise_lambda::open_with_events(
+            aws_stores(&clients, &settings),
+            config.clone(),
+            access,
+            events,
+        )
+    };
+
+    // profiles-api: the admin creates the experiment.
+    let profiles = profiles_api::app(open(Access::ReadWrite, None).await.expect("service"));
+    let experiment = json!({
+        "id": "exp-e2e", "placement": "home", "primary_metric": "conversion_rate",
+        "variants": [{"name": "control", "share": 1}, {"name": "calm", "share": 1,
+            "settings": {"engine": {"diversity_lambda": 0.9}}}],
+        "start": (Utc::now() - chrono::Duration::minutes(5)).to_rfc3339(),
+    })
+    .to_string();
+    let request = apigw::request("POST", "/v1/experiments", Some(&experiment), Caller::Admin);
+    let (status, body) = apigw::call(profiles, request).await;
+    assert_eq!(status, 201, "{body}");
+
+    // recommendations-api: the shopper's list, served in their arm and recorded.
+    let (api_events, api_emf) = captured_emf();
+    let api_service = open(Access::ReadOnly, Some(api_events)).await.expect("api");
+    let api = recommendations_api::app(
+        api_service,
+        Arc::new(ModelRefresh::new(Duration::from_secs(60))),
+    );
+    let uri = "/v1/customers/cu-00001/recommendations?placement=home&limit=5";
+    let request = apigw::request("GET", uri, None, Caller::Shopper("cu-00001"));
+    let (status, page) = apigw::call(api.clone(), request).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["experiment_id"], "exp-e2e");
+    let variant = page["variant"].as_str().expect("an arm").to_string();
+    let bought = page["items"][2]["style_id"]
+        .as_str()
+        .expect("items")
+        .to_string();
+    assert_eq!(emf_sum(&api_emf, "Exposures"), 1.0);
+
+    // signals-api -> SQS -> signals-worker: the purchase of the third frame shown.
+    let signals_app = signals_api::app(
+        Arc::new(SqsSignalQueue::new(
+            clients.sqs.clone(),
+            settings.queue_url.clone(),
+        )),
+        framewise::auth::AuthConfig::default(),
+    );
+    let purchase = json!({"signals": [{
+        "event_id": "buy-e2e-1", "customer_id": "cu-00001", "kind": "purchase",
+        "style_id": bought, "timestamp": Utc::now().to_rfc3339(),
+        "recommendation_id": page["recommendation_id"], "placement": "home",
+        "price_cents": 15900, "quantity": 1, "order_id": "order-e2e"}]})
+    .to_string();
+    let request = apigw::request(
+        "POST",
+        "/v1/signals",
+        Some(&purchase),
+        Caller::Shopper("cu-00001"),
+    );
+    let (status, body) = apigw::call(signals_app, request).await;
+    assert_eq!(status, 202, "{body}");
+    let (event, receipts) = receive_as_event(&clients.sqs, &settings.queue_url, 1).await;
+    assert_eq!(receipts.len(), 1);
+    let (worker_events, worker_emf) = captured_emf();
+    let worker = open(Access::ReadWrite, Some(worker_events))
+        .await
+        .expect("worker");
+    let response = signals_worker::handle(
+        &worker,
+        &ModelRefresh::new(Duration::from_secs(60)),
+        serde_json::from_value(event).expect("SQS event"),
+        Utc::now(),
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(emf_sum(&worker_emf, "Purchases"), 1.0);
+    assert_eq!(emf_sum(&worker_emf, "RevenueCents"), 15_900.0);
+
+    // recommendations-api: the report credits the purchase to the shopper's arm.
+    let report_uri = "/v1/experiments/exp-e2e/report";
+    let (status, report) = apigw::call(
+        api.clone(),
+        apigw::request("GET", report_uri, None, Caller::Admin),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let arms = report["variants"].as_array().expect("variants");
+    let arm = arms
+        .iter()
+        .find(|v| v["name"] == variant.as_str())
+        .expect("the arm");
+    assert_eq!(arm["counters"]["exposures"], 1, "{report}");
+    assert_eq!(arm["counters"]["purchases"], 1, "{report}");
+    assert_eq!(arm["counters"]["revenue_cents"], 15_900, "{report}");
+    let (status, _) = apigw::call(
+        api.clone(),
+        apigw::request("GET", report_uri, None, Caller::Shopper("cu-00001")),
+    )
+    .await;
+    assert_eq!(status, 403, "reports are for admins");
+    let (status, metrics) = apigw::call(
+        api,
+        apigw::request("GET", "/v1/metrics?placement=home", None, Caller::Admin),
+    )
+    .await;
+    assert_eq!(status, 200, "{metrics}");
+    assert_eq!(metrics["total"]["purchases"], 1, "{metrics}");
+}
