@@ -49,8 +49,11 @@ fn python() -> String {
 fn run_spark(events: &Path, out: &Path, args: &[&str]) {
     let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/spark/train_als.py");
     // The venv's python starts the JVM through pyspark's bundled launcher; the arguments
-    // `spark-submit` would take come by PYSPARK_SUBMIT_ARGS.
+    // `spark-submit` would take come by PYSPARK_SUBMIT_ARGS. ALS's lineage grows with every
+    // iteration and, without a checkpoint directory, serializing its tasks can overflow the
+    // default 1 MB thread stack (seen once in CI): a bigger stack for the local driver.
     let submit_args = "--master local[2] --driver-memory 1g --conf spark.ui.enabled=false \
+        --conf spark.driver.extraJavaOptions=-Xss16m \
         --conf spark.sql.shuffle.partitions=2 --conf spark.framewise.als.blocks=2 pyspark-shell";
     let output = Command::new(python())
         .env("PYSPARK_SUBMIT_ARGS", submit_args)

@@ -177,3 +177,89 @@ pub async fn metrics(args: MetricsArgs, config: ServiceConfig, options: &OpenOpt
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct SimulateArgs {
+    /// The experiment to run shoppers through (`framewise experiment create`); it must have
+    /// started `--days` days ago or earlier, since the simulated days end now.
+    #[arg(long)]
+    experiment: String,
+    /// Days of shopping, ending now.
+    #[arg(long, default_value_t = 7)]
+    days: u32,
+    /// Chance a shopper visits on a given day.
+    #[arg(long, default_value_t = 0.3)]
+    visit_rate: f64,
+    /// Seed of the shoppers' choices.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// The demo shop the store was loaded with (`serve --demo`): same sizes and seed, so
+    /// the simulated shoppers are its customers with their hidden tastes.
+    #[command(flatten)]
+    demo: crate::DemoSize,
+    #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+}
+
+/// Replays demo shoppers through the store's service in the experiment, then prints its
+/// report and what the click model says each arm should have scored.
+pub async fn simulate(
+    args: SimulateArgs,
+    config: ServiceConfig,
+    options: &OpenOptions,
+) -> CliResult {
+    let (service, _) = crate::open_service(&args.data_dir, config, options).await?;
+    let experiment = service
+        .experiments()
+        .await?
+        .into_iter()
+        .find(|e| e.id == args.experiment)
+        .ok_or_else(|| {
+            format!(
+                "no experiment {} (framewise experiment list)",
+                args.experiment
+            )
+        })?;
+    let now = Utc::now();
+    let start = now - chrono::Duration::days(i64::from(args.days));
+    if experiment.start > start {
+        return Err(format!(
+            "experiment {} starts at {}, after the simulated window ({} days ending now): create it with an earlier start",
+            experiment.id, experiment.start, args.days
+        )
+        .into());
+    }
+    let placement = experiment
+        .placement
+        .clone()
+        .unwrap_or_else(|| framewise::service::DEFAULT_PLACEMENT.to_string());
+    let data = framewise::demo::generate(&args.demo.config());
+    let simulation = framewise::simulation::SimulationConfig {
+        days: args.days,
+        seed: args.seed,
+        visit_rate: args.visit_rate,
+        placement,
+        ..Default::default()
+    };
+    let bar = crate::spinner("simulating shoppers");
+    let outcome = framewise::simulation::simulate(&service, &data, start, &simulation).await?;
+    bar.finish_and_clear();
+    println!(
+        "{} signals from {} arms",
+        outcome.signals,
+        outcome.arms.len()
+    );
+    for (name, arm) in &outcome.arms {
+        println!(
+            "{name}: {} lists, {} clicks, {} purchases; click-model CTR {:.4}, conversion {:.4}; p95 list time {:.1} ms",
+            arm.lists,
+            arm.clicks,
+            arm.purchases,
+            arm.true_ctr(),
+            arm.true_conversion(),
+            arm.p95_list_millis()
+        );
+    }
+    print_report(&service.experiment_report(&experiment.id, now).await?);
+    Ok(())
+}

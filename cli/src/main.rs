@@ -96,6 +96,8 @@ enum Command {
     Experiment(experiment::ExperimentArgs),
     /// Online metrics per placement, variant, model version and day, as JSON.
     Metrics(experiment::MetricsArgs),
+    /// Replay the demo shop's shoppers (hidden tastes, position bias) through an experiment.
+    Simulate(experiment::SimulateArgs),
     /// Print the documented default configuration, or check a configuration file.
     Config {
         /// Print every key with its default and what it does, as TOML.
@@ -176,6 +178,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Dlq(args) => operate::dlq(args, &options).await,
         Command::Experiment(args) => experiment::experiment(args, config, &options).await,
         Command::Metrics(args) => experiment::metrics(args, config, &options).await,
+        Command::Simulate(args) => experiment::simulate(args, config, &options).await,
         Command::Backup(args) => operate::backup(args, &options).await,
         Command::Restore(args) => operate::restore(args, &options),
         Command::Token(args) => identity::print_token(args, &config.auth),

@@ -26,3 +26,4 @@ pub mod optics;
 pub mod ports;
 pub mod sealing;
 pub mod service;
+pub mod simulation;

@@ -47,6 +47,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "simulation",
+        &[
+            "domain",
+            "error",
+            "demo",
+            "import",
+            "ports",
+            "service",
+            "experiments",
+            "api",
+        ],
+    ),
+    (
         "adapters",
         &[
             "domain",
