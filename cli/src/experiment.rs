@@ -37,6 +37,9 @@ enum ExperimentAction {
         /// Print the report as JSON (as `GET /v1/experiments/{id}/report` answers).
         #[arg(long)]
         json: bool,
+        /// Also write the HTML report (charts per day, cumulative lift) to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
     },
 }
 
@@ -105,8 +108,14 @@ pub async fn experiment(
             let experiment = service.stop_experiment(&id, now).await?;
             println!("{} stopped at {:?}", experiment.id, experiment.stop);
         }
-        ExperimentAction::Report { id, json } => {
-            let report = service.experiment_report(&id, now).await?;
+        ExperimentAction::Report { id, json, html } => {
+            let (experiment, cells) = service.experiment_cells(&id, now).await?;
+            let report =
+                framewise::experiments::report(&experiment, cells.iter().map(|(k, c)| (k, c)));
+            if let Some(path) = &html {
+                crate::report_html::write(&experiment, &cells, &report, path)?;
+                eprintln!("wrote {}", path.display());
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -193,10 +202,15 @@ pub struct SimulateArgs {
     /// Seed of the shoppers' choices.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// The demo shop the store was loaded with (`serve --demo`): same sizes and seed, so
-    /// the simulated shoppers are its customers with their hidden tastes.
-    #[command(flatten)]
-    demo: crate::DemoSize,
+    /// The demo shop the store was loaded with (`serve --demo --styles --customers --seed`):
+    /// the same sizes and seed, so the simulated shoppers are its customers with their
+    /// hidden tastes.
+    #[arg(long, default_value_t = 1000)]
+    demo_styles: usize,
+    #[arg(long, default_value_t = 5000)]
+    demo_customers: usize,
+    #[arg(long, default_value_t = 42)]
+    demo_seed: u64,
     #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
 }
@@ -233,7 +247,13 @@ pub async fn simulate(
         .placement
         .clone()
         .unwrap_or_else(|| framewise::service::DEFAULT_PLACEMENT.to_string());
-    let data = framewise::demo::generate(&args.demo.config());
+    let data = framewise::demo::generate(&framewise::demo::DemoConfig {
+        styles: args.demo_styles,
+        customers: args.demo_customers,
+        seed: args.demo_seed,
+        end: now,
+        ..framewise::demo::DemoConfig::default()
+    });
     let simulation = framewise::simulation::SimulationConfig {
         days: args.days,
         seed: args.seed,

@@ -8,6 +8,7 @@ mod http_server;
 mod identity;
 mod import;
 mod operate;
+mod report_html;
 mod serve;
 
 // The serving path allocates many small strings per request; mimalloc handles that

@@ -454,6 +454,17 @@ impl Framewise {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<ExperimentReport, ServiceError> {
+        let (experiment, cells) = self.experiment_cells(id, now).await?;
+        Ok(report(&experiment, cells.iter().map(|(k, c)| (k, c))))
+    }
+
+    /// The experiment and the cells its report is computed from (variants named bare, as
+    /// in the experiment), for reports that break it down by day.
+    pub async fn experiment_cells(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Experiment, Vec<(CellKey, Counters)>), ServiceError> {
         let experiment = self.experiment(id).await?;
         let from = experiment.start.date_naive();
         let until = experiment
@@ -463,18 +474,21 @@ impl Framewise {
             })
             .min(now);
         let to = until.date_naive().max(from);
-        let cells = self.stores.measurements.counters(from, to).await?;
         let prefix = format!("{}/", experiment.id);
-        let cells: Vec<(CellKey, Counters)> = cells
+        let cells = self
+            .stores
+            .measurements
+            .counters(from, to)
+            .await?
             .into_iter()
             .filter_map(|(mut key, counters)| {
-                // Cells name arms `experiment/variant`; the report matches bare names.
+                // Cells name arms `experiment/variant`; reports match bare names.
                 let name = key.variant.as_deref()?.strip_prefix(&prefix)?.to_string();
                 key.variant = Some(name);
                 Some((key, counters))
             })
             .collect();
-        Ok(report(&experiment, cells.iter().map(|(k, c)| (k, c))))
+        Ok((experiment, cells))
     }
 
     /// Online metrics per cell between two days (default: the last 7 days to today).
