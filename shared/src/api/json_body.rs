@@ -2,8 +2,9 @@
 //! "simple" cross-site request that browsers send without a CORS preflight; accepting it
 //! would let any web page post signals or overwrite a profile in a shopper's name.
 
+use axum::body::{Body, Bytes};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 
 use super::error::ApiError;
 
@@ -27,6 +28,24 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     } else {
         Err(ApiError::unsupported_media_type())
     }
+}
+
+/// The bytes of a JSON request body: 415 unless it says it is JSON (see
+/// [`require_json`]), 413 naming `what` and `limit` when it is larger.
+pub async fn read_json_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    what: &str,
+) -> Result<Bytes, ApiError> {
+    require_json(headers)?;
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("{what} may be at most {limit} bytes"),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::error::{
     UnsupportedMediaType,
 };
 use super::identity::permit;
-use super::json_body::require_json;
+use super::json_body::read_json_body;
 use super::routes::{path_id, query, Id, Params};
 use crate::auth::{Action, Caller};
 use crate::experiments::{Experiment, ExperimentReport};
@@ -143,16 +143,7 @@ pub(super) async fn create_experiment(
     body: Body,
 ) -> Result<Response, ApiError> {
     permit(&caller, Action::Admin)?;
-    require_json(&headers)?;
-    let bytes = axum::body::to_bytes(body, MAX_EXPERIMENT_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("an experiment may be at most {MAX_EXPERIMENT_BODY_BYTES} bytes"),
-            )
-        })?;
+    let bytes = read_json_body(&headers, body, MAX_EXPERIMENT_BODY_BYTES, "an experiment").await?;
     let experiment = parse_experiment(&bytes)?;
     let stored = service.create_experiment(experiment).await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())

@@ -18,7 +18,7 @@ use super::error::{
     UnsupportedMediaType,
 };
 use super::identity::permit;
-use super::json_body::require_json;
+use super::json_body::read_json_body;
 use super::profile_body::{parse_profile, ProfileBody, ProfileView};
 use super::routes::{path_id, query, Id, Params};
 use crate::auth::{Action, Caller, CustomerAccess};
@@ -75,16 +75,7 @@ pub(super) async fn put_profile(
 ) -> Result<Response, ApiError> {
     let customer_id = path_id(customer_id, "customer_id")?;
     permit(&caller, shopping(&customer_id))?;
-    require_json(&headers)?;
-    let bytes = axum::body::to_bytes(body, MAX_PROFILE_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("a profile may be at most {MAX_PROFILE_BODY_BYTES} bytes"),
-            )
-        })?;
+    let bytes = read_json_body(&headers, body, MAX_PROFILE_BODY_BYTES, "a profile").await?;
     let customer = parse_profile(&customer_id, &bytes)?;
     let customer = service.put_profile(customer, Utc::now()).await?;
     Ok(Json(ProfileView::new(customer, false)).into_response())

@@ -19,7 +19,7 @@ use super::error::{
     UnsupportedMediaType,
 };
 use super::identity::require_token;
-use super::json_body::require_json;
+use super::json_body::read_json_body;
 use super::signal_batch::{
     authorize_signals, parse_signal_batch, SignalBatch, MAX_SIGNAL_BODY_BYTES,
 };
@@ -131,15 +131,6 @@ fn accepted(outcome: EnqueueOutcome) -> Result<Response, ApiError> {
 }
 
 async fn signal_body(headers: &HeaderMap, body: Body) -> Result<Vec<Signal>, ApiError> {
-    require_json(headers)?;
-    let bytes = axum::body::to_bytes(body, MAX_SIGNAL_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("a request may carry at most {MAX_SIGNAL_BODY_BYTES} bytes"),
-            )
-        })?;
+    let bytes = read_json_body(headers, body, MAX_SIGNAL_BODY_BYTES, "a request").await?;
     Ok(parse_signal_batch(&bytes, Utc::now())?)
 }

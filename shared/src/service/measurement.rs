@@ -87,15 +87,8 @@ pub struct MetricsRow {
     pub variant: Option<String>,
     pub model_version: String,
     pub day: NaiveDate,
-    pub exposures: u64,
-    pub items_shown: u64,
-    pub clicks: u64,
-    pub try_ons: u64,
-    pub add_to_carts: u64,
-    pub purchases: u64,
-    pub revenue_cents: i64,
-    pub returns: u64,
-    pub returned_cents: i64,
+    #[serde(flatten)]
+    pub counters: Counters,
     pub ctr: f64,
     pub try_on_rate: f64,
     pub add_to_cart_rate: f64,
@@ -108,28 +101,20 @@ pub struct MetricsRow {
 }
 
 impl MetricsRow {
-    fn new(key: CellKey, c: &Counters) -> Self {
+    fn new(key: CellKey, counters: Counters) -> Self {
         Self {
-            ctr: c.ctr(),
-            try_on_rate: c.try_on_rate(),
-            add_to_cart_rate: c.add_to_cart_rate(),
-            conversion_rate: c.conversion_rate(),
-            revenue_per_exposure_cents: c.revenue_per_exposure(),
-            average_order_value_cents: c.average_order_value(),
-            return_rate: c.return_rate(),
+            ctr: counters.ctr(),
+            try_on_rate: counters.try_on_rate(),
+            add_to_cart_rate: counters.add_to_cart_rate(),
+            conversion_rate: counters.conversion_rate(),
+            revenue_per_exposure_cents: counters.revenue_per_exposure(),
+            average_order_value_cents: counters.average_order_value(),
+            return_rate: counters.return_rate(),
             placement: key.placement,
             variant: key.variant,
             model_version: key.model_version,
             day: key.day,
-            exposures: c.exposures,
-            items_shown: c.items_shown,
-            clicks: c.clicks,
-            try_ons: c.try_ons,
-            add_to_carts: c.add_to_carts,
-            purchases: c.purchases,
-            revenue_cents: c.revenue_cents,
-            returns: c.returns,
-            returned_cents: c.returned_cents,
+            counters,
         }
     }
 }
@@ -525,7 +510,7 @@ impl Framewise {
             })
             .map(|(key, counters)| {
                 total.merge(&counters);
-                MetricsRow::new(key, &counters)
+                MetricsRow::new(key, counters)
             })
             .collect();
         let total = MetricsRow::new(
@@ -535,7 +520,7 @@ impl Framewise {
                 model_version: "*".into(),
                 day: to,
             },
-            &total,
+            total,
         );
         Ok(MetricsReport {
             from,

@@ -132,14 +132,27 @@ async fn when_list_is_acted_on_should_credit_clicks_and_net_revenue_once_to_its_
     let row = &metrics.rows[0];
     assert_eq!(row.variant, None);
     assert_eq!(row.model_version, page.model_version);
-    assert_eq!((row.exposures, row.clicks, row.purchases), (1, 1, 1));
-    assert_eq!(row.revenue_cents, 25_800, "price x quantity, counted once");
-    assert_eq!((row.returns, row.returned_cents), (1, 12_900));
+    assert_eq!(
+        (
+            row.counters.exposures,
+            row.counters.clicks,
+            row.counters.purchases
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        row.counters.revenue_cents, 25_800,
+        "price x quantity, counted once"
+    );
+    assert_eq!(
+        (row.counters.returns, row.counters.returned_cents),
+        (1, 12_900)
+    );
     assert!(
         (row.revenue_per_exposure_cents - 12_900.0).abs() < 1e-9,
         "net of the return"
     );
-    assert_eq!(metrics.total.exposures, 1);
+    assert_eq!(metrics.total.counters.exposures, 1);
 
     // EMF: the exposure, the first batch's credits, nothing for the redelivery, the return.
     let emf = emf.lock().unwrap().clone();
@@ -282,5 +295,5 @@ async fn when_customer_is_erased_should_delete_their_exposures_but_keep_the_coun
         .unwrap();
     assert!(left.is_empty());
     let metrics = service.metrics(MetricsQuery::default(), now).await.unwrap();
-    assert_eq!(metrics.total.exposures, 1);
+    assert_eq!(metrics.total.counters.exposures, 1);
 }
