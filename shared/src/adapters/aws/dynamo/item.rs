@@ -146,9 +146,13 @@ pub(super) fn i64_attr(item: &Item, name: &str) -> StoreResult<i64> {
     }
 }
 
-pub(super) fn number_attr(item: &Item, name: &str) -> StoreResult<u32> {
+/// A number attribute; missing is zero (a counter never added to).
+pub(super) fn number_attr<T: std::str::FromStr + Default>(
+    item: &Item,
+    name: &str,
+) -> StoreResult<T> {
     match item.get(name) {
-        None => Ok(0),
+        None => Ok(T::default()),
         Some(AttributeValue::N(value)) => value.parse().map_err(|_| {
             StoreError::Corrupt(format!(
                 "DynamoDB item {} has a bad number in '{name}'",

@@ -12,14 +12,14 @@
 //! an increment; the shards keep them from queueing behind each other on one item.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::item::{
-    data_item, decode, describe_key, epoch, key_item, key_of, s, string_attr, Item, EXPIRES_AT,
+    data_item, decode, describe_key, epoch, key_item, key_of, number_attr, s, string_attr, Item,
+    EXPIRES_AT,
 };
 use super::keys::{
     attributed_purchase_key, cell_counters_key, credit_marker_key, experiment_key,
@@ -111,32 +111,15 @@ fn counter_numbers(
         .collect())
 }
 
-/// A number attribute of a cell item; missing is zero (that counter was never added to).
-fn number<T: FromStr + Default>(item: &Item, name: &str) -> StoreResult<T> {
-    match item.get(name) {
-        None => Ok(T::default()),
-        Some(AttributeValue::N(text)) => text.parse().map_err(|_| {
-            StoreError::Corrupt(format!(
-                "DynamoDB item {} has a bad number in '{name}'",
-                describe_key(item)
-            ))
-        }),
-        Some(_) => Err(StoreError::Corrupt(format!(
-            "DynamoDB item {} has a non-number '{name}'",
-            describe_key(item)
-        ))),
-    }
-}
-
 /// A count, saturated like [`Counters::merge`] saturates (DynamoDB numbers have at most 38
 /// digits, which fit an i128).
 fn count(item: &Item, name: &str) -> StoreResult<u64> {
-    Ok(u64::try_from(number::<i128>(item, name)?.max(0)).unwrap_or(u64::MAX))
+    Ok(u64::try_from(number_attr::<i128>(item, name)?.max(0)).unwrap_or(u64::MAX))
 }
 
 /// An amount in cents, saturated to the i64 range.
 fn cents(item: &Item, name: &str) -> StoreResult<i64> {
-    let value = number::<i128>(item, name)?;
+    let value = number_attr::<i128>(item, name)?;
     Ok(i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX }))
 }
 
@@ -151,7 +134,7 @@ fn counters_of(item: &Item) -> StoreResult<Counters> {
         revenue_cents: cents(item, REVENUE_CENTS)?,
         returns: count(item, RETURNS)?,
         returned_cents: cents(item, RETURNED_CENTS)?,
-        revenue_squares: number(item, REVENUE_SQUARES)?,
+        revenue_squares: number_attr(item, REVENUE_SQUARES)?,
     })
 }
 
