@@ -135,6 +135,9 @@ fn click(event_id: &str, customer: &str, style: &str) -> Signal {
         price_cents: None,
         quantity: None,
         order_id: None,
+        rating: None,
+        position: None,
+        comment: None,
     }
 }
 

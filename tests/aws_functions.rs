@@ -408,7 +408,10 @@ async fn when_a_shown_frame_is_bought_through_the_functions_should_the_report_cr
         "event_id": "buy-e2e-1", "customer_id": "cu-00001", "kind": "purchase",
         "style_id": bought, "timestamp": Utc::now().to_rfc3339(),
         "recommendation_id": page["recommendation_id"], "placement": "home",
-        "price_cents": 15900, "quantity": 1, "order_id": "order-e2e"}]})
+        "price_cents": 15900, "quantity": 1, "order_id": "order-e2e"}, {
+        "event_id": "rate-e2e-1", "customer_id": "cu-00001", "kind": "rating",
+        "style_id": bought, "timestamp": Utc::now().to_rfc3339(), "rating": 4,
+        "comment": "Light, fits well"}]})
     .to_string();
     let request = apigw::request(
         "POST",
@@ -418,8 +421,8 @@ async fn when_a_shown_frame_is_bought_through_the_functions_should_the_report_cr
     );
     let (status, body) = apigw::call(signals_app, request).await;
     assert_eq!(status, 202, "{body}");
-    let (event, receipts) = receive_as_event(&clients.sqs, &settings.queue_url, 1).await;
-    assert_eq!(receipts.len(), 1);
+    let (event, receipts) = receive_as_event(&clients.sqs, &settings.queue_url, 2).await;
+    assert_eq!(receipts.len(), 2, "one message per signal");
     let (worker_events, worker_emf) = captured_emf();
     let worker = open(Access::ReadWrite, Some(worker_events))
         .await
@@ -434,6 +437,8 @@ async fn when_a_shown_frame_is_bought_through_the_functions_should_the_report_cr
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(emf_sum(&worker_emf, "Purchases"), 1.0);
     assert_eq!(emf_sum(&worker_emf, "RevenueCents"), 15_900.0);
+    assert_eq!(emf_sum(&worker_emf, "CohortRevenueCents"), 15_900.0);
+    assert_eq!(emf_sum(&worker_emf, "Ratings"), 1.0);
 
     // recommendations-api: the report credits the purchase to the shopper's arm.
     let report_uri = "/v1/experiments/exp-e2e/report";
@@ -451,6 +456,11 @@ async fn when_a_shown_frame_is_bought_through_the_functions_should_the_report_cr
     assert_eq!(arm["counters"]["exposures"], 1, "{report}");
     assert_eq!(arm["counters"]["purchases"], 1, "{report}");
     assert_eq!(arm["counters"]["revenue_cents"], 15_900, "{report}");
+    // The shopper's cohort (one shopper, the sighting written by the serving path),
+    // their lifetime value so far, and their rating of the frame through its purchase.
+    assert_eq!(arm["shoppers"], 1, "{report}");
+    assert_eq!(arm["revenue_per_shopper"], 15_900.0, "{report}");
+    assert_eq!(arm["satisfaction"], 4.0, "{report}");
     let (status, _) = apigw::call(
         api.clone(),
         apigw::request("GET", report_uri, None, Caller::Shopper("cu-00001")),

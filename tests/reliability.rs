@@ -242,6 +242,9 @@ async fn dead_letter_fixture(data: &Path, count: usize) -> Vec<String> {
             price_cents: None,
             quantity: None,
             order_id: None,
+            rating: None,
+            position: None,
+            comment: None,
         })
         .collect();
     store.enqueue(&signals).await.expect("enqueue");

@@ -156,6 +156,24 @@ fn main() -> Result<(), Error> {
             arm.p95_list_millis()
         );
     }
+    println!("\n| arm | satisfaction [95%] (truth) | revenue per shopper | shoppers | novelty | intra-list diversity |");
+    println!("|---|---|---|---|---|---|");
+    for v in &r.report.variants {
+        let truth = &r.outcome.arms[&v.name];
+        let interval = v
+            .satisfaction_interval
+            .map_or("-".into(), |i| format!("[{:.2}, {:.2}]", i.low, i.high));
+        println!(
+            "| {} | {:.2} {interval} ({:.2}) | {:.2} | {} | {:.3} | {:.3} |",
+            v.name,
+            v.satisfaction.unwrap_or_default(),
+            truth.rating_sum as f64 / truth.ratings.max(1) as f64,
+            v.revenue_per_shopper / 100.0,
+            v.shoppers,
+            v.novelty,
+            v.intra_list_diversity,
+        );
+    }
 
     println!("\n## A broken arm: treatment loses 30% of its visits, seed 1");
     let same = (toml::Table::new(), toml::Table::new());

@@ -29,6 +29,8 @@ async fn when_workers_measure_one_cell_at_once_should_count_all_and_expire_only_
         items: vec!["st-1".to_string(), "st-2".to_string()],
         offset: 0,
         at,
+        novel_items: 1,
+        diversity_milli: 500,
     };
     let cell = CellKey::for_exposure(&exposure(0));
     let click = |i: usize| Credit {
@@ -60,6 +62,8 @@ async fn when_workers_measure_one_cell_at_once_should_count_all_and_expire_only_
         exposures: 24,
         items_shown: 48,
         clicks: 20,
+        novel_items: 24,
+        diversity_milli_sum: 24 * 500,
         ..Counters::default()
     };
     assert_eq!(cells, [(cell, counted)]);

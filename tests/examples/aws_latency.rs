@@ -31,6 +31,9 @@ fn click(event_id: String, minute: i64) -> Signal {
         price_cents: None,
         quantity: None,
         order_id: None,
+        rating: None,
+        position: None,
+        comment: None,
     }
 }
 

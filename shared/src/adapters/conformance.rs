@@ -169,6 +169,9 @@ fn signal(
         price_cents: None,
         quantity: None,
         order_id: None,
+        rating: None,
+        position: None,
+        comment: None,
     }
 }
 
@@ -1126,6 +1129,8 @@ fn shown(exposure_id: &str, subject: &str, at: DateTime<Utc>) -> Exposure {
         items: ["s1", "s2", "s3"].map(String::from).to_vec(),
         offset: 0,
         at,
+        novel_items: 2,
+        diversity_milli: 667,
     }
 }
 
@@ -1236,6 +1241,8 @@ pub async fn when_exposure_recorded_twice_should_count_once_and_read_back_oldest
     let shown_times = |n: u64| Counters {
         exposures: n,
         items_shown: 3 * n,
+        novel_items: 2 * n,
+        diversity_milli_sum: 667 * n,
         ..Counters::default()
     };
     assert_eq!(
@@ -1264,7 +1271,12 @@ pub async fn when_credit_recorded_twice_should_count_once_in_its_cell(h: &dyn Ha
         .await
         .expect("credit");
     assert_eq!(new, 2, "a duplicate within one call counts once");
-    let again = credit("k3", "c:m2", Action::Purchase, days.at(1, 11), 8_000);
+    let mut again = credit("k3", "c:m2", Action::Purchase, days.at(1, 11), 8_000);
+    // Every other counter a credit may carry round-trips too.
+    again.counters.add_rating(4);
+    again.counters.new_subjects = 1;
+    again.counters.distinct_items = 3;
+    again.counters.cohort_revenue_cents = -500;
     let mut control = credit("k4", "c:m2", Action::Click, days.at(1, 11), 0);
     control.cell.variant = None;
     let new = measurements
@@ -1281,6 +1293,14 @@ pub async fn when_credit_recorded_twice_should_count_once_in_its_cell(h: &dyn Ha
         purchases: 2,
         revenue_cents: 20_000,
         revenue_squares: 120.0 * 120.0 + 80.0 * 80.0,
+        novel_items: 2,
+        diversity_milli_sum: 667,
+        distinct_items: 3,
+        new_subjects: 1,
+        cohort_revenue_cents: -500,
+        ratings: 1,
+        rating_sum: 4,
+        rating_squares: 16,
         ..Counters::default()
     };
     let cells = measurements

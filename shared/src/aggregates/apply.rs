@@ -35,7 +35,8 @@ pub const MAX_PAIRED_STYLES: usize = 200;
 pub struct SignalEffects<'a> {
     /// The idempotency key: the effects apply only if this event has no marker yet.
     pub event_id: &'a str,
-    pub daily: DailyIncrement<'a>,
+    /// `None` for kinds not counted daily (see [`super::DAILY_KINDS`]).
+    pub daily: Option<DailyIncrement<'a>>,
     /// `None` for a signal without a subject: it only counts towards the daily counts.
     pub history: Option<HistoryAppend<'a>>,
     /// `Some` for an engagement kind with a subject.
@@ -73,11 +74,11 @@ pub fn effects_of(signal: &Signal) -> SignalEffects<'_> {
     let subject_key = signal.subject().map(|subject| subject.key());
     SignalEffects {
         event_id: &signal.event_id,
-        daily: DailyIncrement {
+        daily: kind_index(signal.kind).map(|kind| DailyIncrement {
             style_id: &signal.style_id,
             day: signal.timestamp.date_naive(),
-            kind: kind_index(signal.kind),
-        },
+            kind,
+        }),
         engagement: subject_key
             .clone()
             .filter(|_| signal.kind.is_engagement())
@@ -169,8 +170,9 @@ pub(crate) fn apply_signals(
             }
         }
         store.mark_applied(effects.event_id)?;
-        let daily = effects.daily;
-        store.add_daily(daily.style_id, daily.day, daily.kind)?;
+        if let Some(daily) = effects.daily {
+            store.add_daily(daily.style_id, daily.day, daily.kind)?;
+        }
         if let Some(history) = &effects.history {
             store.append_history(&history.subject_key, history.class, history.signal)?;
         }
@@ -230,6 +232,9 @@ mod tests {
             price_cents: None,
             quantity: None,
             order_id: None,
+            rating: None,
+            position: None,
+            comment: None,
         }
     }
 
@@ -240,11 +245,11 @@ mod tests {
         assert_eq!(effects.event_id, "e1");
         assert_eq!(
             effects.daily,
-            DailyIncrement {
+            Some(DailyIncrement {
                 style_id: "s1",
                 day: click.timestamp.date_naive(),
-                kind: kind_index(SignalKind::Click),
-            }
+                kind: 2,
+            })
         );
         assert_eq!(
             effects.history,
@@ -276,7 +281,7 @@ mod tests {
 
         let anonymous = signal(SignalKind::Click, None, None);
         let effects = effects_of(&anonymous);
-        assert_eq!(effects.daily.kind, kind_index(SignalKind::Click));
+        assert_eq!(effects.daily.map(|d| d.kind), kind_index(SignalKind::Click));
         assert_eq!((effects.history, effects.engagement), (None, None));
     }
 }

@@ -76,6 +76,9 @@ mod tests {
             price_cents: None,
             quantity: None,
             order_id: None,
+            rating: None,
+            position: None,
+            comment: None,
         }
     }
 

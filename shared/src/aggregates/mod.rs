@@ -19,22 +19,35 @@ use crate::domain::SignalKind;
 pub struct DailyStyleCounts {
     pub style_id: String,
     pub day: NaiveDate,
-    /// Indexed like `SignalKind::ALL`.
+    /// Indexed like [`DAILY_KINDS`].
     pub counts: [u32; 9],
 }
 
 impl DailyStyleCounts {
+    /// Signals of `kind` that day (0 for kinds not counted daily).
     pub fn count(&self, kind: SignalKind) -> u32 {
-        self.counts[kind_index(kind)]
+        kind_index(kind).map_or(0, |k| self.counts[k])
     }
 }
 
-/// Position of a kind in `SignalKind::ALL` (and in `DailyStyleCounts::counts`).
-pub fn kind_index(kind: SignalKind) -> usize {
-    SignalKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or_default()
+/// The kinds daily counts keep, in the order of `DailyStyleCounts::counts`, which stores
+/// persist: never reorder it. Ratings are not counted (they say nothing of popularity).
+pub const DAILY_KINDS: [SignalKind; 9] = [
+    SignalKind::Impression,
+    SignalKind::View,
+    SignalKind::Click,
+    SignalKind::TryOn,
+    SignalKind::Favorite,
+    SignalKind::AddToCart,
+    SignalKind::Purchase,
+    SignalKind::Return,
+    SignalKind::Dismiss,
+];
+
+/// Position of a kind in [`DAILY_KINDS`] (and in `DailyStyleCounts::counts`); `None` for
+/// kinds not counted daily.
+pub fn kind_index(kind: SignalKind) -> Option<usize> {
+    DAILY_KINDS.iter().position(|k| *k == kind)
 }
 
 /// How many distinct subjects engaged with both styles of a pair.

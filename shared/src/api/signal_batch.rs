@@ -151,10 +151,13 @@ const SIGNAL_FIELDS: &[&str] = &[
     "timestamp",
     "recommendation_id",
     "placement",
+    "position",
     "context",
     "price_cents",
     "quantity",
     "order_id",
+    "rating",
+    "comment",
 ];
 const CONTEXT_FIELDS: &[&str] = &["device", "locale"];
 
@@ -297,6 +300,44 @@ mod tests {
                 "signals[3].timestamp"
             ]
         );
+    }
+
+    #[test]
+    fn when_rating_is_missing_out_of_range_or_misplaced_should_name_the_field() {
+        let long = "a".repeat(501);
+        let body = format!(
+            r#"{{"signals": [
+            {{"event_id": "r1", "customer_id": "c1", "kind": "rating", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z", "rating": 4, "comment": "Light and\nsturdy"}},
+            {{"event_id": "r2", "customer_id": "c1", "kind": "rating", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z"}},
+            {{"event_id": "r3", "customer_id": "c1", "kind": "rating", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z", "rating": 6}},
+            {{"event_id": "r4", "customer_id": "c1", "kind": "view", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z", "rating": 5}},
+            {{"event_id": "r5", "customer_id": "c1", "kind": "rating", "style_id": "s1", "timestamp": "2026-06-01T11:00:00Z", "rating": 3, "comment": "{long}"}}
+        ]}}"#
+        );
+        let fields: Vec<String> = field_errors(parse_signal_batch(body.as_bytes(), now()))
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "signals[1].rating",
+                "signals[2].rating",
+                "signals[3].rating",
+                "signals[4].comment"
+            ]
+        );
+        let ok = body
+            .lines()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim_end_matches(',')
+            .to_string()
+            + "]}";
+        let parsed = parse_signal_batch(ok.as_bytes(), now()).unwrap();
+        assert_eq!(parsed[0].rating, Some(4));
+        assert_eq!(parsed[0].comment.as_deref(), Some("Light and\nsturdy"));
     }
 
     #[test]

@@ -21,10 +21,13 @@ pub enum SignalKind {
     Purchase,
     Return,
     Dismiss,
+    /// Post-purchase satisfaction: a `rating` of 1-5 of a bought style, with an optional
+    /// `comment`. Measured per experiment arm; says nothing about taste by default.
+    Rating,
 }
 
 impl SignalKind {
-    pub const ALL: [SignalKind; 9] = [
+    pub const ALL: [SignalKind; 10] = [
         Self::Impression,
         Self::View,
         Self::Click,
@@ -34,6 +37,7 @@ impl SignalKind {
         Self::Purchase,
         Self::Return,
         Self::Dismiss,
+        Self::Rating,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +51,7 @@ impl SignalKind {
             Self::Purchase => "purchase",
             Self::Return => "return",
             Self::Dismiss => "dismiss",
+            Self::Rating => "rating",
         }
     }
 
@@ -149,6 +154,11 @@ pub struct Signal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub placement: Option<String>,
+    /// Where in that list the style was (0 = first), as the client rendered it. Kept with
+    /// the signal; attribution reads the position from the recorded exposure instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1000)]
+    pub position: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<SignalContext>,
     /// Unit price paid, in the currency's minor unit (purchases and returns): attributed
@@ -164,7 +174,25 @@ pub struct Signal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub order_id: Option<String>,
+    /// Satisfaction with a bought style, 1 (poor) to 5 (excellent): required on `rating`
+    /// signals, refused on others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 5)]
+    pub rating: Option<u8>,
+    /// The shopper's words with a rating (only on `rating` signals). Health or personal
+    /// details may end up here: it is kept with the shopper's history, erased with it, and
+    /// never logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
+    pub comment: Option<String>,
 }
+
+/// Largest list position a signal may name (lists are far shorter).
+pub const MAX_POSITION: u32 = 1000;
+/// Ratings run from 1 to this.
+pub const MAX_RATING: u8 = 5;
+/// Longest rating comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 500;
 
 /// Largest unit price a signal may carry (1,000,000.00 in the currency).
 pub const MAX_PRICE_CENTS: i64 = 100_000_000;
@@ -222,6 +250,12 @@ impl Signal {
         if let Some(p) = &self.placement {
             check_id(&mut errors, "placement", p);
         }
+        if self.position.is_some_and(|p| p > MAX_POSITION) {
+            errors.push(FieldError::new(
+                "position",
+                format!("must be between 0 and {MAX_POSITION}"),
+            ));
+        }
         if let Some(order) = &self.order_id {
             check_id(&mut errors, "order_id", order);
         }
@@ -252,6 +286,41 @@ impl Signal {
             ] {
                 if given {
                     errors.push(FieldError::new(name, "only purchases and returns carry it"));
+                }
+            }
+        }
+        if self.kind == SignalKind::Rating {
+            match self.rating {
+                None => errors.push(FieldError::new("rating", "a rating signal needs it")),
+                Some(r) if !(1..=MAX_RATING).contains(&r) => errors.push(FieldError::new(
+                    "rating",
+                    format!("must be between 1 and {MAX_RATING}"),
+                )),
+                Some(_) => {}
+            }
+            if let Some(comment) = &self.comment {
+                if comment.chars().count() > MAX_COMMENT_CHARS {
+                    errors.push(FieldError::new(
+                        "comment",
+                        format!("must be at most {MAX_COMMENT_CHARS} characters"),
+                    ));
+                } else if comment
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t')
+                {
+                    errors.push(FieldError::new(
+                        "comment",
+                        "must not contain control characters other than newlines and tabs",
+                    ));
+                }
+            }
+        } else {
+            for (name, given) in [
+                ("rating", self.rating.is_some()),
+                ("comment", self.comment.is_some()),
+            ] {
+                if given {
+                    errors.push(FieldError::new(name, "only rating signals carry it"));
                 }
             }
         }
@@ -314,6 +383,8 @@ pub struct KindWeights {
     pub returned: f32,
     /// -4.0
     pub dismiss: f32,
+    /// 0.0: a rating follows a purchase that already counted; it measures satisfaction.
+    pub rating: f32,
 }
 
 impl Default for KindWeights {
@@ -328,6 +399,7 @@ impl Default for KindWeights {
             purchase: 10.0,
             returned: -12.0,
             dismiss: -4.0,
+            rating: 0.0,
         }
     }
 }
@@ -345,6 +417,7 @@ impl KindWeights {
             SignalKind::Purchase => self.purchase,
             SignalKind::Return => self.returned,
             SignalKind::Dismiss => self.dismiss,
+            SignalKind::Rating => self.rating,
         }
     }
 

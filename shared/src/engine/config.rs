@@ -136,6 +136,7 @@ impl EngineConfig {
                 purchase: finite_or(k.purchase, dk.purchase),
                 returned: finite_or(k.returned, dk.returned),
                 dismiss: finite_or(k.dismiss, dk.dismiss),
+                rating: finite_or(k.rating, dk.rating),
             }
         };
         let weights = {

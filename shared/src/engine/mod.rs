@@ -48,6 +48,27 @@ pub struct RecommendRequest<'a> {
     pub limit: usize,
 }
 
+/// Styles counted as the popular head: novelty is the share of shown items outside it.
+pub const POPULAR_HEAD: usize = 100;
+
+/// Marks the [`POPULAR_HEAD`] styles with the most (decayed) popularity; styles without
+/// any never count as popular. Ties go to the lower index, so the head is deterministic.
+fn popular_head(popularity_raw: &[f32]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..popularity_raw.len())
+        .filter(|i| popularity_raw[*i] > 0.0)
+        .collect();
+    order.sort_by(|a, b| {
+        popularity_raw[*b]
+            .total_cmp(&popularity_raw[*a])
+            .then(a.cmp(b))
+    });
+    let mut head = vec![false; popularity_raw.len()];
+    for i in order.into_iter().take(POPULAR_HEAD) {
+        head[i] = true;
+    }
+    head
+}
+
 /// The catalogue joined with a model, ready to serve. `Send + Sync`: build it once per
 /// catalogue or model change and share it behind an `Arc`.
 pub struct Engine {
@@ -64,6 +85,8 @@ pub struct Engine {
     /// Rank within the category among styles with any count, 1.0 = top, 0.0 = none.
     popularity_rank: Vec<f32>,
     trending_rank: Vec<f32>,
+    /// Whether the style is among the [`POPULAR_HEAD`] most popular (novelty's baseline).
+    in_popular_head: Vec<bool>,
     /// Content neighbours from the model (empty for styles the model does not know).
     content: Vec<Vec<(u32, f32)>>,
     collaborative: Box<dyn CollaborativeScorer>,
@@ -150,6 +173,7 @@ impl Engine {
         }
         let (popularity, popularity_rank) = normalise_by_category(&popularity_raw, &catalogue);
         let (trending, trending_rank) = normalise_by_category(&trending_raw, &catalogue);
+        let in_popular_head = popular_head(&popularity_raw);
         Engine {
             config,
             model,
@@ -160,6 +184,7 @@ impl Engine {
             trending,
             popularity_rank,
             trending_rank,
+            in_popular_head,
             content,
             collaborative: Box::new(ItemKnn::new(collab)),
             fit_rules: vec![
@@ -227,6 +252,19 @@ impl Engine {
     /// A catalogue style by id, available or not, for hydrating scored items.
     pub fn style(&self, id: &str) -> Option<&Style> {
         self.catalogue.get(id).map(|i| &self.catalogue.styles[i])
+    }
+
+    /// Whether `id` is one of the [`POPULAR_HEAD`] most popular styles: a list made of
+    /// others shows the shopper something they would not find on the bestseller shelf.
+    pub fn is_in_popular_head(&self, id: &str) -> bool {
+        self.catalogue
+            .get(id)
+            .is_some_and(|i| self.in_popular_head[i])
+    }
+
+    /// How many styles are on sale (the denominator of catalogue coverage).
+    pub fn styles_on_sale(&self) -> usize {
+        self.catalogue.available.iter().filter(|a| **a).count()
     }
 
     /// Every style, available or not, ordered by id.

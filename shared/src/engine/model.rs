@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{decay, EngineConfig};
 use super::features::{content_neighbours, top_k, BrandTable, Features};
-use crate::aggregates::{CoOccurrence, DailyStyleCounts};
-use crate::domain::{SignalKind, Style};
+use crate::aggregates::{CoOccurrence, DailyStyleCounts, DAILY_KINDS};
+use crate::domain::Style;
 
 /// First bytes of every serialized model.
 const MAGIC: &[u8; 8] = b"FWMODEL\0";
@@ -123,7 +123,7 @@ impl Model {
                 .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default());
             let age_days = (now.naive_utc() - noon).num_seconds() as f64 / 86_400.0;
             let mut weighted = 0.0f32;
-            for (k, kind) in SignalKind::ALL.into_iter().enumerate() {
+            for (k, kind) in DAILY_KINDS.into_iter().enumerate() {
                 let count = row.counts[k];
                 weighted += config.kind_weights.weight(kind).max(0.0) * count as f32;
                 if kind.is_engagement() {

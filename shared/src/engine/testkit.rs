@@ -181,6 +181,9 @@ pub fn signal(kind: SignalKind, style_id: &str, now: DateTime<Utc>, days_ago: i6
         price_cents: None,
         quantity: None,
         order_id: None,
+        rating: None,
+        position: None,
+        comment: None,
     }
 }
 
@@ -193,7 +196,9 @@ pub fn daily(
     n: u32,
 ) -> DailyStyleCounts {
     let mut counts = [0u32; 9];
-    counts[kind_index(kind)] = n;
+    if let Some(k) = kind_index(kind) {
+        counts[k] = n;
+    }
     DailyStyleCounts {
         style_id: style_id.to_string(),
         day: (now - Duration::days(days_ago)).date_naive(),

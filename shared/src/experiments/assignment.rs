@@ -20,6 +20,8 @@ pub enum Metric {
     RevenuePerExposure,
     AverageOrderValue,
     ReturnRate,
+    /// Mean post-purchase rating (1-5) of the arm's shoppers.
+    Satisfaction,
     /// 95th percentile of the time to serve a list, in milliseconds.
     P95LatencyMs,
 }

@@ -23,8 +23,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Cents in one currency unit, for revenue squares kept in currency units.
-const CENTS_PER_UNIT: f64 = 100.0;
+pub use super::counters::Counters;
 
 /// One recommendation list shown to a shopper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +49,13 @@ pub struct Exposure {
     pub offset: usize,
     /// When the list was shown.
     pub at: DateTime<Utc>,
+    /// How many of `items` were outside the most popular styles when shown.
+    #[serde(default)]
+    pub novel_items: usize,
+    /// Intra-list diversity of `items` in thousandths (0 = all alike, 1000 = no two share
+    /// a shape, brand or colour family).
+    #[serde(default)]
+    pub diversity_milli: u32,
 }
 
 /// What a shopper did with a style.
@@ -250,135 +256,6 @@ pub struct Credit {
     pub purchase: Option<AttributedPurchase>,
 }
 
-/// Counts of exposures and attributed actions in one cell, from which the
-/// online metrics are computed. Partial counters of a cell [`merge`](Self::merge).
-/// Integer sums saturate instead of overflowing, so one corrupt revenue value
-/// cannot panic an aggregation job.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Counters {
-    /// Lists shown.
-    pub exposures: u64,
-    /// Items shown across those lists.
-    pub items_shown: u64,
-    /// Attributed clicks.
-    pub clicks: u64,
-    /// Attributed try-ons.
-    pub try_ons: u64,
-    /// Attributed add-to-carts.
-    pub add_to_carts: u64,
-    /// Attributed purchases.
-    pub purchases: u64,
-    /// Gross revenue of attributed purchases, in cents.
-    pub revenue_cents: i64,
-    /// Attributed returns.
-    pub returns: u64,
-    /// Revenue given back by attributed returns, in cents.
-    pub returned_cents: i64,
-    /// Sum over attributed purchases of (revenue in currency units)².
-    ///
-    /// The variance of revenue per exposure counts exposures without revenue
-    /// as zeros: n = `exposures`, sum = net revenue in currency units
-    /// (`net_revenue_cents() / 100`), sum of squares = this. That is exact
-    /// when each exposure has at most one attributed purchase and none is
-    /// returned; otherwise it is an approximation (several purchases on one
-    /// exposure understate the variance, returns overstate it).
-    pub revenue_squares: f64,
-}
-
-impl Counters {
-    /// Counts one list shown and its items.
-    pub fn add_exposure(&mut self, exposure: &Exposure) {
-        self.exposures = self.exposures.saturating_add(1);
-        self.items_shown = self
-            .items_shown
-            .saturating_add(u64::try_from(exposure.items.len()).unwrap_or(u64::MAX));
-    }
-
-    /// Counts one attributed action. For a return, `touch.revenue_cents`
-    /// should be the amount [`attribute_return`] gave, so it never exceeds the
-    /// purchase it undoes.
-    pub fn add_attributed(&mut self, touch: &Touch) {
-        match touch.action {
-            Action::Click => self.clicks = self.clicks.saturating_add(1),
-            Action::TryOn => self.try_ons = self.try_ons.saturating_add(1),
-            Action::AddToCart => self.add_to_carts = self.add_to_carts.saturating_add(1),
-            Action::Purchase => {
-                self.purchases = self.purchases.saturating_add(1);
-                self.revenue_cents = self.revenue_cents.saturating_add(touch.revenue_cents);
-                let revenue_units = touch.revenue_cents as f64 / CENTS_PER_UNIT;
-                self.revenue_squares += revenue_units * revenue_units;
-            }
-            Action::Return => {
-                self.returns = self.returns.saturating_add(1);
-                self.returned_cents = self.returned_cents.saturating_add(touch.revenue_cents);
-            }
-        }
-    }
-
-    /// Adds `other`'s counts to these, e.g. to combine shards of one cell.
-    pub fn merge(&mut self, other: &Counters) {
-        self.exposures = self.exposures.saturating_add(other.exposures);
-        self.items_shown = self.items_shown.saturating_add(other.items_shown);
-        self.clicks = self.clicks.saturating_add(other.clicks);
-        self.try_ons = self.try_ons.saturating_add(other.try_ons);
-        self.add_to_carts = self.add_to_carts.saturating_add(other.add_to_carts);
-        self.purchases = self.purchases.saturating_add(other.purchases);
-        self.revenue_cents = self.revenue_cents.saturating_add(other.revenue_cents);
-        self.returns = self.returns.saturating_add(other.returns);
-        self.returned_cents = self.returned_cents.saturating_add(other.returned_cents);
-        self.revenue_squares += other.revenue_squares;
-    }
-
-    /// Revenue net of returns, in cents.
-    pub fn net_revenue_cents(&self) -> i64 {
-        self.revenue_cents.saturating_sub(self.returned_cents)
-    }
-
-    /// Clicks per exposure (click-through rate); 0 without exposures.
-    pub fn ctr(&self) -> f64 {
-        ratio(self.clicks as f64, self.exposures)
-    }
-
-    /// Try-ons per exposure; 0 without exposures.
-    pub fn try_on_rate(&self) -> f64 {
-        ratio(self.try_ons as f64, self.exposures)
-    }
-
-    /// Add-to-carts per exposure; 0 without exposures.
-    pub fn add_to_cart_rate(&self) -> f64 {
-        ratio(self.add_to_carts as f64, self.exposures)
-    }
-
-    /// Purchases per exposure; 0 without exposures.
-    pub fn conversion_rate(&self) -> f64 {
-        ratio(self.purchases as f64, self.exposures)
-    }
-
-    /// Net revenue per exposure, in cents; 0 without exposures.
-    pub fn revenue_per_exposure(&self) -> f64 {
-        ratio(self.net_revenue_cents() as f64, self.exposures)
-    }
-
-    /// Net revenue per purchase, in cents; 0 without purchases.
-    pub fn average_order_value(&self) -> f64 {
-        ratio(self.net_revenue_cents() as f64, self.purchases)
-    }
-
-    /// Returns per purchase; 0 without purchases.
-    pub fn return_rate(&self) -> f64 {
-        ratio(self.returns as f64, self.purchases)
-    }
-}
-
-/// `numerator / denominator`, 0 for an empty denominator so empty cells read
-/// as no activity rather than NaN.
-fn ratio(numerator: f64, denominator: u64) -> f64 {
-    if denominator == 0 {
-        return 0.0;
-    }
-    numerator / denominator as f64
-}
-
 /// The cell counters are kept per: one placement, variant and model version
 /// on one UTC day.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -443,6 +320,8 @@ mod tests {
             items: items.iter().map(|item| item.to_string()).collect(),
             offset: 0,
             at: at(minutes),
+            novel_items: 0,
+            diversity_milli: 0,
         }
     }
 
@@ -724,6 +603,14 @@ mod tests {
             returns: 8 * scale,
             returned_cents: cents(9),
             revenue_squares: (10 * scale) as f64,
+            novel_items: 11 * scale,
+            diversity_milli_sum: 12 * scale,
+            distinct_items: 13 * scale,
+            new_subjects: 14 * scale,
+            cohort_revenue_cents: cents(15),
+            ratings: 16 * scale,
+            rating_sum: 17 * scale,
+            rating_squares: 18 * scale,
         }
     }
 

@@ -68,7 +68,7 @@ impl<W: Fn(&str) + Send + Sync> MeasurementEvents for EmfWriter<W> {
 /// cell's placement and variant (model versions change nightly: they would make a new
 /// metric every day, so they stay in the store's cells, not in CloudWatch).
 pub fn emf_line(namespace: &str, cell: &CellKey, counters: &Counters, at: DateTime<Utc>) -> String {
-    let values: [(&str, &str, f64); 9] = [
+    let values: [(&str, &str, f64); 13] = [
         ("Exposures", "Count", counters.exposures as f64),
         ("ItemsShown", "Count", counters.items_shown as f64),
         ("Clicks", "Count", counters.clicks as f64),
@@ -78,6 +78,15 @@ pub fn emf_line(namespace: &str, cell: &CellKey, counters: &Counters, at: DateTi
         ("RevenueCents", "None", counters.revenue_cents as f64),
         ("Returns", "Count", counters.returns as f64),
         ("ReturnedCents", "None", counters.returned_cents as f64),
+        // Novelty = NovelItems / ItemsShown; satisfaction = RatingSum / Ratings.
+        ("NovelItems", "Count", counters.novel_items as f64),
+        ("Ratings", "Count", counters.ratings as f64),
+        ("RatingSum", "None", counters.rating_sum as f64),
+        (
+            "CohortRevenueCents",
+            "None",
+            counters.cohort_revenue_cents as f64,
+        ),
     ];
     let mut line = Map::new();
     let mut metrics = Vec::new();
@@ -129,6 +138,8 @@ mod tests {
             items: vec!["a".into(), "b".into(), "c".into()],
             offset: 0,
             at,
+            novel_items: 0,
+            diversity_milli: 0,
         });
         let lines = lines.into_inner().unwrap();
         let line: Value = serde_json::from_str(&lines[0]).unwrap();

@@ -4,6 +4,7 @@
 
 pub mod assignment;
 pub mod attribution;
+pub mod counters;
 pub mod emf;
 pub mod report;
 pub mod stats;

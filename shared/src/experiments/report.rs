@@ -33,6 +33,20 @@ pub struct VariantSummary {
     pub revenue_per_exposure: f64,
     pub average_order_value: f64,
     pub return_rate: f64,
+    /// Mean rating (1-5) of the ratings credited to the arm; `null` without ratings.
+    #[schema(required = true)]
+    pub satisfaction: Option<f64>,
+    #[schema(required = true)]
+    pub satisfaction_interval: Option<Interval>,
+    /// Shoppers the arm has shown a list to (its cohort).
+    pub shoppers: u64,
+    /// Net revenue per shopper of the cohort, in cents, purchases attributed to a list or
+    /// not (lifetime value so far); a point estimate (no per-shopper variance is kept).
+    pub revenue_per_shopper: f64,
+    /// Share of the items shown outside the 100 most popular styles.
+    pub novelty: f64,
+    /// Mean intra-list diversity (shape, brand, colour family) of the lists shown, 0-1.
+    pub intra_list_diversity: f64,
 }
 
 /// A treatment against the control on one metric.
@@ -56,6 +70,11 @@ pub struct ExperimentReport {
     /// Exposures per arm against the configured shares; `mismatch` means the assignment
     /// or the exposure path is broken and the comparisons should not be trusted.
     pub sample_ratio: Option<SampleRatio>,
+    /// The same check on shoppers (the unit assignment randomises), when every arm has
+    /// some. Lists per shopper vary, so the list-level check above can alarm on an
+    /// unlucky split of heavy shoppers; this one cannot, but misses an arm that loses
+    /// some of its shoppers' visits. Read both.
+    pub shopper_ratio: Option<SampleRatio>,
     /// Smallest absolute change of the primary metric (a rate) the exposures so far detect
     /// with 80% power; `None` for metrics that are not rates or without traffic.
     pub minimum_detectable_effect: Option<f64>,
@@ -69,9 +88,10 @@ fn proportion(metric: Metric, c: &Counters) -> Option<Proportion> {
         Metric::AddToCartRate => (c.add_to_carts, c.exposures),
         Metric::ConversionRate => (c.purchases, c.exposures),
         Metric::ReturnRate => (c.returns, c.purchases),
-        Metric::RevenuePerExposure | Metric::AverageOrderValue | Metric::P95LatencyMs => {
-            return None
-        }
+        Metric::RevenuePerExposure
+        | Metric::AverageOrderValue
+        | Metric::Satisfaction
+        | Metric::P95LatencyMs => return None,
     };
     Some(Proportion { successes, trials })
 }
@@ -82,8 +102,14 @@ fn money(metric: Metric, c: &Counters) -> Option<Moments> {
     match metric {
         Metric::RevenuePerExposure => Some(Moments::from_sums(c.exposures, net, c.revenue_squares)),
         Metric::AverageOrderValue => Some(Moments::from_sums(c.purchases, net, c.revenue_squares)),
+        Metric::Satisfaction => Some(ratings(c)),
         _ => None,
     }
+}
+
+/// Moments of the ratings credited to a cell (exact: one rating is one observation).
+fn ratings(c: &Counters) -> Moments {
+    Moments::from_sums(c.ratings, c.rating_sum as f64, c.rating_squares as f64)
 }
 
 fn compare(metric: Metric, control: &Counters, treatment: &Counters) -> Option<Comparison> {
@@ -134,6 +160,12 @@ pub fn report<'a>(
             revenue_per_exposure: c.revenue_per_exposure(),
             average_order_value: c.average_order_value(),
             return_rate: c.return_rate(),
+            satisfaction: (c.ratings > 0).then(|| c.mean_rating()),
+            satisfaction_interval: ratings(c).interval(ALPHA),
+            shoppers: c.new_subjects,
+            revenue_per_shopper: c.revenue_per_subject(),
+            novelty: c.novelty(),
+            intra_list_diversity: c.intra_list_diversity(),
         })
         .collect();
     let comparisons = |metric: Metric| -> Vec<MetricComparison> {
@@ -153,6 +185,7 @@ pub fn report<'a>(
             .collect()
     };
     let exposures: Vec<u64> = totals.iter().map(|c| c.exposures).collect();
+    let shoppers: Vec<u64> = totals.iter().map(|c| c.new_subjects).collect();
     let minimum_detectable_effect = match (totals.first(), totals.get(1)) {
         (Some(control), Some(treatment)) => proportion(experiment.primary_metric, control)
             .and_then(|p| {
@@ -177,6 +210,11 @@ pub fn report<'a>(
             .flat_map(|m| comparisons(*m))
             .collect(),
         sample_ratio: sample_ratio_check(&exposures, &shares),
+        shopper_ratio: shoppers
+            .iter()
+            .all(|n| *n > 0)
+            .then(|| sample_ratio_check(&shoppers, &shares))
+            .flatten(),
         minimum_detectable_effect,
     }
 }

@@ -240,6 +240,15 @@ impl Moments {
     fn mean_variance(&self) -> f64 {
         self.variance / self.n as f64
     }
+
+    /// The `(1 - alpha)` t interval of the mean; `None` with fewer than two observations.
+    pub fn interval(&self, alpha: f64) -> Option<Interval> {
+        if !self.is_testable() {
+            return None;
+        }
+        let (critical, _) = critical_value_and_p(0.0, (self.n - 1) as f64, alpha)?;
+        Some(around(self.mean, critical * self.mean_variance().sqrt()))
+    }
 }
 
 /// Welch's t-test of treatment against control at level `alpha`, with the
@@ -466,6 +475,17 @@ mod tests {
 
     fn interval(low: f64, high: f64) -> Interval {
         Interval { low, high }
+    }
+
+    #[test]
+    fn when_mean_interval_asked_should_match_the_t_interval() {
+        // Ratings 4, 5, 3, 5, 4: mean 4.2, s = 0.8367; t(0.975, 4) = 2.7764
+        // (scipy: stats.t.interval(0.95, 4, loc=4.2, scale=0.8367/sqrt(5))).
+        let ratings = Moments::of([4.0, 5.0, 3.0, 5.0, 4.0]);
+        let ci = ratings.interval(0.05).expect("five observations");
+        assert_close(ci.low, 3.1611, 1e-3);
+        assert_close(ci.high, 5.2389, 1e-3);
+        assert_eq!(Moments::of([4.0]).interval(0.05), None);
     }
 
     #[test]

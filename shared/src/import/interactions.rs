@@ -277,6 +277,9 @@ fn into_signal(i: Interaction) -> Signal {
         price_cents: None,
         quantity: None,
         order_id: None,
+        rating: None,
+        position: None,
+        comment: None,
     }
 }
 

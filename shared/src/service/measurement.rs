@@ -10,7 +10,7 @@
 //! per variant would cost one list write per shopper and arm at every regeneration), at
 //! the price of one history read and one scoring (~1-5 ms) per experiment request.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -18,13 +18,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::Framewise;
-use crate::domain::{validate_id, RecommendationPage, Signal, SignalKind, Subject};
+use crate::domain::{validate_id, RecommendationPage, Subject};
 use crate::engine::EngineConfig;
 use crate::error::{ServiceError, ValidationErrors};
-use crate::experiments::attribution::{
-    attribute, attribute_return, Action, AttributedPurchase, CellKey, Counters, Credit, Exposure,
-    Touch,
-};
+use crate::experiments::attribution::{CellKey, Counters, Exposure};
+use crate::experiments::counters::diversity_milli;
 use crate::experiments::{
     assignment, check_layers, report, Experiment, ExperimentError, ExperimentReport,
 };
@@ -98,11 +96,30 @@ pub struct MetricsRow {
     /// Revenue net of returns per purchase, in cents.
     pub average_order_value_cents: f64,
     pub return_rate: f64,
+    /// Share of the items shown outside the 100 most popular styles.
+    pub novelty: f64,
+    /// Mean intra-list diversity (shape, brand, colour family) of the lists shown, 0-1.
+    pub intra_list_diversity: f64,
+    /// Distinct styles shown per style on sale now; absent on the total row, where
+    /// styles shown in several cells would count more than once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+    /// Mean post-purchase rating (1-5); absent without ratings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_rating: Option<f64>,
+    /// Net revenue per shopper first shown an experiment arm here, in cents.
+    pub revenue_per_shopper_cents: f64,
 }
 
 impl MetricsRow {
-    fn new(key: CellKey, counters: Counters) -> Self {
+    /// The row of one cell; `styles_on_sale` is `None` for sums over cells (see `coverage`).
+    fn new(key: CellKey, counters: Counters, styles_on_sale: Option<usize>) -> Self {
         Self {
+            novelty: counters.novelty(),
+            intra_list_diversity: counters.intra_list_diversity(),
+            coverage: styles_on_sale.map(|n| counters.coverage(n)),
+            mean_rating: (counters.ratings > 0).then(|| counters.mean_rating()),
+            revenue_per_shopper_cents: counters.revenue_per_subject(),
             ctr: counters.ctr(),
             try_on_rate: counters.try_on_rate(),
             add_to_cart_rate: counters.add_to_cart_rate(),
@@ -127,18 +144,6 @@ pub struct MetricsReport {
     pub rows: Vec<MetricsRow>,
     /// Every row summed (placement, variant and model version say `*`).
     pub total: MetricsRow,
-}
-
-/// The action a signal kind is credited as, if any.
-fn action_of(kind: SignalKind) -> Option<Action> {
-    match kind {
-        SignalKind::Click => Some(Action::Click),
-        SignalKind::TryOn => Some(Action::TryOn),
-        SignalKind::AddToCart => Some(Action::AddToCart),
-        SignalKind::Purchase => Some(Action::Purchase),
-        SignalKind::Return => Some(Action::Return),
-        _ => None,
-    }
 }
 
 fn invalid_experiment(e: ExperimentError) -> ServiceError {
@@ -237,6 +242,23 @@ impl Framewise {
         if !self.config.measurement.record_exposures || page.items.is_empty() {
             return;
         }
+        let engine = self.engine();
+        let novel_items = page
+            .items
+            .iter()
+            .filter(|item| !engine.is_in_popular_head(&item.style_id))
+            .count();
+        let features: Vec<_> = page
+            .items
+            .iter()
+            .map(|item| {
+                (
+                    item.shape,
+                    item.brand.as_str(),
+                    item.colour.as_ref().map(|c| c.family),
+                )
+            })
+            .collect();
         let exposure = Exposure {
             exposure_id: uuid::Uuid::now_v7().simple().to_string(),
             recommendation_id: page.recommendation_id.clone(),
@@ -250,106 +272,28 @@ impl Framewise {
             items: page.items.iter().map(|i| i.style_id.clone()).collect(),
             offset,
             at: now,
+            novel_items,
+            diversity_milli: diversity_milli(&features),
         };
         if let Some(events) = &self.measurement_events {
             events.exposure(&exposure);
         }
-        if let Err(e) = self.stores.measurements.record_exposures(&[exposure]).await {
+        let measurements = &self.stores.measurements;
+        if let Err(e) = measurements
+            .record_exposures(std::slice::from_ref(&exposure))
+            .await
+        {
             tracing::warn!(error = %e, "exposure not recorded");
+            return;
         }
-    }
-
-    /// Credits the actions among `signals` to the lists shown before them, once per
-    /// `event_id` (a redelivered batch is not counted twice). Returns how many were new.
-    pub(super) async fn credit_signals(
-        &self,
-        signals: &[Signal],
-        now: DateTime<Utc>,
-    ) -> Result<usize, ServiceError> {
-        let rules = self.config.measurement.rules();
-        // (event id, touch) per subject, so each subject's exposures are read once.
-        let mut by_subject: BTreeMap<String, Vec<(&str, Touch)>> = BTreeMap::new();
-        for signal in signals {
-            let (Some(action), Some(subject)) = (action_of(signal.kind), signal.subject()) else {
-                continue;
-            };
-            let touch = Touch {
-                subject: subject.key(),
-                style_id: signal.style_id.clone(),
-                action,
-                at: signal.timestamp,
-                recommendation_id: signal.recommendation_id.clone(),
-                revenue_cents: signal.revenue_cents(),
-                order_id: signal.order_id.clone(),
-            };
-            by_subject
-                .entry(touch.subject.clone())
-                .or_default()
-                .push((signal.event_id.as_str(), touch));
+        let sightings = self.sightings.credits(&exposure);
+        if sightings.is_empty() {
+            return;
         }
-        let mut credits = Vec::new();
-        for (subject, mut touches) in by_subject {
-            // In time order, so a return later in the batch finds a purchase earlier in it.
-            touches.sort_by_key(|(_, touch)| touch.at);
-            let Some(earliest) = touches.first().map(|(_, touch)| touch.at) else {
-                continue;
-            };
-            let since = earliest - rules.purchase_window;
-            let exposures = self.stores.measurements.exposures(&subject, since).await?;
-            let mut purchases = if touches.iter().any(|(_, t)| t.action == Action::Return) {
-                self.stores
-                    .measurements
-                    .attributed_purchases(&subject, since)
-                    .await?
-            } else {
-                Vec::new()
-            };
-            for (event_id, touch) in touches {
-                let credited = if touch.action == Action::Return {
-                    attribute_return(&purchases, &touch, &rules).map(|(attribution, refunded)| {
-                        let refund = Touch {
-                            revenue_cents: refunded,
-                            ..touch.clone()
-                        };
-                        (attribution, refund)
-                    })
-                } else {
-                    attribute(&exposures, &touch, &rules).map(|a| (a, touch.clone()))
-                };
-                let Some((attribution, counted)) = credited else {
-                    continue;
-                };
-                let mut counters = Counters::default();
-                counters.add_attributed(&counted);
-                let purchase = (touch.action == Action::Purchase).then(|| AttributedPurchase {
-                    subject: subject.clone(),
-                    style_id: touch.style_id.clone(),
-                    order_id: touch.order_id.clone(),
-                    revenue_cents: touch.revenue_cents,
-                    at: touch.at,
-                    attribution: attribution.clone(),
-                });
-                purchases.extend(purchase.clone());
-                credits.push(Credit {
-                    event_id: event_id.to_string(),
-                    subject: subject.clone(),
-                    cell: CellKey::for_attribution(&attribution, touch.at),
-                    counters,
-                    purchase,
-                });
-            }
+        if let Err(e) = measurements.record_credits(&sightings).await {
+            self.sightings.forget(&sightings);
+            tracing::warn!(error = %e, "styles and shoppers shown not counted");
         }
-        if credits.is_empty() {
-            return Ok(0);
-        }
-        let new = self.stores.measurements.record_credits(&credits).await?;
-        // The store tells how many were new, not which: a batch that was partly credited
-        // before emits nothing, so CloudWatch may undercount a redelivery but never doubles
-        // it (the store's cells stay exact).
-        if let (Some(events), true) = (&self.measurement_events, new == credits.len()) {
-            events.credits(&credits, now);
-        }
-        Ok(new)
     }
 
     /// Creates (or replaces, by id) an experiment after checking it: its fields, that its
@@ -495,6 +439,7 @@ impl Framewise {
             .into());
         }
         let wanted_variant = query.variant.as_deref();
+        let styles_on_sale = self.engine().styles_on_sale();
         let mut total = Counters::default();
         let rows: Vec<MetricsRow> = self
             .stores
@@ -510,7 +455,7 @@ impl Framewise {
             })
             .map(|(key, counters)| {
                 total.merge(&counters);
-                MetricsRow::new(key, counters)
+                MetricsRow::new(key, counters, Some(styles_on_sale))
             })
             .collect();
         let total = MetricsRow::new(
@@ -521,6 +466,7 @@ impl Framewise {
                 day: to,
             },
             total,
+            None,
         );
         Ok(MetricsReport {
             from,

@@ -38,6 +38,9 @@ fn action(
         price_cents: commerce.then_some(12_900),
         quantity: commerce.then_some(2),
         order_id: commerce.then(|| "order-1".to_string()),
+        rating: None,
+        position: None,
+        comment: None,
     }
 }
 
@@ -296,4 +299,112 @@ async fn when_customer_is_erased_should_delete_their_exposures_but_keep_the_coun
     assert!(left.is_empty());
     let metrics = service.metrics(MetricsQuery::default(), now).await.unwrap();
     assert_eq!(metrics.total.counters.exposures, 1);
+}
+
+fn rating(
+    page: &RecommendationPage,
+    event_id: &str,
+    style_id: &str,
+    stars: u8,
+    at: DateTime<Utc>,
+) -> Signal {
+    Signal {
+        rating: Some(stars),
+        comment: Some("Comfortable, a little wide".into()),
+        recommendation_id: None,
+        ..action(page, event_id, SignalKind::Rating, style_id, at)
+    }
+}
+
+#[tokio::test]
+async fn when_arm_shoppers_buy_and_rate_should_report_satisfaction_cohort_revenue_and_list_quality()
+{
+    let data = demo_data();
+    let (service, now) = regenerated(&data, quick_config()).await;
+    service
+        .create_experiment(experiment("sat", one_reason(), now - Duration::hours(1)))
+        .await
+        .unwrap();
+    let later = now + Duration::minutes(10);
+    let mut expected: std::collections::BTreeMap<String, (u64, i64, Vec<u8>)> = Default::default();
+    for (n, customer) in data.customers.iter().take(12).enumerate() {
+        let page = service
+            .recommendations(&customer.id, query("home"), now)
+            .await
+            .unwrap();
+        // Seen twice: the shopper joins the arm's cohort once.
+        service
+            .recommendations(&customer.id, query("home"), now)
+            .await
+            .unwrap();
+        let arm = expected.entry(page.variant.clone().unwrap()).or_default();
+        arm.0 += 1;
+        let shown = &page.items[0].style_id;
+        let mut bought = action(
+            &page,
+            &format!("buy-{n}"),
+            SignalKind::Purchase,
+            shown,
+            later,
+        );
+        // Also a purchase of a style never shown: unattributed, but the cohort's revenue.
+        let mut elsewhere = bought.clone();
+        elsewhere.event_id = format!("elsewhere-{n}");
+        elsewhere.style_id = "not-on-any-list".into();
+        elsewhere.recommendation_id = None;
+        elsewhere.quantity = Some(1);
+        bought.quantity = Some(1);
+        arm.1 += 2 * 12_900;
+        let stars = 1 + (n % 5) as u8;
+        arm.2.push(stars);
+        let rated = rating(
+            &page,
+            &format!("rate-{n}"),
+            shown,
+            stars,
+            later + Duration::days(3),
+        );
+        let batch = [bought, elsewhere, rated];
+        service.apply_signals(&batch, later).await.unwrap();
+        // Redelivered: nothing counts twice.
+        service.apply_signals(&batch, later).await.unwrap();
+    }
+    // A rating from a shopper never shown anything is credited nowhere.
+    let stranger = RecommendationPage {
+        customer_id: "nobody".into(),
+        ..service
+            .recommendations(&data.customers[0].id, query("home"), now)
+            .await
+            .unwrap()
+    };
+    let lost = rating(&stranger, "rate-x", "s-x", 5, later);
+    service.apply_signals(&[lost], later).await.unwrap();
+
+    let report = service
+        .experiment_report("sat", later + Duration::days(3))
+        .await
+        .unwrap();
+    for summary in &report.variants {
+        let (shoppers, revenue, stars) = &expected[&summary.name];
+        assert_eq!(summary.shoppers, *shoppers, "{summary:?}");
+        assert_eq!(summary.counters.cohort_revenue_cents, *revenue);
+        assert!((summary.revenue_per_shopper - *revenue as f64 / *shoppers as f64).abs() < 1e-9);
+        assert_eq!(summary.counters.ratings, stars.len() as u64);
+        let mean = stars.iter().map(|s| f64::from(*s)).sum::<f64>() / stars.len() as f64;
+        assert!((summary.satisfaction.unwrap() - mean).abs() < 1e-12);
+        let ci = summary.satisfaction_interval.unwrap();
+        assert!(ci.low < mean && mean < ci.high, "{ci:?}");
+        assert!((0.0..=1.0).contains(&summary.novelty));
+        assert!(summary.intra_list_diversity > 0.0 && summary.intra_list_diversity <= 1.0);
+    }
+    let metrics = service
+        .metrics(MetricsQuery::default(), later)
+        .await
+        .unwrap();
+    for row in &metrics.rows {
+        let coverage = row.coverage.unwrap();
+        assert!(coverage > 0.0 && coverage <= 1.0, "{row:?}");
+        assert!(row.counters.distinct_items <= row.counters.items_shown);
+    }
+    assert_eq!(metrics.total.coverage, None);
 }

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod config;
+mod crediting;
 mod cursor;
 mod erasure;
 mod health;
@@ -17,6 +18,7 @@ mod models;
 mod profiles;
 mod regeneration;
 mod runs;
+mod sightings;
 mod signals;
 
 #[cfg(test)]
@@ -71,6 +73,8 @@ pub struct Framewise {
     experiment_cache: measurement::ExperimentCache,
     /// Where exposures and credits go besides the store (EMF lines on Lambda).
     measurement_events: Option<Arc<dyn MeasurementEvents>>,
+    /// Styles and shoppers this process already counted as seen today.
+    sightings: sightings::SightingCache,
 }
 
 impl Framewise {
@@ -91,6 +95,7 @@ impl Framewise {
             request_panics: health::PanicLog::default(),
             experiment_cache: measurement::ExperimentCache::default(),
             measurement_events: None,
+            sightings: sightings::SightingCache::default(),
             signals_queued: Arc::new(Notify::new()),
         })
     }

@@ -398,6 +398,9 @@ fn late_signal(customer: &str, event_id: &str, at: DateTime<Utc>) -> Signal {
         price_cents: None,
         quantity: None,
         order_id: None,
+        rating: None,
+        position: None,
+        comment: None,
     }
 }
 
@@ -510,6 +513,9 @@ fn customer_signal(
         price_cents: None,
         quantity: None,
         order_id: None,
+        rating: None,
+        position: None,
+        comment: None,
     }
 }
 

@@ -48,6 +48,9 @@ pub struct SimulationConfig {
     /// Chance a bought frame is returned: of the shopper's taste, and not.
     pub return_match: f64,
     pub return_other: f64,
+    /// Chance a shopper rates a bought frame (1-5) a few days later: 4-5 for a frame of
+    /// their taste, 2-3 for another, 1-2 for one they send back.
+    pub rate_share: f64,
     /// A broken arm: visits of shoppers assigned to this variant are lost with this
     /// probability (their list is never recorded), the classic sample-ratio mismatch.
     pub lose_visits_of: Option<(String, f64)>,
@@ -68,6 +71,7 @@ impl Default for SimulationConfig {
             buy_other: 0.08,
             return_match: 0.04,
             return_other: 0.2,
+            rate_share: 0.4,
             lose_visits_of: None,
         }
     }
@@ -81,6 +85,9 @@ pub struct ArmOutcome {
     pub clicks: u64,
     pub purchases: u64,
     pub revenue_cents: i64,
+    /// Ratings given and their sum (satisfaction's ground truth).
+    pub ratings: u64,
+    pub rating_sum: u64,
     /// Expected clicks per list under the click model, summed over the lists served.
     pub expected_clicks: f64,
     /// Expected purchases per list, summed likewise.
@@ -131,10 +138,12 @@ pub struct SimulationOutcome {
     pub end: DateTime<Utc>,
 }
 
-/// A return due later.
-struct PendingReturn {
+/// A return or rating due later.
+struct PendingSignal {
     due: DateTime<Utc>,
     signal: Signal,
+    /// For a rating: the arm of the shopper, whose ground truth counts it once posted.
+    rating_arm: Option<String>,
 }
 
 /// Runs `config.days` days of shopping from `start` against `service`, whose store already
@@ -148,7 +157,7 @@ pub async fn simulate(
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let styles: BTreeMap<&str, &Style> = data.styles.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut outcome = SimulationOutcome::default();
-    let mut returns: Vec<PendingReturn> = Vec::new();
+    let mut returns: Vec<PendingSignal> = Vec::new();
     let mut event = 0u64;
     let experiments = service.experiments().await?;
     for day in 0..config.days {
@@ -187,6 +196,7 @@ pub async fn simulate(
                 .filter_map(|item| styles.get(item.style_id.as_str()))
                 .map(|style| (*style, taste.matches(style)))
                 .collect();
+            let arm_label = arm_name.clone();
             let arm = outcome.arms.entry(arm_name).or_default();
             arm.lists += 1;
             arm.list_millis.push(millis);
@@ -213,6 +223,9 @@ pub async fn simulate(
                     price_cents: None,
                     quantity: None,
                     order_id: None,
+                    rating: None,
+                    position: None,
+                    comment: None,
                 }
             };
             batch.push(signal(SignalKind::Click, 5));
@@ -234,14 +247,32 @@ pub async fn simulate(
             purchase.order_id = Some(format!("order-{}", purchase.event_id));
             arm.purchases += 1;
             arm.revenue_cents += i64::from(style.price_cents);
-            if rng.gen_bool(keep_back) {
+            let returned = rng.gen_bool(keep_back);
+            if returned {
                 let mut refund = signal(SignalKind::Return, 3 * 86_400);
                 refund.price_cents = purchase.price_cents;
                 refund.quantity = Some(1);
                 refund.order_id = purchase.order_id.clone();
-                returns.push(PendingReturn {
+                returns.push(PendingSignal {
                     due: refund.timestamp,
                     signal: refund,
+                    rating_arm: None,
+                });
+            }
+            if rng.gen_bool(config.rate_share) {
+                let low = match (returned, matched) {
+                    (true, _) => 1,
+                    (false, true) => 4,
+                    (false, false) => 2,
+                };
+                let stars = low + u8::from(rng.gen_bool(0.5));
+                let mut rated = signal(SignalKind::Rating, 4 * 86_400);
+                rated.rating = Some(stars);
+                rated.recommendation_id = None;
+                returns.push(PendingSignal {
+                    due: rated.timestamp,
+                    signal: rated,
+                    rating_arm: Some(arm_label.clone()),
                 });
             }
             batch.push(purchase);
@@ -249,7 +280,14 @@ pub async fn simulate(
         let day_end = day_start + Duration::days(1);
         let (due, later): (Vec<_>, Vec<_>) = returns.into_iter().partition(|r| r.due < day_end);
         returns = later;
-        batch.extend(due.into_iter().map(|r| r.signal));
+        for pending in due {
+            if let (Some(arm), Some(stars)) = (&pending.rating_arm, pending.signal.rating) {
+                let arm = outcome.arms.entry(arm.clone()).or_default();
+                arm.ratings += 1;
+                arm.rating_sum += u64::from(stars);
+            }
+            batch.push(pending.signal);
+        }
         outcome.signals += batch.len();
         post_and_process(service, batch, day_end).await?;
     }

@@ -82,8 +82,19 @@ async fn when_personalised_arm_faces_popularity_should_report_the_lift_the_click
         assert_eq!(summary.counters.exposures, arm.lists);
         assert_eq!(summary.counters.clicks, arm.clicks);
         assert_eq!(summary.counters.purchases, arm.purchases);
+        // Every rating is credited to the shopper's arm, through the purchase it rates.
+        assert_eq!(summary.counters.ratings, arm.ratings, "{}", summary.name);
+        assert_eq!(summary.counters.rating_sum, arm.rating_sum);
+        assert!(summary.shoppers > 0 && summary.revenue_per_shopper > 0.0);
     }
-    assert!(report.sample_ratio.is_some_and(|s| !s.mismatch));
+    // Popularity alone shows only the popular head.
+    assert_eq!(report.variants[0].novelty, 0.0);
+    assert!(report.variants[1].novelty > report.variants[0].novelty);
+    assert!(
+        report.shopper_ratio.is_some_and(|s| !s.mismatch),
+        "{:?}",
+        report.shopper_ratio
+    );
 }
 
 #[tokio::test]
@@ -93,7 +104,7 @@ async fn when_one_arm_loses_visits_should_the_sample_ratio_check_fire() {
     let config = SimulationConfig {
         days: 6,
         visit_rate: 0.5,
-        lose_visits_of: Some(("treatment".into(), 0.3)),
+        lose_visits_of: Some(("treatment".into(), 0.5)),
         ..SimulationConfig::default()
     };
     let same = experiment("a-a-broken", toml::Table::new(), toml::Table::new(), start);

@@ -63,6 +63,9 @@ fn valid_signal() -> impl Strategy<Value = Signal> {
                 price_cents: None,
                 quantity: None,
                 order_id: None,
+                rating: None,
+                position: None,
+                comment: None,
             },
         )
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::{
     create_tables, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, ATTRIBUTED_PURCHASES,
-    CELL_COUNTERS, CREDITED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS, DECISIVE_SIGNALS,
+    CELL_COUNTERS, CELL_QUALITY, CREDITED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS, DECISIVE_SIGNALS,
     ENGAGED_ORDER, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS, HISTORY, IMPRESSIONS, LISTS, META, PAIRS,
     QUEUE, SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
 };
@@ -85,6 +85,7 @@ fn copy_all(from: &ReadTransaction, to: &WriteTransaction) -> StoreResult<u64> {
         + copy_table(from, to, EXPOSURE_IDS, c)?
         + copy_table(from, to, CREDITED_EVENTS, c)?
         + copy_table(from, to, CELL_COUNTERS, c)?
+        + copy_table(from, to, CELL_QUALITY, c)?
         + copy_table(from, to, EXPERIMENTS, c)?;
     let missed: Vec<String> = from
         .list_tables()

@@ -7,7 +7,7 @@ use redb::{ReadableTable, TableHandle};
 
 use super::{
     EmbeddedStore, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, ATTRIBUTED_PURCHASES,
-    CELL_COUNTERS, CREDITED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS, DECISIVE_SIGNALS,
+    CELL_COUNTERS, CELL_QUALITY, CREDITED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS, DECISIVE_SIGNALS,
     ENGAGED_ORDER, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS, HISTORY, IMPRESSIONS, LISTS, META, PAIRS,
     QUEUE, SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
 };
@@ -79,6 +79,9 @@ impl EmbeddedStore {
             dump!(txn, out, seen, table, |k, _v| k.to_string());
         }
         dump!(txn, out, seen, CELL_COUNTERS, |k, v| format!(
+            "{k:?} => {v:?}"
+        ));
+        dump!(txn, out, seen, CELL_QUALITY, |k, v| format!(
             "{k:?} => {v:?}"
         ));
         dump!(txn, out, seen, EXPERIMENTS, |k, v| format!(

@@ -11,8 +11,9 @@ use redb::{ReadTransaction, ReadableDatabase, ReadableTable, Table, WriteTransac
 use serde::de::DeserializeOwned;
 
 use super::{
-    decode, encode, CellColumns, CountersColumns, EmbeddedStore, RedbResultExt, SubjectTimeTable,
-    ATTRIBUTED_PURCHASES, CELL_COUNTERS, CREDITED_EVENTS, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS,
+    decode, encode, CellColumns, CountersColumns, EmbeddedStore, QualityColumns, RedbResultExt,
+    SubjectTimeTable, ATTRIBUTED_PURCHASES, CELL_COUNTERS, CELL_QUALITY, CREDITED_EVENTS,
+    EXPERIMENTS, EXPOSURES, EXPOSURE_IDS,
 };
 use crate::adapters::time_key::time_key;
 use crate::error::{StoreError, StoreResult};
@@ -113,8 +114,9 @@ fn cell_from_columns(
 }
 
 /// Every field by name, without `..`: a field added to `Counters` fails to compile here
-/// instead of being dropped silently.
-fn to_columns(counters: &Counters) -> CountersColumns {
+/// instead of being dropped silently. The first ten fields are the original layout; the
+/// rest live in a second table (see `CELL_QUALITY`).
+fn to_columns(counters: &Counters) -> (CountersColumns, QualityColumns) {
     let Counters {
         exposures,
         items_shown,
@@ -126,22 +128,42 @@ fn to_columns(counters: &Counters) -> CountersColumns {
         returns,
         returned_cents,
         revenue_squares,
+        novel_items,
+        diversity_milli_sum,
+        distinct_items,
+        new_subjects,
+        cohort_revenue_cents,
+        ratings,
+        rating_sum,
+        rating_squares,
     } = *counters;
     (
-        exposures,
-        items_shown,
-        clicks,
-        try_ons,
-        add_to_carts,
-        purchases,
-        revenue_cents,
-        returns,
-        returned_cents,
-        revenue_squares,
+        (
+            exposures,
+            items_shown,
+            clicks,
+            try_ons,
+            add_to_carts,
+            purchases,
+            revenue_cents,
+            returns,
+            returned_cents,
+            revenue_squares,
+        ),
+        (
+            novel_items,
+            diversity_milli_sum,
+            distinct_items,
+            new_subjects,
+            cohort_revenue_cents,
+            ratings,
+            rating_sum,
+            rating_squares,
+        ),
     )
 }
 
-fn from_columns(columns: CountersColumns) -> Counters {
+fn from_columns(columns: CountersColumns, quality: Option<QualityColumns>) -> Counters {
     let (
         exposures,
         items_shown,
@@ -154,6 +176,16 @@ fn from_columns(columns: CountersColumns) -> Counters {
         returned_cents,
         revenue_squares,
     ) = columns;
+    let (
+        novel_items,
+        diversity_milli_sum,
+        distinct_items,
+        new_subjects,
+        cohort_revenue_cents,
+        ratings,
+        rating_sum,
+        rating_squares,
+    ) = quality.unwrap_or_default();
     Counters {
         exposures,
         items_shown,
@@ -165,6 +197,14 @@ fn from_columns(columns: CountersColumns) -> Counters {
         returns,
         returned_cents,
         revenue_squares,
+        novel_items,
+        diversity_milli_sum,
+        distinct_items,
+        new_subjects,
+        cohort_revenue_cents,
+        ratings,
+        rating_sum,
+        rating_squares,
     }
 }
 
@@ -173,6 +213,7 @@ fn from_columns(columns: CountersColumns) -> Counters {
 /// [`Self::flush`].
 struct CellCounters<'txn> {
     table: Table<'txn, CellColumns<'static>, CountersColumns>,
+    quality: Table<'txn, CellColumns<'static>, QualityColumns>,
     touched: BTreeMap<CellKey, Counters>,
 }
 
@@ -180,6 +221,7 @@ impl<'txn> CellCounters<'txn> {
     fn open(txn: &'txn WriteTransaction) -> StoreResult<Self> {
         Ok(Self {
             table: txn.open_table(CELL_COUNTERS).db()?,
+            quality: txn.open_table(CELL_QUALITY).db()?,
             touched: BTreeMap::new(),
         })
     }
@@ -187,7 +229,15 @@ impl<'txn> CellCounters<'txn> {
     fn cell(&mut self, cell: &CellKey) -> StoreResult<&mut Counters> {
         if !self.touched.contains_key(cell) {
             let stored = self.table.get(cell_columns(cell)).db()?;
-            let counters = stored.map_or_else(Counters::default, |v| from_columns(v.value()));
+            let quality = self
+                .quality
+                .get(cell_columns(cell))
+                .db()?
+                .map(|v| v.value());
+            let counters = stored.map_or_else(
+                || from_columns(Default::default(), quality),
+                |v| from_columns(v.value(), quality),
+            );
             self.touched.insert(cell.clone(), counters);
         }
         self.touched
@@ -197,9 +247,9 @@ impl<'txn> CellCounters<'txn> {
 
     fn flush(mut self) -> StoreResult<()> {
         for (cell, counters) in &self.touched {
-            self.table
-                .insert(cell_columns(cell), to_columns(counters))
-                .db()?;
+            let (columns, quality) = to_columns(counters);
+            self.table.insert(cell_columns(cell), columns).db()?;
+            self.quality.insert(cell_columns(cell), quality).db()?;
         }
         Ok(())
     }
@@ -290,6 +340,7 @@ impl MeasurementStore for EmbeddedStore {
         self.blocking(move |db| {
             let txn = db.begin_read().db()?;
             let table = txn.open_table(CELL_COUNTERS).db()?;
+            let quality = txn.open_table(CELL_QUALITY).db()?;
             let mut cells = Vec::new();
             let (first, last) = (day_key(from), day_key(to));
             for entry in table.range((first, "", None, "")..).db()? {
@@ -298,7 +349,11 @@ impl MeasurementStore for EmbeddedStore {
                 if key.0 > last {
                     break;
                 }
-                cells.push((cell_from_columns(key)?, from_columns(counters.value())));
+                let extra = quality.get(key).db()?.map(|v| v.value());
+                cells.push((
+                    cell_from_columns(key)?,
+                    from_columns(counters.value(), extra),
+                ));
             }
             cells.sort_by(|a, b| a.0.cmp(&b.0));
             Ok(cells)
@@ -361,6 +416,8 @@ mod tests {
             items: vec!["s1".to_string()],
             offset: 0,
             at,
+            novel_items: 0,
+            diversity_milli: 0,
         }
     }
 

@@ -97,6 +97,14 @@ type CellColumns<'a> = (i32, &'a str, Option<&'a str>, &'a str);
 /// The fields of `Counters` in declaration order (see `measurements::to_columns`): fixed
 /// width, and the float stored bit for bit. Changing it needs a migration.
 type CountersColumns = (u64, u64, u64, u64, u64, u64, i64, u64, i64, f64);
+/// The same cells -> the counters added after the first layout (see
+/// `measurements::to_columns`): a table of its own, so files written before need no
+/// migration (a cell without a row here has zeros).
+const CELL_QUALITY: TableDefinition<CellColumns<'static>, QualityColumns> =
+    TableDefinition::new("cell_quality");
+/// novel_items, diversity_milli_sum, distinct_items, new_subjects, cohort_revenue_cents,
+/// ratings, rating_sum, rating_squares.
+type QualityColumns = (u64, u64, u64, u64, i64, u64, u64, u64);
 /// Experiment id -> experiment JSON.
 const EXPERIMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("experiments");
 
@@ -252,6 +260,7 @@ fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
     txn.open_table(EXPOSURE_IDS).db()?;
     txn.open_table(CREDITED_EVENTS).db()?;
     txn.open_table(CELL_COUNTERS).db()?;
+    txn.open_table(CELL_QUALITY).db()?;
     txn.open_table(EXPERIMENTS).db()?;
     Ok(())
 }

@@ -156,7 +156,9 @@ impl ServedEngine {
             .into_iter()
             .map(|((item, day), n)| {
                 let mut counts = [0u32; 9];
-                counts[kind_index(KIND)] = n;
+                if let Some(k) = kind_index(KIND) {
+                    counts[k] = n;
+                }
                 DailyStyleCounts {
                     style_id: ids[item as usize].clone(),
                     day,
@@ -225,6 +227,9 @@ impl Recommender for ServedEngine {
                     price_cents: None,
                     quantity: None,
                     order_id: None,
+                    rating: None,
+                    position: None,
+                    comment: None,
                 })
             })
             .collect();

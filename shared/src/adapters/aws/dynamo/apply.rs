@@ -75,8 +75,6 @@ impl DynamoStore {
         effects: &SignalEffects<'_>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let daily = effects.daily;
-        self.index_day(daily.day).await?;
         let mut marker = key_item(event_marker_key(effects.event_id));
         marker.insert(EXPIRES_AT.to_string(), epoch(now + self.retention));
         let mut actions = vec![put_action(
@@ -84,20 +82,23 @@ impl DynamoStore {
             marker,
             Some("attribute_not_exists(#pk)"),
         )?];
-        actions.push(
-            TransactWriteItem::builder()
-                .update(
-                    Update::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_item(daily_counts_key(daily.day, daily.style_id))))
-                        .update_expression("ADD #c :one")
-                        .expression_attribute_names("#c", count_attribute(daily.kind))
-                        .expression_attribute_values(":one", n(1))
-                        .build()
-                        .map_err(|e| sdk_error("DynamoDB Update", e))?,
-                )
-                .build(),
-        );
+        if let Some(daily) = effects.daily {
+            self.index_day(daily.day).await?;
+            actions.push(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_item(daily_counts_key(daily.day, daily.style_id))))
+                            .update_expression("ADD #c :one")
+                            .expression_attribute_names("#c", count_attribute(daily.kind))
+                            .expression_attribute_values(":one", n(1))
+                            .build()
+                            .map_err(|e| sdk_error("DynamoDB Update", e))?,
+                    )
+                    .build(),
+            );
+        }
         if let Some(history) = &effects.history {
             let signal = history.signal;
             let key = history_key(

@@ -22,6 +22,7 @@
 //! | exposure marker | `EXPOSURE#<exposure_id>` | `EXPOSURE` | [`exposure_marker_key`] |
 //! | exposure | `EXPOSURES#<subject key>` | `<time key, 20 digits>#<exposure_id>` | [`exposure_key`] |
 //! | credit marker | `CREDIT#<event_id>` | `CREDIT` | [`credit_marker_key`] |
+//! | sighting marker | `SEEN#<event_id>` | `SEEN` | [`credit_marker_key`] |
 //! | attributed purchase | `PURCHASES#<subject key>` | `<time key, 20 digits>#<event_id>` | [`attributed_purchase_key`] |
 //! | cell counters (one shard) | `METRICS#<yyyy-mm-dd>` | `<placement>#<variant or empty>#<model_version>#<shard>` | [`cell_counters_key`] |
 //! | experiment | `EXPERIMENTS` | `<experiment id>` | [`experiment_key`] |
@@ -42,6 +43,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::adapters::time_key::time_key;
 use crate::aggregates::history::HistoryClass;
 use crate::experiments::attribution::CellKey;
+use crate::experiments::counters::is_sighting;
 
 /// Name of the partition key attribute.
 pub(super) const PK: &str = "pk";
@@ -177,9 +179,15 @@ pub(super) fn exposure_key(subject_key: &str, at: DateTime<Utc>, exposure_id: &s
     )
 }
 
-/// Marks a signal's credit as counted (a bare event id, like [`event_marker_key`]).
+/// Marks a signal's credit as counted (a bare event id, like [`event_marker_key`]); a
+/// first sighting's (a style or shopper shown, written by the serving path) under `SEEN#`,
+/// so that path's role cannot touch the markers of signals.
 pub(super) fn credit_marker_key(event_id: &str) -> ItemKey {
-    item_key(format!("CREDIT#{event_id}"), "CREDIT")
+    if is_sighting(event_id) {
+        item_key(format!("SEEN#{event_id}"), "SEEN")
+    } else {
+        item_key(format!("CREDIT#{event_id}"), "CREDIT")
+    }
 }
 
 /// An attributed purchase of a subject, by the time it was made and its signal's event id.
@@ -396,6 +404,10 @@ mod tests {
         assert_eq!(
             shape(credit_marker_key("e-1")),
             pair("CREDIT#e-1", "CREDIT")
+        );
+        assert_eq!(
+            shape(credit_marker_key("seen|2026-01-01|home||v1|s1")),
+            pair("SEEN#seen|2026-01-01|home||v1|s1", "SEEN")
         );
         assert_eq!(
             shape(attributed_purchase_key("s:sess-1", at, "e-1")),

@@ -57,6 +57,14 @@ const REVENUE_CENTS: &str = "revenue_cents";
 const RETURNS: &str = "returns";
 const RETURNED_CENTS: &str = "returned_cents";
 const REVENUE_SQUARES: &str = "revenue_squares";
+const NOVEL_ITEMS: &str = "novel_items";
+const DIVERSITY_MILLI_SUM: &str = "diversity_milli_sum";
+const DISTINCT_ITEMS: &str = "distinct_items";
+const NEW_SUBJECTS: &str = "new_subjects";
+const COHORT_REVENUE_CENTS: &str = "cohort_revenue_cents";
+const RATINGS: &str = "ratings";
+const RATING_SUM: &str = "rating_sum";
+const RATING_SQUARES: &str = "rating_squares";
 
 /// Reads are consistent: attribution reads exposures moments after they are shown.
 fn consistent() -> QueryOptions {
@@ -103,6 +111,14 @@ fn counter_numbers(
             counters.revenue_squares != 0.0,
             counters.revenue_squares.to_string(),
         ),
+        count(NOVEL_ITEMS, counters.novel_items),
+        count(DIVERSITY_MILLI_SUM, counters.diversity_milli_sum),
+        count(DISTINCT_ITEMS, counters.distinct_items),
+        count(NEW_SUBJECTS, counters.new_subjects),
+        cents(COHORT_REVENUE_CENTS, counters.cohort_revenue_cents),
+        count(RATINGS, counters.ratings),
+        count(RATING_SUM, counters.rating_sum),
+        count(RATING_SQUARES, counters.rating_squares),
     ];
     Ok(numbers
         .into_iter()
@@ -135,6 +151,14 @@ fn counters_of(item: &Item) -> StoreResult<Counters> {
         returns: count(item, RETURNS)?,
         returned_cents: cents(item, RETURNED_CENTS)?,
         revenue_squares: number_attr(item, REVENUE_SQUARES)?,
+        novel_items: count(item, NOVEL_ITEMS)?,
+        diversity_milli_sum: count(item, DIVERSITY_MILLI_SUM)?,
+        distinct_items: count(item, DISTINCT_ITEMS)?,
+        new_subjects: count(item, NEW_SUBJECTS)?,
+        cohort_revenue_cents: cents(item, COHORT_REVENUE_CENTS)?,
+        ratings: count(item, RATINGS)?,
+        rating_sum: count(item, RATING_SUM)?,
+        rating_squares: count(item, RATING_SQUARES)?,
     })
 }
 
@@ -418,6 +442,14 @@ mod tests {
             returns: 1,
             returned_cents: 500,
             revenue_squares: 199.99 * 199.99,
+            novel_items: 4,
+            diversity_milli_sum: 1_700,
+            distinct_items: 12,
+            new_subjects: 2,
+            cohort_revenue_cents: -300,
+            ratings: 2,
+            rating_sum: 9,
+            rating_squares: 41,
         };
         let mut item = key_item(cell_counters_key(&cell(), "x-1"));
         for (name, value) in counter_numbers(&cell(), &counters).expect("finite") {
