@@ -1,0 +1,11 @@
+export { FramewiseProvider, useFramewise, type FramewiseProviderProps, type FramewiseContextValue, type Shopper } from './context.js';
+export { useRecommendations, useTracker, useImpression, useAsync, type UseRecommendationsOptions, type RecommendationsState } from './hooks.js';
+export { ProductCard, SkeletonCard, itemContext, type ProductCardProps } from './ProductCard.js';
+export { Rail, type RailProps } from './Rail.js';
+export { RecommendationCarousel, SimilarFrames, AlsoBought, TrendingStrip, type RecommendationCarouselProps, type RelatedProps, type TrendingStripProps } from './lists.js';
+export { FitBadge, type FitBadgeProps } from './FitBadge.js';
+export { WhyThisPanel, widthVerdict, type WhyThisPanelProps } from './WhyThis.js';
+export { FrameCompare, type FrameCompareProps } from './FrameCompare.js';
+export { LensAdviceCard, type LensAdviceCardProps } from './LensAdviceCard.js';
+export { FrameOutline, COLOUR_HEX, SHAPE_LABEL, paletteFor, type FrameOutlineProps } from './frames.js';
+export { boxing } from './labels.js';
