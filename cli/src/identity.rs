@@ -155,3 +155,25 @@ pub fn write_demo_tokens(
     println!("(also in {})", path.display());
     Ok(path)
 }
+
+/// Development tokens for the demo storefront's shopper switcher (`GET /demo/shoppers`):
+/// one per `(customer_id, name)`, and an operator's. Minted once at start with the data
+/// directory's development secret; only `serve --demo` without `auth.jwks` asks for them.
+pub fn demo_shoppers(
+    data_dir: &Path,
+    config: &AuthConfig,
+    shoppers: &[(String, String)],
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let issuer = dev_issuer(data_dir)?;
+    let ttl = DEV_TOKEN_HOURS * 3600;
+    let now = Utc::now();
+    let shoppers = shoppers
+        .iter()
+        .map(|(customer_id, name)| {
+            let token = issuer.mint(Some(customer_id), &[], ttl, now, config)?;
+            Ok(json!({ "customer_id": customer_id, "name": name, "token": token }))
+        })
+        .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
+    let admin_token = issuer.mint(None, &[config.admin_scope.as_str()], ttl, now, config)?;
+    Ok(json!({ "shoppers": shoppers, "admin_token": admin_token }))
+}

@@ -10,6 +10,7 @@ mod import;
 mod operate;
 mod report_html;
 mod serve;
+mod storefront;
 
 // The serving path allocates many small strings per request; mimalloc handles that
 // measurably better than glibc malloc under concurrent load.

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::http_server::{self, HttpLimits};
 use crate::identity;
 use crate::operate::lock_serving;
+use crate::storefront;
 use crate::{import_history, open_service, regenerate_with_progress, spinner, CliResult, DemoSize};
 use framewise::adapters::OpenOptions;
 
@@ -59,8 +60,12 @@ pub async fn serve(args: ServeArgs, config: ServiceConfig, options: OpenOptions)
         load_demo(&service, &args.demo_size).await?;
     }
     let verifier = identity::verifier(&auth, &args.data_dir).await?;
+    // `--demo` also hosts the storefront; its shopper switcher gets development tokens.
+    let mut shoppers = None;
     if args.demo && auth.jwks.is_empty() {
         identity::write_demo_tokens(&args.data_dir, &auth, &demo::customer_id(0))?;
+        let customers = storefront::demo_customers(&service).await;
+        shoppers = Some(identity::demo_shoppers(&args.data_dir, &auth, &customers)?);
     }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -84,7 +89,11 @@ pub async fn serve(args: ServeArgs, config: ServiceConfig, options: OpenOptions)
     // Scripts and tests read this line to find the port.
     println!("framewise listening on http://{local}");
     tracing::info!(%local, data_dir = %args.data_dir.display(), "serving");
-    let app = framewise::api::bearer_auth(framewise::api::router(service.clone()), verifier);
+    let mut app = framewise::api::bearer_auth(framewise::api::router(service.clone()), verifier);
+    if args.demo {
+        println!("demo shop on http://{local}/");
+        app = storefront::with_storefront(app, shoppers);
+    }
     http_server::serve(listener, app, &args.limits, shutdown_signal()).await?;
 
     let _ = shutdown_tx.send(true);

@@ -9,6 +9,7 @@
 //! - [`service`]: the use cases over the ports, one file each (lists, signals, regeneration,
 //!   models, catalogue, profiles) with the deployment's [`service::ServiceConfig`].
 //! - [`models`]: learned collaborative models (ALS, EASE, hybrid) and offline evaluation.
+//! - [`render`]: frame pictures (SVG front views, rasterised to PNG) drawn from catalogue data.
 //! - [`api`]: the HTTP router, served locally by the CLI and on AWS by Lambda.
 
 pub mod adapters;
@@ -24,6 +25,7 @@ pub mod import;
 pub mod models;
 pub mod optics;
 pub mod ports;
+pub mod render;
 pub mod sealing;
 pub mod service;
 pub mod simulation;

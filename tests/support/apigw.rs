@@ -115,13 +115,20 @@ fn into_request(event: &Value) -> lambda_http::Request {
 }
 
 /// Sends `request` through a function's router: the status and the JSON body (`Null` when
-/// the body is empty, as for a 204).
+/// the body is empty, as for a 204; `{"content_type", "bytes"}` for a body that is not
+/// JSON, such as a frame picture).
 pub async fn call(app: axum::Router, request: lambda_http::Request) -> (u16, Value) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
     let response = app.oneshot(request).await.unwrap_or_else(|e| match e {});
     let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let bytes = response
         .into_body()
         .collect()
@@ -130,6 +137,8 @@ pub async fn call(app: axum::Router, request: lambda_http::Request) -> (u16, Val
         .unwrap_or_default();
     let body = if bytes.is_empty() {
         Value::Null
+    } else if !content_type.is_empty() && !content_type.starts_with("application/json") {
+        json!({"content_type": content_type, "bytes": bytes.len()})
     } else {
         serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {bytes:?}"))

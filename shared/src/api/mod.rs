@@ -1,10 +1,14 @@
 //! The HTTP API: one router, served locally by the CLI and by Lambda on AWS. Request bodies
 //! are parsed here (signal batches, profiles) and handed to the service as domain values.
 
+mod compact;
 mod error;
+mod http_cache;
 mod identity;
+mod images;
 mod json_body;
 mod measurement;
+mod offline;
 mod openapi;
 mod profile;
 mod profile_body;
@@ -16,6 +20,7 @@ mod signals;
 mod tests;
 
 pub use error::ApiError;
+pub use http_cache::{body_digest, CachePolicy, CATALOGUE_MAX_AGE_SECS, LIST_MAX_AGE_SECS};
 pub use identity::{bearer_auth, permit, require_token};
 pub use json_body::require_json;
 pub use measurement::{parse_experiment, MAX_EXPERIMENT_BODY_BYTES};

@@ -14,11 +14,14 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::compact::View;
 use super::error::{
     BadRequest, ErrorBody, Forbidden, InvalidToken, NotFound, PayloadTooLarge, Unauthorized,
     Unavailable, UnsupportedMediaType,
 };
-use super::{measurement, profile, routes, signals};
+use super::http_cache::{CacheHeaders, NotModified};
+use super::images::PictureCacheHeader;
+use super::{images, measurement, offline, profile, routes, signals};
 use crate::optics::lens::LensUse;
 
 /// The security scheme token routes require (`security(("bearerAuth" = []))`).
@@ -46,6 +49,8 @@ pub const BEARER_AUTH: &str = "bearerAuth";
         routes::product,
         routes::similar,
         routes::also_bought,
+        images::product_image_svg,
+        images::product_image_png,
         routes::trending,
         signals::signals,
         signals::session_signals,
@@ -55,6 +60,7 @@ pub const BEARER_AUTH: &str = "bearerAuth";
         profile::lens_recommendation,
         profile::erase_customer,
         profile::export_customer,
+        offline::offline_bundle,
         measurement::metrics,
         measurement::list_experiments,
         measurement::create_experiment,
@@ -64,8 +70,9 @@ pub const BEARER_AUTH: &str = "bearerAuth";
     // utoipa collects the schemas of bodies, not of parameters: a type only a query
     // parameter names (`use`) is listed here, as is the error body the responses name.
     components(
-        schemas(ErrorBody, LensUse),
+        schemas(ErrorBody, LensUse, View),
         responses(
+            NotModified,
             BadRequest,
             Unauthorized,
             InvalidToken,
@@ -76,7 +83,7 @@ pub const BEARER_AUTH: &str = "bearerAuth";
             Unavailable
         )
     ),
-    modifiers(&BearerAuthScheme),
+    modifiers(&BearerAuthScheme, &CacheHeaders, &PictureCacheHeader),
     tags(
         (name = "recommendations", description = "Shopper and session lists"),
         (name = "catalogue", description = "Products, similar, also-bought and trending frames"),

@@ -15,14 +15,16 @@ use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::compact::{view, PageView, RelatedView, TrendingView, View};
 use super::error::{
     ApiError, BadRequest, Forbidden, InvalidToken, NotFound, Unauthorized, Unavailable,
 };
+use super::http_cache::{cached_json, CachePolicy, NotModified};
 use super::identity::permit;
 use super::request_limits::enforce_request_limits;
 use super::signals::signal_routes;
 use crate::auth::{Action, Caller, CustomerAccess};
-use crate::domain::{Category, RecommendationPage, RecommendedItem, Style};
+use crate::domain::{Category, RecommendedItem, Style};
 use crate::service::{Framewise, HealthReport, HealthStatus, RecommendationQuery};
 
 type AppState = Arc<Framewise>;
@@ -67,6 +69,16 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
         "/v1/products/{style_id}/also-bought",
         RouteAccess::Public,
     ),
+    (
+        "GET",
+        "/v1/products/{style_id}/image.svg",
+        RouteAccess::Public,
+    ),
+    (
+        "GET",
+        "/v1/products/{style_id}/image.png",
+        RouteAccess::Public,
+    ),
     ("GET", "/v1/trending", RouteAccess::Public),
     ("POST", "/v1/signals", RouteAccess::Token),
     (
@@ -98,6 +110,11 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
     (
         "GET",
         "/v1/customers/{customer_id}/export",
+        RouteAccess::Token,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/offline-bundle",
         RouteAccess::Token,
     ),
     ("GET", "/v1/metrics", RouteAccess::Admin),
@@ -136,11 +153,13 @@ pub fn router(service: Arc<Framewise>) -> Router {
         .route("/v1/trending", get(trending))
         .merge(super::profile::routes())
         .merge(super::measurement::routes())
+        .merge(super::offline::routes())
+        .merge(super::images::routes())
         .with_state(service.clone());
-    catch_panics(
+    super::http_cache::negotiated(catch_panics(
         with_api_fallbacks(routes.merge(signal_routes(service.clone()))),
         service,
-    )
+    ))
 }
 
 /// A request that panics answers 503 JSON (the connection is not dropped) and fails the
@@ -171,21 +190,21 @@ pub fn with_api_fallbacks(routes: Router) -> Router {
 /// Only the profile, lens-advice and measurement routes (the `profiles-api` function, which
 /// the template routes profile writes and experiment writes to), same errors.
 pub fn profile_router(service: Arc<Framewise>) -> Router {
-    catch_panics(
+    super::http_cache::negotiated(catch_panics(
         with_api_fallbacks(
             super::profile::routes()
                 .merge(super::measurement::routes())
                 .with_state(service.clone()),
         ),
         service,
-    )
+    ))
 }
 
 /// `GET /v1/products/{style_id}/similar` and `/also-bought`.
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct RelatedItems {
-    style_id: String,
-    items: Vec<RecommendedItem>,
+    pub(super) style_id: String,
+    pub(super) items: Vec<RecommendedItem>,
 }
 
 /// `GET /v1/trending`.
@@ -193,8 +212,8 @@ pub(super) struct RelatedItems {
 pub(super) struct TrendingItems {
     /// The requested category; `null` for all of them.
     #[schema(required = true)]
-    category: Option<Category>,
-    items: Vec<RecommendedItem>,
+    pub(super) category: Option<Category>,
+    pub(super) items: Vec<RecommendedItem>,
 }
 
 /// Readiness: every health check (store, queue, dead letters, model, panicked requests)
@@ -246,9 +265,11 @@ pub(super) async fn liveness() -> Json<Liveness> {
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
         ("placement" = Option<String>, Query, description = "Where the list is shown (echoed for attribution)", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("session_id" = Option<String>, Query, description = "The anonymous session before sign-in, to seed an unknown shopper's list", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("view" = Option<View>, Query, description = "`compact`: per item only ids, name, price, one image, one reason, the size label"),
     ),
     responses(
-        (status = 200, description = "A page of the list", body = RecommendationPage),
+        (status = 200, description = "A page of the list", body = PageView),
+        (status = 304, response = NotModified),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -267,6 +288,7 @@ pub(super) async fn recommendations(
         Action::Customer(&customer_id, CustomerAccess::Shopping),
     )?;
     let params = query(params)?;
+    let view = view(&params)?;
     let query = RecommendationQuery {
         session_id: non_empty(&params, "session_id"),
         ..list_query(&params)?
@@ -274,7 +296,7 @@ pub(super) async fn recommendations(
     let page = service
         .recommendations(&customer_id, query, Utc::now())
         .await?;
-    Ok(Json(page).into_response())
+    cached_json(CachePolicy::ShopperList, &view.page(page))
 }
 
 /// An anonymous session's list, from that session's signals only.
@@ -286,9 +308,11 @@ pub(super) async fn recommendations(
         ("limit" = Option<u32>, Query, description = "Items per page (default 12)", minimum = 1, maximum = 100),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
         ("placement" = Option<String>, Query, description = "Where the list is shown (echoed for attribution)", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
+        ("view" = Option<View>, Query, description = "`compact`: per item only ids, name, price, one image, one reason, the size label"),
     ),
     responses(
-        (status = 200, description = "A page of the session's list", body = RecommendationPage),
+        (status = 200, description = "A page of the session's list", body = PageView),
+        (status = 304, response = NotModified),
         (status = 400, response = BadRequest),
         (status = 401, response = InvalidToken),
         (status = 503, response = Unavailable),
@@ -299,11 +323,12 @@ pub(super) async fn session_recommendations(
     params: Params,
 ) -> Result<Response, ApiError> {
     let session_id = path_id(session_id, "session_id")?;
-    let query = list_query(&query(params)?)?;
+    let params = query(params)?;
+    let view = view(&params)?;
     let page = service
-        .session_recommendations(&session_id, query, Utc::now())
+        .session_recommendations(&session_id, list_query(&params)?, Utc::now())
         .await?;
-    Ok(Json(page).into_response())
+    cached_json(CachePolicy::ShopperList, &view.page(page))
 }
 
 /// A frame style with its colourways, sizes (boxing measurements) and stock.
@@ -311,6 +336,7 @@ pub(super) async fn session_recommendations(
     params(("style_id" = String, Path, description = "The style", pattern = "^[A-Za-z0-9_.:-]{1,128}$")),
     responses(
         (status = 200, description = "The style", body = Style),
+        (status = 304, response = NotModified),
         (status = 400, response = BadRequest),
         (status = 401, response = InvalidToken),
         (status = 404, response = NotFound),
@@ -321,7 +347,7 @@ pub(super) async fn product(
     style_id: Id,
 ) -> Result<Response, ApiError> {
     let style_id = path_id(style_id, "style_id")?;
-    Ok(Json(service.product(&style_id).await?).into_response())
+    cached_json(CachePolicy::Catalogue, &service.product(&style_id).await?)
 }
 
 /// Frames similar in shape, material, rim, colour, size, price band and brand.
@@ -329,9 +355,11 @@ pub(super) async fn product(
     params(
         ("style_id" = String, Path, description = "The style", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("limit" = Option<u32>, Query, description = "Most items (default 12)", minimum = 1, maximum = 100),
+        ("view" = Option<View>, Query, description = "`compact`: per item only ids, name, price, one image, one reason, the size label"),
     ),
     responses(
-        (status = 200, description = "Similar frames, most similar first", body = RelatedItems),
+        (status = 200, description = "Similar frames, most similar first", body = RelatedView),
+        (status = 304, response = NotModified),
         (status = 400, response = BadRequest),
         (status = 401, response = InvalidToken),
         (status = 404, response = NotFound),
@@ -342,8 +370,10 @@ pub(super) async fn similar(
     params: Params,
 ) -> Result<Response, ApiError> {
     let style_id = path_id(style_id, "style_id")?;
-    let items = service.similar(&style_id, limit(&query(params)?)?)?;
-    Ok(Json(RelatedItems { style_id, items }).into_response())
+    let params = query(params)?;
+    let view = view(&params)?;
+    let items = service.similar(&style_id, limit(&params)?)?;
+    cached_json(CachePolicy::Catalogue, &view.related(style_id, items))
 }
 
 /// Frames the same shoppers engaged with (co-occurrence), falling back to similar frames.
@@ -351,9 +381,11 @@ pub(super) async fn similar(
     params(
         ("style_id" = String, Path, description = "The style", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("limit" = Option<u32>, Query, description = "Most items (default 12)", minimum = 1, maximum = 100),
+        ("view" = Option<View>, Query, description = "`compact`: per item only ids, name, price, one image, one reason, the size label"),
     ),
     responses(
-        (status = 200, description = "Frames bought or engaged with together", body = RelatedItems),
+        (status = 200, description = "Frames bought or engaged with together", body = RelatedView),
+        (status = 304, response = NotModified),
         (status = 400, response = BadRequest),
         (status = 401, response = InvalidToken),
         (status = 404, response = NotFound),
@@ -364,8 +396,10 @@ pub(super) async fn also_bought(
     params: Params,
 ) -> Result<Response, ApiError> {
     let style_id = path_id(style_id, "style_id")?;
-    let items = service.also_bought(&style_id, limit(&query(params)?)?)?;
-    Ok(Json(RelatedItems { style_id, items }).into_response())
+    let params = query(params)?;
+    let view = view(&params)?;
+    let items = service.also_bought(&style_id, limit(&params)?)?;
+    cached_json(CachePolicy::Catalogue, &view.related(style_id, items))
 }
 
 /// What is gaining interest now (time-decayed), optionally in one category.
@@ -373,9 +407,11 @@ pub(super) async fn also_bought(
     params(
         ("limit" = Option<u32>, Query, description = "Most items (default 12)", minimum = 1, maximum = 100),
         ("category" = Option<Category>, Query, description = "Only this category"),
+        ("view" = Option<View>, Query, description = "`compact`: per item only ids, name, price, one image, one reason, the size label"),
     ),
     responses(
-        (status = 200, description = "Trending frames, most trending first", body = TrendingItems),
+        (status = 200, description = "Trending frames, most trending first", body = TrendingView),
+        (status = 304, response = NotModified),
         (status = 400, response = BadRequest),
         (status = 401, response = InvalidToken),
     ))]
@@ -392,8 +428,9 @@ pub(super) async fn trending(
             )?,
         ),
     };
+    let view = view(&params)?;
     let items = service.trending(category, limit(&params)?, Utc::now())?;
-    Ok(Json(TrendingItems { category, items }).into_response())
+    cached_json(CachePolicy::Catalogue, &view.trending(category, items))
 }
 
 async fn not_found() -> ApiError {
@@ -434,7 +471,7 @@ fn non_empty(params: &HashMap<String, String>, name: &str) -> Option<String> {
     params.get(name).filter(|v| !v.is_empty()).cloned()
 }
 
-fn limit(params: &HashMap<String, String>) -> Result<Option<usize>, ApiError> {
+pub(super) fn limit(params: &HashMap<String, String>) -> Result<Option<usize>, ApiError> {
     params
         .get("limit")
         .map(|l| {

@@ -18,6 +18,12 @@ use crate::auth::{AuthConfig, DevTokenIssuer, TokenVerifier};
 use crate::demo::{self, DemoConfig};
 use crate::service::{Framewise, ServiceConfig};
 
+/// Frame pictures: SVG and PNG, colourways, widths, caching (same harness).
+mod images;
+/// Compact views, HTTP caching and compression (same harness).
+mod mobile;
+/// The offline bundle (same harness).
+mod offline_bundle;
 /// The OpenAPI document against this router (same harness).
 mod openapi;
 

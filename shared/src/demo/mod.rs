@@ -26,7 +26,7 @@ use crate::domain::{AgeBand, ColourFamily, Customer, Material, PriceBand, Shape,
 /// Demo interactions are rows of the interactions file format.
 pub use crate::import::Interaction;
 use crate::import::{self, ImportError};
-pub use customers::customer_id;
+pub use customers::{customer_id, shopper_name};
 
 /// Size, seed and time window of the generated data.
 #[derive(Debug, Clone, PartialEq)]

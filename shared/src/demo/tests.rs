@@ -105,9 +105,10 @@ fn when_generated_every_style_and_customer_should_validate() {
         first_sku,
         &format!("st-0001-c1-{}", data.styles[0].sizes[0].label)
     );
+    assert_eq!(data.styles[0].image_url, "/v1/products/st-0001/image.svg");
     assert_eq!(
-        data.styles[0].image_url,
-        "https://images.framewise.example/styles/st-0001.jpg"
+        data.styles[0].colourways[1].image_url.as_deref(),
+        Some("/v1/products/st-0001/image.svg?colourway=st-0001-c2")
     );
     assert_eq!(data.customers[0].id, "cu-00001");
     assert_eq!(data.tastes.len(), data.customers.len());

@@ -15,6 +15,7 @@ mod health;
 mod lists;
 mod measurement;
 mod models;
+mod offline_bundle;
 mod profiles;
 mod regeneration;
 mod runs;
@@ -50,6 +51,7 @@ pub use measurement::{
     MetricsQuery, MetricsReport, MetricsRow, DEFAULT_PLACEMENT, MAX_METRICS_DAYS,
 };
 pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT};
+pub use offline_bundle::{OfflineBundle, OFFLINE_PLACEMENT};
 pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};
 pub use runs::{
     RunSummary, ShardOutcome, ShardPlan, ShardRef, DEFAULT_SHARD_SIZE, MAX_SHARD_SIZE,

@@ -63,8 +63,9 @@ fn valid_signal() -> impl Strategy<Value = Signal> {
                 price_cents: None,
                 quantity: None,
                 order_id: None,
-                rating: None,
-                position: None,
+                // A rating signal must carry its stars; no other kind may.
+                rating: (kind == SignalKind::Rating).then_some(3),
+                position: Some(u32::try_from(age % 40).unwrap_or(0)),
                 comment: None,
             },
         )
@@ -81,7 +82,10 @@ const SIGNAL_FIELDS: &[&str] = &[
     "timestamp",
     "recommendation_id",
     "placement",
+    "position",
     "context",
+    "rating",
+    "comment",
     "unknown_member",
 ];
 

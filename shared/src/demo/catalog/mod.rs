@@ -17,7 +17,15 @@ use crate::domain::{
 use brands::{brands, choose_brand};
 use sizes::frame_sizes;
 
-const IMAGE_BASE: &str = "https://images.framewise.example/styles";
+/// Demo pictures are drawn by the server itself (`GET /v1/products/{id}/image.svg`, see
+/// `api/images.rs`): same-origin paths, so no demo image is ever broken and each looks like
+/// its frame. A real shop's feed carries its own absolute photo URLs.
+fn image_path(style_id: &str, colourway: Option<&str>) -> String {
+    match colourway {
+        Some(code) => format!("/v1/products/{style_id}/image.svg?colourway={code}"),
+        None => format!("/v1/products/{style_id}/image.svg"),
+    }
+}
 
 /// Share of styles per category (section 6: sun 20-30%, kids 5-10%, sport about 5%).
 const CATEGORY_SHARES: [(Category, f64); 4] = [
@@ -271,7 +279,7 @@ pub(crate) fn generate_styles<R: Rng>(rng: &mut R, config: &DemoConfig) -> Vec<S
                         })
                         .collect();
                     Colourway {
-                        image_url: Some(format!("{IMAGE_BASE}/{code}.jpg")),
+                        image_url: Some(image_path(&id, Some(&code))),
                         code,
                         colour: FrameColour {
                             name: named.name.to_string(),
@@ -302,7 +310,7 @@ pub(crate) fn generate_styles<R: Rng>(rng: &mut R, config: &DemoConfig) -> Vec<S
             let launch_date = end_date - Duration::days(age_days);
             let tags = tags(rng, category, shape, rim, material, &sizes, age_days <= 60);
             Style {
-                image_url: format!("{IMAGE_BASE}/{id}.jpg"),
+                image_url: image_path(&id, None),
                 id,
                 name,
                 brand: brand.name.to_string(),

@@ -4,6 +4,7 @@
 //! the parts.
 
 mod appearance;
+mod names;
 mod prescription;
 mod taste;
 
@@ -14,6 +15,8 @@ use crate::domain::{AgeBand, Category, Customer, FaceShape, Style, Undertone};
 use appearance::{face_measurements, season};
 use prescription::prescription;
 use taste::{preferences, taste};
+
+pub use names::shopper_name;
 
 /// Shares of shapes, colour families and materials in the generated catalogue, for adult
 /// and children's frames, so tastes favour things the catalogue actually carries.

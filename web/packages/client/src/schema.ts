@@ -783,6 +783,7 @@ export interface components {
             primary: components["schemas"]["MetricComparison"][];
             primary_metric: components["schemas"]["Metric"];
             sample_ratio?: null | components["schemas"]["SampleRatio"];
+            shopper_ratio?: null | components["schemas"]["SampleRatio"];
             variants: components["schemas"]["VariantSummary"][];
         };
         /**
@@ -1086,6 +1087,8 @@ export interface components {
         PageView: components["schemas"]["RecommendationPage"] | components["schemas"]["CompactPage"];
         /** @enum {string} */
         Pattern: "solid" | "tortoise" | "gradient" | "two_tone" | "crystal";
+        /** @description A PNG picture: the bytes themselves, not JSON (for the OpenAPI document only). */
+        PngImage: string;
         /** @description A spectacle prescription (health data: encrypted at rest, never logged). */
         Prescription: {
             /** Format: float */
@@ -1256,6 +1259,12 @@ export interface components {
             /** @description The order a purchase or return belongs to, so a return undoes the right purchase. */
             order_id?: string | null;
             placement?: string | null;
+            /**
+             * Format: int32
+             * @description Where in that list the style was (0 = first), as the client rendered it. Kept with
+             *     the signal; attribution reads the position from the recorded exposure instead.
+             */
+            position?: number | null;
             /**
              * Format: int64
              * @description Unit price paid, in the currency's minor unit (purchases and returns): attributed
@@ -2106,17 +2115,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The picture (`Cache-Control: public`, a week) */
+            /** @description The picture */
             200: {
                 headers: {
-                    /** @description `private, max-age=30` (lists), `public, max-age=300` (catalogue), `private, no-cache` (offline bundle) */
+                    /** @description `public, max-age=604800, stale-while-revalidate=86400`: the same for every visitor; revalidate with the ETag */
                     "Cache-Control"?: string;
                     /** @description Strong tag of this answer: a digest of the body (`-gzip`/`-br` appended when compressed); send it back as `If-None-Match` */
                     ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/png": number[];
+                    "image/png": components["schemas"]["PngImage"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -2141,10 +2150,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The picture (`Cache-Control: public`, a week) */
+            /** @description The picture */
             200: {
                 headers: {
-                    /** @description `private, max-age=30` (lists), `public, max-age=300` (catalogue), `private, no-cache` (offline bundle) */
+                    /** @description `public, max-age=604800, stale-while-revalidate=86400`: the same for every visitor; revalidate with the ETag */
                     "Cache-Control"?: string;
                     /** @description Strong tag of this answer: a digest of the body (`-gzip`/`-br` appended when compressed); send it back as `If-None-Match` */
                     ETag?: string;

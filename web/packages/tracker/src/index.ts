@@ -16,7 +16,7 @@ export interface ItemContext {
   recommendation_id?: string | null;
   /** Where the list is shown: `home`, `product`, `cart`... */
   placement?: string | null;
-  /** 0-based position in the list as shown (kept on the event; the API has no field for it). */
+  /** 0-based position in the list as shown (sent as the signal's `position`). */
   position?: number;
 }
 
@@ -26,7 +26,7 @@ export interface PurchaseDetails {
   order_id?: string;
 }
 
-/** A recorded event: the signal as sent plus the position, which the API does not store. */
+/** A recorded event: the signal as sent and the position it was shown at. */
 export interface TrackedEvent {
   signal: Signal;
   position: number | undefined;
@@ -184,6 +184,7 @@ export function createTracker(options: TrackerOptions = {}) {
       ...(ctx.sku ? { sku: ctx.sku } : {}),
       ...(ctx.recommendation_id ? { recommendation_id: ctx.recommendation_id } : {}),
       ...(ctx.placement ? { placement: ctx.placement } : {}),
+      ...(ctx.position !== undefined ? { position: ctx.position } : {}),
       ...(options.context ? { context: options.context } : {}),
       ...extra,
     };

@@ -71,7 +71,7 @@ describe('impressions: at least half visible for at least one second', () => {
     vi.advanceTimersByTime(1);
     expect(tracker.pending()).toHaveLength(1);
     const { signal, position } = tracker.pending()[0]!;
-    expect(signal).toMatchObject({ kind: 'impression', style_id: 'st-1', recommendation_id: 'rec-9', placement: 'home', customer_id: 'cu-1', sku: 'st-1-c1-52' });
+    expect(signal).toMatchObject({ kind: 'impression', style_id: 'st-1', recommendation_id: 'rec-9', placement: 'home', position: 2, customer_id: 'cu-1', sku: 'st-1-c1-52' });
     expect(position).toBe(2);
   });
 
@@ -147,7 +147,7 @@ describe('batching', () => {
     expect(sent[0]!.headers.authorization).toBe('Bearer tok');
     expect(sent[0]!.body.signals.map((s) => s.kind)).toEqual(['click', 'add_to_cart', 'impression']);
     for (const s of sent[0]!.body.signals) {
-      expect(Object.keys(s).sort()).toEqual(['customer_id', 'event_id', 'kind', 'placement', 'recommendation_id', 'sku', 'style_id', 'timestamp']);
+      expect(Object.keys(s).sort()).toEqual(['customer_id', 'event_id', 'kind', 'placement', 'position', 'recommendation_id', 'sku', 'style_id', 'timestamp']);
     }
   });
 
