@@ -71,16 +71,21 @@ pub(super) fn cached_json<T: Serialize>(
     policy: CachePolicy,
     body: &T,
 ) -> Result<Response, ApiError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| {
+    let bytes = json_bytes(body)?;
+    let tag = body_digest(&bytes);
+    Ok(tagged_json(policy, &tag, bytes))
+}
+
+/// An answer's JSON bytes; a type that cannot serialise is the server's fault (500).
+pub(super) fn json_bytes<T: Serialize>(body: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(body).map_err(|e| {
         tracing::error!(error = %e, "answer not serialisable");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "internal error",
         )
-    })?;
-    let tag = body_digest(&bytes);
-    Ok(tagged_json(policy, &tag, bytes))
+    })
 }
 
 /// A JSON answer (already serialised) with the strong tag `"{tag}"`.

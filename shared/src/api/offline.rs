@@ -12,11 +12,10 @@ use axum::Router;
 use chrono::Utc;
 
 use super::error::{ApiError, BadRequest, Forbidden, Unauthorized, Unavailable};
-use super::http_cache::{tagged_json, AlreadyCurrent, CachePolicy, NotModified};
+use super::http_cache::{json_bytes, tagged_json, AlreadyCurrent, CachePolicy, NotModified};
 use super::identity::permit;
 use super::routes::{limit, path_id, query, Id, Params};
 use crate::auth::{Action, Caller, CustomerAccess};
-use crate::error::ServiceError;
 use crate::service::{Framewise, OfflineBundle};
 
 type AppState = Arc<Framewise>;
@@ -66,11 +65,7 @@ pub(super) async fn offline_bundle(
     let bundle = service
         .offline_bundle(&customer_id, limit(&params)?, Utc::now())
         .await?;
-    let bytes = serde_json::to_vec(&bundle).map_err(|e| {
-        ApiError::from(ServiceError::Model(format!(
-            "offline bundle not serialisable: {e}"
-        )))
-    })?;
+    let bytes = json_bytes(&bundle)?;
     let mut response = tagged_json(CachePolicy::OfflineBundle, &bundle.version, bytes);
     let held = params.get("version").map(|v| v.trim_matches('"'));
     if held == Some(bundle.version.as_str()) {

@@ -200,57 +200,55 @@ fn credit_touch(
     event_id: &str,
     rules: &AttributionRules,
 ) -> (Option<Credit>, Option<Credit>) {
-    {
-        let credited: Option<(Attribution, Touch)> = if touch.action == Action::Return {
-            attribute_return(purchases, touch, rules).map(|(attribution, refunded)| {
-                let refund = Touch {
-                    revenue_cents: refunded,
-                    ..touch.clone()
-                };
-                (attribution, refund)
-            })
-        } else {
-            attribute(exposures, touch, rules).map(|a| (a, touch.clone()))
-        };
-        let credit = credited.as_ref().map(|(attribution, counted)| {
-            let mut counters = Counters::default();
-            counters.add_attributed(counted);
-            let purchase = (touch.action == Action::Purchase).then(|| AttributedPurchase {
-                subject: touch.subject.clone(),
-                style_id: touch.style_id.clone(),
-                order_id: touch.order_id.clone(),
-                revenue_cents: touch.revenue_cents,
-                at: touch.at,
-                attribution: attribution.clone(),
-            });
-            Credit {
-                event_id: event_id.to_string(),
-                subject: touch.subject.clone(),
-                cell: CellKey::for_attribution(attribution, touch.at),
-                counters,
-                purchase,
-            }
+    let credited: Option<(Attribution, Touch)> = if touch.action == Action::Return {
+        attribute_return(purchases, touch, rules).map(|(attribution, refunded)| {
+            let refund = Touch {
+                revenue_cents: refunded,
+                ..touch.clone()
+            };
+            (attribution, refund)
+        })
+    } else {
+        attribute(exposures, touch, rules).map(|a| (a, touch.clone()))
+    };
+    let credit = credited.as_ref().map(|(attribution, counted)| {
+        let mut counters = Counters::default();
+        counters.add_attributed(counted);
+        let purchase = (touch.action == Action::Purchase).then(|| AttributedPurchase {
+            subject: touch.subject.clone(),
+            style_id: touch.style_id.clone(),
+            order_id: touch.order_id.clone(),
+            revenue_cents: touch.revenue_cents,
+            at: touch.at,
+            attribution: attribution.clone(),
         });
-        let cohort = match touch.action {
-            Action::Purchase => Some(touch.revenue_cents),
-            // What was refunded against an attributed purchase, else what the return says.
-            Action::Return => Some(-credited.map_or(touch.revenue_cents, |(_, r)| r.revenue_cents)),
-            _ => None,
+        Credit {
+            event_id: event_id.to_string(),
+            subject: touch.subject.clone(),
+            cell: CellKey::for_attribution(attribution, touch.at),
+            counters,
+            purchase,
         }
-        .and_then(|cents| {
-            let since = touch.at - rules.purchase_window;
-            let exposure = latest_exposure(exposures, touch.at, since, true)?;
-            Some(Credit {
-                event_id: format!("cohort-revenue|{event_id}"),
-                subject: touch.subject.clone(),
-                cell: cell_of_exposure(exposure, touch.at),
-                counters: Counters {
-                    cohort_revenue_cents: cents,
-                    ..Counters::default()
-                },
-                purchase: None,
-            })
-        });
-        (credit, cohort)
+    });
+    let cohort = match touch.action {
+        Action::Purchase => Some(touch.revenue_cents),
+        // What was refunded against an attributed purchase, else what the return says.
+        Action::Return => Some(-credited.map_or(touch.revenue_cents, |(_, r)| r.revenue_cents)),
+        _ => None,
     }
+    .and_then(|cents| {
+        let since = touch.at - rules.purchase_window;
+        let exposure = latest_exposure(exposures, touch.at, since, true)?;
+        Some(Credit {
+            event_id: format!("cohort-revenue|{event_id}"),
+            subject: touch.subject.clone(),
+            cell: cell_of_exposure(exposure, touch.at),
+            counters: Counters {
+                cohort_revenue_cents: cents,
+                ..Counters::default()
+            },
+            purchase: None,
+        })
+    });
+    (credit, cohort)
 }
