@@ -6,162 +6,23 @@
 //! the test also checks that a compressed body travels base64-encoded with
 //! `isBase64Encoded: true` (the gateway decodes it) and a 304 carries no body.
 
-use std::collections::BTreeMap;
-use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use framewise::adapters::aws::aws_stores;
 use framewise::api::{bearer_auth, router};
 use framewise::auth::{AuthConfig, DevTokenIssuer, TokenVerifier};
 use framewise::demo::DemoConfig;
 use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
-use framewise_integration_tests::apigw::{self, Caller};
+use framewise_integration_tests::apigw::Caller;
+use framewise_integration_tests::gateway::{locally, through_gateway};
 use framewise_integration_tests::moto::Moto;
 use framewise_integration_tests::seed_demo;
 use framewise_lambda::Access;
-use http_body_util::BodyExt;
-use lambda_http::tower::{Service, ServiceExt};
-use lambda_http::{Adapter, Context, LambdaEvent};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const SECRET: &[u8] = b"aws-mobile-tests-secret-32-bytes";
-
-/// What a client gets: the status, the headers that matter here and the body, decoded from
-/// its content coding (and, behind the gateway, from base64).
-#[derive(Debug, Clone, PartialEq)]
-struct Answer {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-}
-
-const KEPT: [&str; 5] = [
-    "etag",
-    "cache-control",
-    "content-encoding",
-    "vary",
-    "content-type",
-];
-
-fn decode(coding: Option<&str>, bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    match coding {
-        Some("gzip") => {
-            flate2::read::GzDecoder::new(bytes)
-                .read_to_end(&mut out)
-                .expect("gzip body");
-        }
-        Some("br") => {
-            brotli::Decompressor::new(bytes, 4096)
-                .read_to_end(&mut out)
-                .expect("br body");
-        }
-        None => out = bytes.to_vec(),
-        Some(other) => panic!("unexpected content-encoding {other}"),
-    }
-    out
-}
-
-/// One invocation of the function with the gateway event for `GET path_and_query` as
-/// `caller` with `headers`: the response document Lambda returns to API Gateway, and what
-/// the client receives from it.
-async fn through_gateway(
-    app: &axum::Router,
-    path_and_query: &str,
-    caller: Caller<'_>,
-    headers: &[(&str, &str)],
-) -> (Value, Answer) {
-    let mut event = apigw::event("GET", path_and_query, None, caller);
-    for (name, value) in headers {
-        event["headers"][*name] = json!(value);
-    }
-    let payload: lambda_http::request::LambdaRequest =
-        serde_json::from_value(event).expect("an API Gateway v2 event");
-    let mut adapter = Adapter::from(app.clone());
-    let response = adapter
-        .ready()
-        .await
-        .unwrap_or_else(|e| match e {})
-        .call(LambdaEvent::new(payload, Context::default()))
-        .await
-        .unwrap_or_else(|e| match e {});
-    let document = serde_json::to_value(response).expect("the response serialises");
-    let kept: BTreeMap<String, String> = KEPT
-        .iter()
-        .filter_map(|name| {
-            let value = document["headers"][*name].as_str()?;
-            Some((name.to_string(), value.to_string()))
-        })
-        .collect();
-    let text = document["body"].as_str().unwrap_or_default();
-    let bytes = if document["isBase64Encoded"] == json!(true) {
-        base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .expect("base64 body")
-    } else {
-        text.as_bytes().to_vec()
-    };
-    let answer = Answer {
-        status: document["statusCode"].as_u64().unwrap_or_default() as u16,
-        body: decode(kept.get("content-encoding").map(String::as_str), &bytes),
-        headers: kept,
-    };
-    (document, answer)
-}
-
-/// The same request to the local router (bearer token verified by the server itself).
-async fn locally(
-    app: &axum::Router,
-    path_and_query: &str,
-    token: Option<&str>,
-    headers: &[(&str, &str)],
-) -> Answer {
-    let mut request = axum::http::Request::get(path_and_query);
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).expect("request"))
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = response.status().as_u16();
-    let kept: BTreeMap<String, String> = KEPT
-        .iter()
-        .filter_map(|name| {
-            let value = response.headers().get(*name)?.to_str().ok()?;
-            Some((name.to_string(), value.to_string()))
-        })
-        .collect();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes().to_vec())
-        .unwrap_or_default();
-    Answer {
-        status,
-        body: decode(kept.get("content-encoding").map(String::as_str), &bytes),
-        headers: kept,
-    }
-}
 
 #[tokio::test]
 async fn when_mobile_clients_call_the_function_should_answer_as_the_local_server_does() {

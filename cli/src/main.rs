@@ -2,6 +2,7 @@
 //! over the embedded store, plus demo data, imports and regeneration.
 
 mod check_fit;
+mod digest;
 mod eval;
 mod experiment;
 mod http_server;
@@ -83,6 +84,8 @@ enum Command {
         #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
+    /// Write one shopper's email digest (new relevant frames, tracked links) as HTML.
+    Digest(digest::DigestArgs),
     /// Offline evaluation of the learned models on interaction data (docs/evaluation.md).
     Eval(eval::EvalArgs),
     /// Mint a development token (signed with the data directory's secret) for a shopper,
@@ -199,6 +202,7 @@ async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Eval(args) => eval::run(args),
+        Command::Digest(args) => digest::run(args, config, &options).await,
         Command::DemoData { out, size } => {
             let bar = spinner("generating demo data");
             let data = demo::generate(&size.config());
@@ -244,7 +248,16 @@ async fn open_service(
     options: &OpenOptions,
 ) -> Result<(Arc<Framewise>, Arc<EmbeddedStore>), Box<dyn std::error::Error>> {
     let (stores, store) = embedded_stores_with(data_dir, options)?;
-    Ok((Arc::new(Framewise::open(stores, config).await?), store))
+    let weather = framewise::adapters::weather::from_url(
+        &config.weather.url,
+        std::time::Duration::from_millis(config.weather.timeout_ms),
+    )?;
+    let service = Framewise::open(stores, config).await?;
+    let service = match weather {
+        Some(source) => service.with_weather(source),
+        None => service,
+    };
+    Ok((Arc::new(service), store))
 }
 
 pub async fn regenerate_with_progress(

@@ -67,6 +67,17 @@ impl ValidationErrors {
 }
 
 /// Failure of a storage, queue or artifact backend.
+/// Why no weather could be read; the list is then served without weather.
+#[derive(Debug, thiserror::Error)]
+pub enum WeatherError {
+    #[error("weather service unreachable: {0}")]
+    Unreachable(String),
+    #[error("weather service answered {status}")]
+    Status { status: u16 },
+    #[error("weather answer malformed: {0}")]
+    Malformed(String),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("storage backend error: {0}")]

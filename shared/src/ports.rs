@@ -10,8 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Customer, ListPage, ListStamp, Signal, StoredList, Style, Subject};
-use crate::error::{StoreError, StoreResult};
+use crate::domain::{
+    Coordinates, Customer, ListPage, ListStamp, Signal, StoredList, Style, Subject, Weather,
+};
+use crate::error::{StoreError, StoreResult, WeatherError};
 use crate::experiments::attribution::{AttributedPurchase, CellKey, Counters, Credit, Exposure};
 use crate::experiments::Experiment;
 
@@ -262,6 +264,13 @@ pub trait StoreHealth: Send + Sync {
 pub struct NoStoreHealth;
 
 impl StoreHealth for NoStoreHealth {}
+
+/// Current weather by location: a public forecast service (`adapters::weather`), off unless
+/// configured. The service caches readings per location and treats any error as no weather.
+#[async_trait]
+pub trait WeatherSource: Send + Sync {
+    async fn current(&self, at: Coordinates) -> Result<Weather, WeatherError>;
+}
 
 /// Every port the service needs, as shared trait objects.
 #[derive(Clone)]

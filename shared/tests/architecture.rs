@@ -80,7 +80,8 @@ fn is_test_file(path: &Path) -> bool {
     matches!(
         name,
         "tests.rs" | "testkit.rs" | "testutil.rs" | "conformance.rs"
-    ) || path.components().any(|c| c.as_os_str() == "tests")
+    ) || name.ends_with("_tests.rs")
+        || path.components().any(|c| c.as_os_str() == "tests")
 }
 
 fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {

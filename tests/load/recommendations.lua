@@ -8,9 +8,15 @@ if token then
   wrk.headers["Authorization"] = "Bearer " .. token
 end
 
+-- Extra query parameters, e.g. a context: FRAMEWISE_QUERY="occasion=beach&country=AU".
+local extra = os.getenv("FRAMEWISE_QUERY") or ""
+if extra ~= "" then
+  extra = "&" .. extra
+end
+
 request = function()
   local id = math.random(1, customers)
-  return wrk.format("GET", string.format("/v1/customers/cu-%05d/recommendations?limit=12", id))
+  return wrk.format("GET", string.format("/v1/customers/cu-%05d/recommendations?limit=12%s", id, extra))
 end
 
 done = function(summary, latency, requests)

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod apigw;
+pub mod gateway;
 pub mod moto;
 
 /// A JSON/text fixture from `tests/fixtures/`.

@@ -87,7 +87,20 @@ pub async fn open_with_events(
         Access::ReadOnly => read_only(stores),
         Access::ReadWrite => stores,
     };
-    let service = Framewise::open(stores, config).await?;
+    // A forecast client that cannot be built leaves lists without weather, never a failed
+    // cold start.
+    let weather = framewise::adapters::weather::from_url(
+        &config.weather.url,
+        std::time::Duration::from_millis(config.weather.timeout_ms),
+    )
+    .unwrap_or_else(|error| {
+        tracing::warn!(%error, "weather source unavailable; lists get no weather");
+        None
+    });
+    let mut service = Framewise::open(stores, config).await?;
+    if let Some(source) = weather {
+        service = service.with_weather(source);
+    }
     Ok(Arc::new(match events {
         Some(events) => service.with_measurement_events(events),
         None => service,

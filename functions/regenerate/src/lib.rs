@@ -13,17 +13,25 @@
 //! - `{"step":"summarize","run":V}`: totals and the shards that failed (redriven by the state
 //!   machine), and the "regeneration finished" log line the overdue alarm counts.
 //!
+//! - `{"step":"digest","shop_url":U}` (weekly, from its own EventBridge schedule, outside the
+//!   state machine): the email digests of shoppers with a stored list and something new,
+//!   written to `digests/{date}/{customer_id}.html` for the shop's email tool; bounded by
+//!   `max` shoppers after `after` and the deadline, and safe to re-run (a shopper sent a
+//!   digest this week is skipped).
+//!
 //! A shard that cannot finish before the Lambda deadline fails with `Framewise.OutOfTime`
 //! and is retried whole by the state machine: writing a list twice is harmless, and the
 //! result file is only written once all of the shard's lists are stored.
 
 use std::time::Instant;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use framewise::error::ServiceError;
+use framewise::adapters::aws::S3ArtifactStore;
+use framewise::error::{ServiceError, StoreError};
 use framewise::service::{
-    Framewise, RunSummary, ShardOutcome, ShardPlan, DEFAULT_SHARD_SIZE, SHARD_MANIFEST,
-    TRAINING_EVENTS,
+    digest_key, DigestBatch, DigestOutbox, EmailDigest, Framewise, RunSummary, ShardOutcome,
+    ShardPlan, DEFAULT_SHARD_SIZE, SHARD_MANIFEST, TRAINING_EVENTS,
 };
 use framewise_lambda::{ErrorKind, FunctionError};
 use serde::{Deserialize, Serialize};
@@ -60,10 +68,37 @@ pub enum Step {
     Summarize {
         run: String,
     },
+    Digest {
+        /// The shop's address the digests' product links point to.
+        shop_url: String,
+        /// Continue after this shopper (a previous pass's `next_cursor`).
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default = "default_digest_batch")]
+        max: usize,
+    },
 }
 
 fn default_shard_size() -> usize {
     DEFAULT_SHARD_SIZE
+}
+
+/// Shoppers one digest invocation looks at, at most.
+pub const DEFAULT_DIGEST_BATCH: usize = 50_000;
+
+fn default_digest_batch() -> usize {
+    DEFAULT_DIGEST_BATCH
+}
+
+/// Digests as objects of the artifacts bucket, where the shop's email tool picks them up.
+pub struct S3Digests(pub S3ArtifactStore);
+
+#[async_trait]
+impl DigestOutbox for S3Digests {
+    async fn deliver(&self, digest: &EmailDigest) -> Result<(), StoreError> {
+        let key = digest_key(digest.created_at.date_naive(), &digest.customer_id);
+        self.0.put_object(&key, digest.html.as_bytes()).await
+    }
 }
 
 /// A published model: the run it starts.
@@ -104,6 +139,7 @@ pub enum StepOutput {
     Sharded(Sharded),
     Recomputed(ShardOutcome),
     Summarized(RunSummary),
+    Digested(DigestBatch),
 }
 
 /// Errors of one invocation; returned to Lambda, whose error type the state machine's
@@ -129,6 +165,18 @@ impl From<RegenerateError> for FunctionError {
 /// minus the safety margin).
 pub async fn handle(
     service: &Framewise,
+    event: serde_json::Value,
+    deadline: Instant,
+    now: DateTime<Utc>,
+) -> Result<StepOutput, RegenerateError> {
+    handle_with(service, None, event, deadline, now).await
+}
+
+/// [`handle`], with where the digest step delivers (S3 in the deployed function; without
+/// one the digest step is refused).
+pub async fn handle_with(
+    service: &Framewise,
+    digests: Option<&dyn DigestOutbox>,
     event: serde_json::Value,
     deadline: Instant,
     now: DateTime<Utc>,
@@ -189,6 +237,33 @@ pub async fn handle(
             }
             StepOutput::Summarized(summary)
         }
+        Step::Digest {
+            shop_url,
+            after,
+            max,
+        } => {
+            let outbox = digests.ok_or_else(|| {
+                RegenerateError::BadStep("this function has nowhere to deliver digests".into())
+            })?;
+            let batch = service
+                .send_digests(
+                    after.as_deref(),
+                    max,
+                    Some(deadline),
+                    &shop_url,
+                    outbox,
+                    now,
+                )
+                .await?;
+            tracing::info!(
+                sent = batch.sent,
+                skipped = batch.skipped,
+                failed = batch.failed,
+                next_cursor = ?batch.next_cursor,
+                "digests written"
+            );
+            StepOutput::Digested(batch)
+        }
     };
     Ok(output)
 }
@@ -214,6 +289,31 @@ mod tests {
         let unknown =
             serde_json::from_str::<Step>(r#"{"step":"retrain"}"#).expect_err("unknown step");
         assert!(unknown.to_string().contains("retrain"), "{unknown}");
+    }
+
+    #[test]
+    fn when_digest_step_is_read_should_default_its_batch_and_need_a_shop_url() {
+        let digest: Step =
+            serde_json::from_str(r#"{"step":"digest","shop_url":"https://shop.example"}"#)
+                .expect("digest step");
+        assert_eq!(
+            digest,
+            Step::Digest {
+                shop_url: "https://shop.example".to_string(),
+                after: None,
+                max: DEFAULT_DIGEST_BATCH,
+            }
+        );
+        let missing =
+            serde_json::from_str::<Step>(r#"{"step":"digest"}"#).expect_err("no shop_url");
+        assert!(missing.to_string().contains("shop_url"), "{missing}");
+        assert_eq!(
+            digest_key(
+                chrono::NaiveDate::from_ymd_opt(2026, 5, 4).expect("date"),
+                "cu-1"
+            ),
+            "digests/2026-05-04/cu-1.html"
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub mod memory_measurements;
 pub(crate) mod queue_rules;
 pub(crate) mod sealed_customer;
 pub(crate) mod time_key;
+#[cfg(feature = "weather")]
+pub mod weather;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;

@@ -114,7 +114,8 @@ pub(super) struct CompactTrending {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub(super) enum PageView {
-    Full(RecommendationPage),
+    // Boxed: a full page (with its context) is several times a compact one.
+    Full(Box<RecommendationPage>),
     Compact(CompactPage),
 }
 
@@ -137,7 +138,7 @@ pub(super) enum TrendingView {
 impl View {
     pub(super) fn page(self, page: RecommendationPage) -> PageView {
         match self {
-            Self::Full => PageView::Full(page),
+            Self::Full => PageView::Full(Box::new(page)),
             Self::Compact => PageView::Compact(CompactPage {
                 view: CompactMarker::Compact,
                 recommendation_id: page.recommendation_id,

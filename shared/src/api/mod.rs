@@ -2,6 +2,8 @@
 //! are parsed here (signal batches, profiles) and handed to the service as domain values.
 
 mod compact;
+mod content;
+mod context_params;
 mod error;
 mod http_cache;
 mod identity;
@@ -16,8 +18,10 @@ mod request_limits;
 mod routes;
 mod signal_batch;
 mod signals;
+mod taste;
 #[cfg(test)]
 mod tests;
+mod why;
 
 pub use error::ApiError;
 pub use http_cache::{body_digest, CachePolicy, CATALOGUE_MAX_AGE_SECS, LIST_MAX_AGE_SECS};

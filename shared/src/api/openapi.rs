@@ -21,7 +21,7 @@ use super::error::{
 };
 use super::http_cache::{CacheHeaders, NotModified};
 use super::images::PictureCacheHeader;
-use super::{images, measurement, offline, profile, routes, signals};
+use super::{content, images, measurement, offline, profile, routes, signals, taste, why};
 use crate::optics::lens::LensUse;
 
 /// The security scheme token routes require (`security(("bearerAuth" = []))`).
@@ -61,6 +61,9 @@ pub const BEARER_AUTH: &str = "bearerAuth";
         profile::erase_customer,
         profile::export_customer,
         offline::offline_bundle,
+        why::why,
+        content::content_page,
+        taste::customer_taste,
         measurement::metrics,
         measurement::list_experiments,
         measurement::create_experiment,

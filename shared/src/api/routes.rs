@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -117,6 +117,21 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
         "/v1/customers/{customer_id}/offline-bundle",
         RouteAccess::Token,
     ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/recommendations/{style_id}/why",
+        RouteAccess::Token,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/content",
+        RouteAccess::Token,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/taste",
+        RouteAccess::Token,
+    ),
     ("GET", "/v1/metrics", RouteAccess::Admin),
     ("GET", "/v1/experiments", RouteAccess::Admin),
     ("POST", "/v1/experiments", RouteAccess::Admin),
@@ -154,6 +169,9 @@ pub fn router(service: Arc<Framewise>) -> Router {
         .merge(super::profile::routes())
         .merge(super::measurement::routes())
         .merge(super::offline::routes())
+        .merge(super::why::routes())
+        .merge(super::content::routes())
+        .merge(super::taste::routes())
         .merge(super::images::routes())
         .with_state(service.clone());
     super::http_cache::negotiated(catch_panics(
@@ -266,6 +284,11 @@ pub(super) async fn liveness() -> Json<Liveness> {
         ("placement" = Option<String>, Query, description = "Where the list is shown (echoed for attribution)", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("session_id" = Option<String>, Query, description = "The anonymous session before sign-in, to seed an unknown shopper's list", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("view" = Option<View>, Query, description = "`compact`: per item only ids, name, price, one image, one reason, the size label"),
+        ("occasion" = Option<String>, Query, description = "Re-rank for an occasion of the configuration: work, screen, driving, sport, beach, evening, reading by default"),
+        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 country (its hemisphere's season); default: the CloudFront-Viewer-Country header, then the session's locale", pattern = "^[A-Za-z]{2}$"),
+        ("lat" = Option<f64>, Query, description = "Latitude, with lon: hemisphere, local hour and the weather there (UV lifts sunglasses)", minimum = -90, maximum = 90),
+        ("lon" = Option<f64>, Query, description = "Longitude, with lat", minimum = -180, maximum = 180),
+        ("hour" = Option<u8>, Query, description = "Local hour of day 0-23 (evening hours lift screen wear)", minimum = 0, maximum = 23),
     ),
     responses(
         (status = 200, description = "A page of the list", body = PageView),
@@ -278,6 +301,7 @@ pub(super) async fn liveness() -> Json<Liveness> {
 pub(super) async fn recommendations(
     State(service): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
@@ -291,7 +315,7 @@ pub(super) async fn recommendations(
     let view = view(&params)?;
     let query = RecommendationQuery {
         session_id: non_empty(&params, "session_id"),
-        ..list_query(&params)?
+        ..list_query(&params, &headers)?
     };
     let page = service
         .recommendations(&customer_id, query, Utc::now())
@@ -309,6 +333,11 @@ pub(super) async fn recommendations(
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
         ("placement" = Option<String>, Query, description = "Where the list is shown (echoed for attribution)", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("view" = Option<View>, Query, description = "`compact`: per item only ids, name, price, one image, one reason, the size label"),
+        ("occasion" = Option<String>, Query, description = "Re-rank for an occasion of the configuration: work, screen, driving, sport, beach, evening, reading by default"),
+        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 country (its hemisphere's season); default: the CloudFront-Viewer-Country header, then the session's locale", pattern = "^[A-Za-z]{2}$"),
+        ("lat" = Option<f64>, Query, description = "Latitude, with lon: hemisphere, local hour and the weather there (UV lifts sunglasses)", minimum = -90, maximum = 90),
+        ("lon" = Option<f64>, Query, description = "Longitude, with lat", minimum = -180, maximum = 180),
+        ("hour" = Option<u8>, Query, description = "Local hour of day 0-23 (evening hours lift screen wear)", minimum = 0, maximum = 23),
     ),
     responses(
         (status = 200, description = "A page of the session's list", body = PageView),
@@ -319,6 +348,7 @@ pub(super) async fn recommendations(
     ))]
 pub(super) async fn session_recommendations(
     State(service): State<AppState>,
+    headers: HeaderMap,
     session_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
@@ -326,7 +356,7 @@ pub(super) async fn session_recommendations(
     let params = query(params)?;
     let view = view(&params)?;
     let page = service
-        .session_recommendations(&session_id, list_query(&params)?, Utc::now())
+        .session_recommendations(&session_id, list_query(&params, &headers)?, Utc::now())
         .await?;
     cached_json(CachePolicy::ShopperList, &view.page(page))
 }
@@ -456,14 +486,18 @@ pub(super) fn query(params: Params) -> Result<HashMap<String, String>, ApiError>
         .map_err(|_| ApiError::invalid("query", "malformed query string"))
 }
 
-/// Paging and placement of a list request. Empty values count as absent: a client that
-/// fills `cursor=` from a `next_cursor` it does not have yet asks for the first page.
-fn list_query(params: &HashMap<String, String>) -> Result<RecommendationQuery, ApiError> {
+/// Paging, placement and context of a list request. Empty values count as absent: a client
+/// that fills `cursor=` from a `next_cursor` it does not have yet asks for the first page.
+fn list_query(
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<RecommendationQuery, ApiError> {
     Ok(RecommendationQuery {
         limit: limit(params)?,
         cursor: non_empty(params, "cursor"),
         placement: non_empty(params, "placement"),
         session_id: None,
+        context: super::context_params::context(params, headers)?,
     })
 }
 

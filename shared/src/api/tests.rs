@@ -18,6 +18,10 @@ use crate::auth::{AuthConfig, DevTokenIssuer, TokenVerifier};
 use crate::demo::{self, DemoConfig};
 use crate::service::{Framewise, ServiceConfig};
 
+/// The content page (same harness).
+mod content;
+/// Occasion, place, time: the list's context parameters (same harness).
+mod context;
 /// Frame pictures: SVG and PNG, colourways, widths, caching (same harness).
 mod images;
 /// Compact views, HTTP caching and compression (same harness).
@@ -26,6 +30,10 @@ mod mobile;
 mod offline_bundle;
 /// The OpenAPI document against this router (same harness).
 mod openapi;
+/// The shopper's taste route (its own demo shop with histories).
+mod taste;
+/// "Why this pick?" (same harness).
+mod why;
 
 const SECRET: &[u8] = b"api-tests-secret-of-32-bytes!!!!";
 

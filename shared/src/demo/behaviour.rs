@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use super::{poisson, weighted, DemoConfig, Interaction, Taste};
+use super::{drift, poisson, weighted, DemoConfig, Interaction, Taste};
 use crate::domain::{AgeBand, Category, SignalKind, Style};
 
 /// Strength of taste in what a shopper looks at: weight = exp(BETA * affinity), affinity 0..1.
@@ -190,9 +190,116 @@ impl Sampler {
     }
 }
 
+/// What every session draws from: the styles and their precomputed features.
+struct Shop<'a> {
+    styles: &'a [Style],
+    feats: Vec<StyleFeatures>,
+}
+
+/// One shopper as the sessions see them: their taste's sampler and affinities, and the
+/// purchases so far (capped over the whole window).
+struct Shopper<'a> {
+    taste: &'a Taste,
+    sampler: Sampler,
+    affinities: Vec<f64>,
+    purchases: u32,
+}
+
+impl<'a> Shopper<'a> {
+    fn new(shop: &Shop<'_>, taste: &'a Taste) -> Self {
+        Self {
+            taste,
+            sampler: Sampler::new(),
+            affinities: Vec::with_capacity(shop.styles.len()),
+            purchases: 0,
+        }
+    }
+
+    /// Draws from `follow` from now on (a drifting shopper's earlier or later taste).
+    fn follow(&mut self, shop: &Shop<'_>, follow: &Taste) {
+        self.sampler.fill(follow, &shop.feats, &mut self.affinities);
+    }
+
+    /// One session starting at `t0`: views by intent, then the funnel per view.
+    fn session<R: Rng>(
+        &mut self,
+        rng: &mut R,
+        shop: &Shop<'_>,
+        t0: i64,
+        end: i64,
+        out: &mut Vec<Interaction>,
+    ) {
+        let Some(when) = DateTime::from_timestamp(t0, 0) else {
+            return;
+        };
+        let sampler = &self.sampler;
+        let sun_pull = 0.25 + 1.5 * f64::from(self.taste.sun_affinity);
+        let masses = [
+            sampler.mass(SUN) * sun_pull * sun_season(when),
+            sampler.mass(KIDS) * kids_season(when),
+            sampler.mass(REST),
+        ];
+        let intent = weighted(rng, &masses);
+        let views = 1 + poisson(rng, EXTRA_VIEWS_PER_SESSION);
+        let mut session = Session {
+            customer_id: &self.taste.customer_id,
+            t: t0,
+            end,
+            out,
+        };
+        for _ in 0..views {
+            let group = if rng.gen_bool(OFF_INTENT_VIEWS) {
+                weighted(rng, &masses)
+            } else {
+                intent
+            };
+            let Some(i) = sampler.draw(rng, group) else {
+                continue;
+            };
+            let style = &shop.styles[i];
+            let f = &shop.feats[i];
+            let q = self.affinities[i];
+            if !session.emit(rng, &style.id, SignalKind::View, (5, 30)) {
+                break;
+            }
+            if !rng.gen_bool(0.3 + 0.25 * q) {
+                if q < 0.5 && rng.gen_bool(0.12) {
+                    session.emit(rng, &style.id, SignalKind::Dismiss, (3, 15));
+                }
+                continue;
+            }
+            session.emit(rng, &style.id, SignalKind::Click, (5, 40));
+            let tried = rng.gen_bool(0.22 + 0.2 * q);
+            if tried {
+                session.emit(rng, &style.id, SignalKind::TryOn, (20, 120));
+            }
+            if rng.gen_bool(0.06 + 0.15 * q) {
+                session.emit(rng, &style.id, SignalKind::Favorite, (5, 30));
+            }
+            let cart_p = (0.04 + 0.08 * q) * if tried { 1.8 } else { 1.0 };
+            if f.available && self.purchases < MAX_PURCHASES && rng.gen_bool(cart_p) {
+                session.emit(rng, &style.id, SignalKind::AddToCart, (10, 60));
+                let buy_p = 0.5 * 0.5f64.powi(self.purchases as i32);
+                if rng.gen_bool(buy_p)
+                    && session.emit(rng, &style.id, SignalKind::Purchase, (60, 600))
+                {
+                    self.purchases += 1;
+                    if rng.gen_bool(RETURN_SHARE) {
+                        let returned = session.t + rng.gen_range(3 * 86_400..=14 * 86_400);
+                        session.push_at(&style.id, SignalKind::Return, returned);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Generates every customer's interactions within `[end - days, end]`, sorted by time.
+/// Drifting shoppers (see [`super::drift`]) get their history from `drift_rng` instead,
+/// so every other shopper's history is the same with or without the cohort.
 pub(crate) fn generate_interactions<R: Rng>(
     rng: &mut R,
+    drift_rng: &mut R,
     config: &DemoConfig,
     styles: &[Style],
     tastes: &[Taste],
@@ -202,85 +309,75 @@ pub(crate) fn generate_interactions<R: Rng>(
     if styles.is_empty() || end - start < 2 {
         return Vec::new();
     }
-    let feats = features(rng, styles);
-    let mut sampler = Sampler::new();
-    let mut affinities = Vec::with_capacity(styles.len());
+    let shop = Shop {
+        styles,
+        feats: features(rng, styles),
+    };
     let mut out = Vec::new();
     for taste in tastes {
-        sampler.fill(taste, &feats, &mut affinities);
-        let sun_pull = 0.25 + 1.5 * f64::from(taste.sun_affinity);
+        let mark = out.len();
+        let first = taste.first();
+        let mut shopper = Shopper::new(&shop, taste);
+        shopper.follow(&shop, &first);
         let sessions = 1 + poisson(rng, f64::from(taste.activity));
-        let mut purchases = 0u32;
         let mut starts: Vec<i64> = (0..sessions)
             .map(|_| session_start(rng, start, end))
             .collect();
         starts.sort_unstable();
         for t0 in starts {
-            let Some(when) = DateTime::from_timestamp(t0, 0) else {
-                continue;
-            };
-            let masses = [
-                sampler.mass(SUN) * sun_pull * sun_season(when),
-                sampler.mass(KIDS) * kids_season(when),
-                sampler.mass(REST),
-            ];
-            let intent = weighted(rng, &masses);
-            let views = 1 + poisson(rng, EXTRA_VIEWS_PER_SESSION);
-            let mut session = Session {
-                customer_id: &taste.customer_id,
-                t: t0,
-                end,
-                out: &mut out,
-            };
-            for _ in 0..views {
-                let group = if rng.gen_bool(OFF_INTENT_VIEWS) {
-                    weighted(rng, &masses)
-                } else {
-                    intent
-                };
-                let Some(i) = sampler.draw(rng, group) else {
-                    continue;
-                };
-                let style = &styles[i];
-                let f = &feats[i];
-                let q = affinities[i];
-                if !session.emit(rng, &style.id, SignalKind::View, (5, 30)) {
-                    break;
-                }
-                if !rng.gen_bool(0.3 + 0.25 * q) {
-                    if q < 0.5 && rng.gen_bool(0.12) {
-                        session.emit(rng, &style.id, SignalKind::Dismiss, (3, 15));
-                    }
-                    continue;
-                }
-                session.emit(rng, &style.id, SignalKind::Click, (5, 40));
-                let tried = rng.gen_bool(0.22 + 0.2 * q);
-                if tried {
-                    session.emit(rng, &style.id, SignalKind::TryOn, (20, 120));
-                }
-                if rng.gen_bool(0.06 + 0.15 * q) {
-                    session.emit(rng, &style.id, SignalKind::Favorite, (5, 30));
-                }
-                let cart_p = (0.04 + 0.08 * q) * if tried { 1.8 } else { 1.0 };
-                if f.available && purchases < MAX_PURCHASES && rng.gen_bool(cart_p) {
-                    session.emit(rng, &style.id, SignalKind::AddToCart, (10, 60));
-                    let buy_p = 0.5 * 0.5f64.powi(purchases as i32);
-                    if rng.gen_bool(buy_p)
-                        && session.emit(rng, &style.id, SignalKind::Purchase, (60, 600))
-                    {
-                        purchases += 1;
-                        if rng.gen_bool(RETURN_SHARE) {
-                            let returned = session.t + rng.gen_range(3 * 86_400..=14 * 86_400);
-                            session.push_at(&style.id, SignalKind::Return, returned);
-                        }
-                    }
-                }
-            }
+            shopper.session(rng, &shop, t0, end, &mut out);
+        }
+        if taste.earlier.is_some() {
+            // Drawn as before (so the stream stays the same for everyone after), replaced.
+            out.truncate(mark);
+            drifting_history(drift_rng, &shop, taste, start, end, &mut out);
         }
     }
     // Stable sort: ties keep the deterministic generation order.
     out.sort_by_key(|i| i.timestamp);
     out
+}
+
+/// A drifting shopper's history (see [`super::drift`]): sessions following their earlier
+/// taste in the weeks before it changed, then a few following the later one.
+fn drifting_history<R: Rng>(
+    rng: &mut R,
+    shop: &Shop<'_>,
+    taste: &Taste,
+    start: i64,
+    end: i64,
+    out: &mut Vec<Interaction>,
+) {
+    let Some(earlier) = &taste.earlier else {
+        return;
+    };
+    let changed = earlier.until.timestamp().clamp(start + 1, end);
+    let from = (changed - drift::EARLIER_DAYS * 86_400).max(start + 1);
+    let mut shopper = Shopper::new(shop, taste);
+    let phases = [
+        (taste.first(), from, changed, drift::EARLIER_SESSIONS),
+        (
+            std::borrow::Cow::Borrowed(taste),
+            changed,
+            end,
+            drift::LATER_SESSIONS,
+        ),
+    ];
+    for (follow, phase_start, phase_end, (least, extra)) in phases {
+        if phase_end - phase_start < 2 {
+            continue;
+        }
+        shopper.follow(shop, &follow);
+        let sessions = least + poisson(rng, extra);
+        let mut starts: Vec<i64> = (0..sessions)
+            .map(|_| session_start(rng, phase_start, phase_end))
+            .collect();
+        starts.sort_unstable();
+        for t0 in starts {
+            // Events past the phase's end are dropped: the earlier taste stops at the change.
+            shopper.session(rng, shop, t0, phase_end, out);
+        }
+    }
 }
 
 /// A session start strictly after `start` and before `end`, following the daily rhythm.

@@ -8,6 +8,7 @@
 mod behaviour;
 mod catalog;
 mod customers;
+mod drift;
 mod palette;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ use crate::domain::{AgeBand, ColourFamily, Customer, Material, PriceBand, Shape,
 pub use crate::import::Interaction;
 use crate::import::{self, ImportError};
 pub use customers::{customer_id, shopper_name};
+pub use drift::{is_drifting, DRIFTING_EVERY};
 
 /// Size, seed and time window of the generated data.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,9 +94,49 @@ pub struct Taste {
     pub activity: f32,
     /// True age band, also for customers who did not declare one.
     pub age_band: AgeBand,
+    /// For the drifting cohort ([`is_drifting`]): the taste they followed before it changed;
+    /// the fields above are the taste they follow since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<EarlierTaste>,
+}
+
+/// A drifting shopper's taste before it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarlierTaste {
+    /// When the taste changed: their signals before follow this taste, after it the new one.
+    pub until: DateTime<Utc>,
+    pub shapes: Vec<Shape>,
+    pub colour_families: Vec<ColourFamily>,
+    pub material: Material,
+    pub price_band: PriceBand,
 }
 
 impl Taste {
+    /// The taste the shopper followed at `t`: for the drifting cohort, the earlier one
+    /// before it changed.
+    pub fn at(&self, t: DateTime<Utc>) -> std::borrow::Cow<'_, Taste> {
+        match &self.earlier {
+            Some(e) if t < e.until => self.first(),
+            _ => std::borrow::Cow::Borrowed(self),
+        }
+    }
+
+    /// The taste the shopper started the window with: the earlier one for the drifting
+    /// cohort, else this one.
+    pub fn first(&self) -> std::borrow::Cow<'_, Taste> {
+        match &self.earlier {
+            None => std::borrow::Cow::Borrowed(self),
+            Some(e) => std::borrow::Cow::Owned(Taste {
+                shapes: e.shapes.clone(),
+                colour_families: e.colour_families.clone(),
+                material: e.material,
+                price_band: e.price_band,
+                earlier: None,
+                ..self.clone()
+            }),
+        }
+    }
+
     /// Whether a style fits this taste: its shape is favoured and either one of its
     /// colourways is in a favoured colour family or its material is the favoured one.
     pub fn matches(&self, style: &Style) -> bool {
@@ -134,10 +176,19 @@ pub struct DemoFiles {
 pub fn generate(config: &DemoConfig) -> DemoData {
     let styles = catalog::generate_styles(&mut stream(config.seed, 1), config);
     let stats = customers::CatalogueStats::of(&styles);
-    let (customers, tastes) =
+    let (customers, mut tastes) =
         customers::generate_customers(&mut stream(config.seed, 2), config, &stats);
-    let interactions =
-        behaviour::generate_interactions(&mut stream(config.seed, 3), config, &styles, &tastes);
+    // The drifting cohort: its own streams, so the other shoppers' data does not change.
+    if let Some(until) = drift::changed_at(config) {
+        customers::drift_tastes(&mut stream(config.seed, 4), &stats, &mut tastes, until);
+    }
+    let interactions = behaviour::generate_interactions(
+        &mut stream(config.seed, 3),
+        &mut stream(config.seed, 5),
+        config,
+        &styles,
+        &tastes,
+    );
     DemoData {
         styles,
         customers,

@@ -460,6 +460,8 @@ fn when_faces_and_colouring_are_declared_should_be_consistent() {
 fn when_preferences_are_declared_should_be_a_subset_of_the_taste() {
     let data = customers_only(2000);
     for (c, t) in data.customers.iter().zip(&data.tastes) {
+        // Declared with the taste the shopper started with (a drifting one changes later).
+        let t = t.first();
         let p = &c.preferences;
         assert!(p.shapes.iter().all(|s| t.shapes.contains(s)), "{}", c.id);
         assert!(p
@@ -612,7 +614,9 @@ fn when_behaviour_is_measured_should_reveal_the_latent_taste() {
             .filter(|i| kinds.contains(&i.kind))
             .collect();
         share(&rows, |i| {
-            tastes[i.customer_id.as_str()].matches(styles[i.style_id.as_str()])
+            tastes[i.customer_id.as_str()]
+                .at(i.timestamp)
+                .matches(styles[i.style_id.as_str()])
         })
     };
     let views = match_share(&[SignalKind::View]);
@@ -723,9 +727,68 @@ fn when_generating_the_default_size_should_be_sized_as_documented() {
         .filter(|i| i.kind == SignalKind::View)
         .collect();
     let matching = share(&views, |i| {
-        tastes[i.customer_id.as_str()].matches(styles[i.style_id.as_str()])
+        tastes[i.customer_id.as_str()]
+            .at(i.timestamp)
+            .matches(styles[i.style_id.as_str()])
     });
     println!("{matching:.3} of views match the viewer's taste");
     assert!((0.55..=0.75).contains(&matching));
     assert!((150_000..=250_000).contains(&rows));
+}
+
+#[test]
+fn when_the_cohort_drifts_should_follow_the_earlier_taste_before_the_change_and_the_new_one_after()
+{
+    let data = behaviour();
+    for (i, t) in data.tastes.iter().enumerate() {
+        assert_eq!(t.earlier.is_some(), is_drifting(i), "{}", t.customer_id);
+    }
+    let drifting: Vec<&Taste> = data.tastes.iter().filter(|t| t.earlier.is_some()).collect();
+    assert_eq!(drifting.len(), 600 / DRIFTING_EVERY);
+    assert_eq!(drifting[0].customer_id, "cu-00002");
+    let styles: BTreeMap<&str, &Style> = data.styles.iter().map(|s| (s.id.as_str(), s)).collect();
+    // Views (what a shopper browses follows taste most directly), per phase: [before, after]
+    // x [fits the earlier taste, fits the new one].
+    let mut views = [[0usize; 2]; 2];
+    let mut totals = [0usize; 2];
+    for t in &drifting {
+        let earlier = t.earlier.as_ref().expect("drifting");
+        assert!(
+            t.shapes.iter().all(|s| !earlier.shapes.contains(s)),
+            "{t:?}"
+        );
+        assert!(t
+            .colour_families
+            .iter()
+            .all(|f| !earlier.colour_families.contains(f)));
+        assert_ne!(t.material, earlier.material);
+        let first = t.first();
+        for i in data
+            .interactions
+            .iter()
+            .filter(|i| i.customer_id == t.customer_id && i.kind == SignalKind::View)
+        {
+            let style = styles[i.style_id.as_str()];
+            let phase = usize::from(i.timestamp >= earlier.until);
+            totals[phase] += 1;
+            views[phase][0] += usize::from(first.matches(style));
+            views[phase][1] += usize::from(t.matches(style));
+        }
+    }
+    let share = |phase: usize, taste: usize| views[phase][taste] as f64 / totals[phase] as f64;
+    assert!(totals[0] > totals[1] && totals[1] > 0, "{totals:?}");
+    assert!(
+        share(0, 0) > 0.5 && share(0, 1) < 0.15,
+        "before: {views:?} of {totals:?}"
+    );
+    assert!(
+        share(1, 1) > 0.5 && share(1, 0) < 0.15,
+        "after: {views:?} of {totals:?}"
+    );
+    // Everyone else keeps one taste throughout.
+    assert!(data
+        .tastes
+        .iter()
+        .filter(|t| t.earlier.is_none())
+        .all(|t| *t.first() == *t));
 }

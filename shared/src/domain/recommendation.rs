@@ -182,6 +182,9 @@ pub struct RecommendationPage {
     pub items: Vec<RecommendedItem>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+    /// The moment this page was re-ranked for (occasion, place, weather), when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<super::context::AppliedContext>,
 }
 
 impl RecommendedItem {

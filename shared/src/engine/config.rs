@@ -45,15 +45,7 @@ impl Default for ComponentWeights {
     }
 }
 
-/// Which half of the year is sun season (April-September in the north, October-March in
-/// the south).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Hemisphere {
-    #[default]
-    North,
-    South,
-}
+pub use crate::domain::Hemisphere;
 
 /// Tunables of model building and scoring.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +78,20 @@ pub struct EngineConfig {
     pub personal_dominance: f32,
     /// 3: reasons kept per item, strongest first.
     pub max_reasons: usize,
+    /// true: when the shopper's recent taste has drifted from their long-run taste (and
+    /// says enough), the recent taste leads the taste term; false: the long-run taste alone.
+    pub taste_evolution: bool,
+    /// 7 days: half-life of the short-term taste profile, beside `history_half_life_days`.
+    pub short_half_life_days: f32,
+    /// 0.15: distance between the short- and long-term profiles (0 = same shares of shapes,
+    /// colours, materials, rims, price bands and brands, 1 = nothing in common) above which
+    /// the taste counts as drifted.
+    pub drift_threshold: f32,
+    /// 4.0: decayed positive signal weight the short-term profile needs before it may lead
+    /// (a view weighs 1, a try-on 4, a purchase 10).
+    pub short_min_evidence: f32,
+    /// 0.75: share of the taste term the short-term taste takes while it leads.
+    pub short_lead_weight: f32,
 }
 
 impl Default for EngineConfig {
@@ -105,6 +111,11 @@ impl Default for EngineConfig {
             personal_prior: 1.0,
             personal_dominance: 0.5,
             max_reasons: 3,
+            taste_evolution: true,
+            short_half_life_days: 7.0,
+            drift_threshold: 0.15,
+            short_min_evidence: 4.0,
+            short_lead_weight: 0.75,
         }
     }
 }
@@ -181,6 +192,12 @@ impl EngineConfig {
             personal_dominance: finite_or(self.personal_dominance, d.personal_dominance)
                 .clamp(0.0, 1.0),
             max_reasons: self.max_reasons.clamp(1, 10),
+            taste_evolution: self.taste_evolution,
+            short_half_life_days: half_life(self.short_half_life_days, d.short_half_life_days),
+            drift_threshold: finite_or(self.drift_threshold, d.drift_threshold).clamp(0.0, 1.0),
+            short_min_evidence: finite_or(self.short_min_evidence, d.short_min_evidence).max(0.0),
+            short_lead_weight: finite_or(self.short_lead_weight, d.short_lead_weight)
+                .clamp(0.0, 1.0),
         }
     }
 }

@@ -12,24 +12,46 @@
 
 pub(crate) mod collaborative;
 mod config;
+mod context;
 mod diversity;
+mod evolution;
 mod features;
 mod fit;
 mod model;
-mod reasons;
+mod preferences;
+// Crate-visible so personalized content (service/content) names frames with the same labels.
+mod counterfactual;
+pub(crate) mod reasons;
 mod scoring;
 mod taste;
+mod taste_report;
+mod taste_words;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
+mod why;
+mod why_evidence;
+mod why_fit;
+#[cfg(test)]
+mod why_tests;
 
 use chrono::{DateTime, Utc};
 
 pub use collaborative::{CollaborativeScore, CollaborativeScorer, ItemKnn, WeightedItem};
 pub use config::{ComponentWeights, EngineConfig, Hemisphere, KindWeights, MAX_LIST_SIZE};
+pub use context::{ContextConfig, ContextWeights, OccasionRule};
+pub use evolution::TasteAttribute;
 pub use fit::{FaceWidthRule, FitRule, PrescriptionRule};
 pub use model::{Model, ModelError, ModelStats, Neighbour, MODEL_FORMAT_VERSION};
+pub use taste_report::{
+    AttributeLead, AttributeShift, AttributeTaste, TasteDrift, TasteMonth, TasteReport, ValueShare,
+};
+pub use why::{
+    Component, Counterfactual, CounterfactualKind, Evidence, Explanation, FitRuleKind, FitVerdict,
+    HistoryEvidence, HistoryMatch, ListStanding, ListStatus, PreferenceChange, PreferenceDimension,
+    ProfileEvidence, ProfileField, ScoreComponent, SizeRejection, StyleRef, WhyRequest,
+};
 
 use crate::domain::{Category, Customer, ScoredItem, Signal, Style};
 use config::decay;
@@ -287,6 +309,12 @@ impl Engine {
         config: &EngineConfig,
     ) -> Vec<ScoredItem> {
         scoring::recommend(self, req, &config.sanitized())
+    }
+
+    /// The shopper's taste from their history: current (short-term) and long-term
+    /// profiles, the drift between them, a monthly timeline and reasons in plain words.
+    pub fn taste_report(&self, history: &[Signal], now: DateTime<Utc>) -> TasteReport {
+        taste_report::report(&self.catalogue, history, now, &self.config)
     }
 
     fn clamp_limit(&self, limit: usize) -> usize {

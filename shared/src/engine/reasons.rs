@@ -72,7 +72,7 @@ pub(crate) fn colour_label(c: ColourFamily) -> &'static str {
     }
 }
 
-fn face_label(f: FaceShape) -> &'static str {
+pub(crate) fn face_label(f: FaceShape) -> &'static str {
     match f {
         FaceShape::Oval => "an oval",
         FaceShape::Round => "a round",
@@ -84,7 +84,7 @@ fn face_label(f: FaceShape) -> &'static str {
     }
 }
 
-fn capitalized(s: &str) -> String {
+pub(crate) fn capitalized(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -11,11 +11,11 @@ use super::fit::{choose_sku, FitContext, SkuChoice};
 use super::reasons;
 use super::taste::{profile_score, PreferenceMatch, ProfileMatch, Shopper};
 use super::{finite, Engine, RecommendRequest};
-use crate::domain::{Category, Reason, ScoredItem, SignalKind};
+use crate::domain::{Category, Customer, Reason, ScoredItem, SignalKind};
 
 /// Score terms, in the order ties between equal contributions are broken for reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Term {
+pub(crate) enum Term {
     Collaborative,
     Taste,
     Preference,
@@ -25,7 +25,7 @@ enum Term {
     Popularity,
 }
 
-const TERMS: [Term; 7] = [
+pub(crate) const TERMS: [Term; 7] = [
     Term::Collaborative,
     Term::Taste,
     Term::Preference,
@@ -42,13 +42,25 @@ const POOL_PER_SLOT: usize = 3;
 const MIN_POOL: usize = 30;
 
 #[derive(Debug, Clone)]
-struct Candidate {
-    index: usize,
-    score: f32,
-    parts: [f32; 7],
-    collab_anchor: Option<usize>,
+pub(crate) struct Candidate {
+    pub index: usize,
+    pub score: f32,
+    /// Contribution of each term, in [`TERMS`] order.
+    pub parts: [f32; 7],
+    /// Index into `Shopper::items` of the history style behind the collaborative term.
+    pub collab_anchor: Option<usize>,
     preference: Option<PreferenceMatch>,
     profile: Option<ProfileMatch>,
+}
+
+impl Candidate {
+    /// The contribution of one term.
+    pub fn part(&self, term: Term) -> f32 {
+        TERMS
+            .iter()
+            .position(|t| *t == term)
+            .map_or(0.0, |i| self.parts[i])
+    }
 }
 
 /// Seasonal boost in [0, 1]: sunglasses in sun season (April-September north,
@@ -77,6 +89,167 @@ pub(crate) fn season_boost(category: Category, now: DateTime<Utc>, hemisphere: H
     }
 }
 
+/// One request's scoring state, computed once: the shopper, every style's collaborative
+/// score and how much the personal and crowd terms weigh. `recommend` ranks with it and
+/// `Engine::explain` re-scores single styles with the very same terms.
+pub(crate) struct Scoring<'a> {
+    engine: &'a Engine,
+    cfg: &'a EngineConfig,
+    customer: Option<&'a Customer>,
+    pub shopper: Shopper<'a>,
+    collab: Vec<CollaborativeScore>,
+    confidence: f32,
+    personal: bool,
+    crowd: f32,
+    season: [f32; 4],
+    blocked: Vec<bool>,
+}
+
+/// A ranked list before hydration: the filtered candidate pool (best score first) and the
+/// pool positions MMR picked, in display order, with their SKUs.
+pub(crate) struct Ranking {
+    pub pool: Vec<Candidate>,
+    pub order: Vec<usize>,
+    skus: Vec<Option<String>>,
+}
+
+impl<'a> Scoring<'a> {
+    pub fn new(engine: &'a Engine, req: &RecommendRequest<'a>, cfg: &'a EngineConfig) -> Self {
+        let cat = &engine.catalogue;
+        let n = cat.len();
+        let shopper = Shopper::new(req.customer, req.history, req.now, cat, cfg);
+        let history = shopper.weighted();
+        let mut collab = vec![CollaborativeScore::default(); n];
+        if !history.is_empty() {
+            engine.collaborative.score(&history, &mut collab);
+        }
+        let confidence = shopper.confidence(cfg.personal_prior);
+        let personal = !shopper.items.is_empty();
+        let crowd = 1.0 - cfg.personal_dominance * confidence;
+        let blocked = shopper.blocked(n, cfg.exclude_purchased);
+        let season: [f32; 4] = [
+            Category::Optical,
+            Category::Sun,
+            Category::Sport,
+            Category::Kids,
+        ]
+        .map(|c| season_boost(c, req.now, cfg.hemisphere));
+        Self {
+            engine,
+            cfg,
+            customer: req.customer,
+            shopper,
+            collab,
+            confidence,
+            personal,
+            crowd,
+            season,
+            blocked,
+        }
+    }
+
+    /// Whether style `i` competes at all: on sale and not excluded by the history.
+    pub fn competes(&self, i: usize) -> bool {
+        self.engine.catalogue.available[i] && !self.blocked[i]
+    }
+
+    /// Whether the history keeps style `i` off every list (dismissed, returned, bought).
+    pub fn is_blocked(&self, i: usize) -> bool {
+        self.blocked[i]
+    }
+
+    /// Style `i` scored term by term (see [`TERMS`] for the order of `parts`).
+    pub fn candidate(&self, i: usize) -> Candidate {
+        let cat = &self.engine.catalogue;
+        let w = &self.cfg.weights;
+        let f = &cat.features[i];
+        let style = &cat.styles[i];
+        let (pref, preference) = self.shopper.declared.score(f, style.price_cents);
+        let (prof, profile) = match self.customer {
+            Some(c) => profile_score(c, style),
+            None => (0.0, None),
+        };
+        let (collab_score, taste_score) = if self.personal {
+            (self.collab[i].score, self.shopper.taste.affinity(f))
+        } else {
+            (0.0, 0.0)
+        };
+        let parts = [
+            w.collaborative * self.confidence * collab_score,
+            w.taste * self.confidence * taste_score,
+            w.preference * pref,
+            w.profile * prof,
+            self.crowd * w.season * self.season[f.category as usize],
+            self.crowd * w.trending * self.engine.trending[i],
+            self.crowd * w.popularity * self.engine.popularity[i],
+        ];
+        Candidate {
+            index: i,
+            score: finite(parts.iter().sum()),
+            parts,
+            collab_anchor: self.collab[i].anchor,
+            preference,
+            profile,
+        }
+    }
+
+    /// Filters, re-ranks for diversity and picks SKUs: at most `limit` items.
+    pub fn rank(&self, limit: usize) -> Ranking {
+        let engine = self.engine;
+        let cat = &engine.catalogue;
+        let candidates: Vec<Candidate> = (0..cat.len())
+            .filter(|i| self.competes(*i))
+            .map(|i| self.candidate(i))
+            .collect();
+        let pool_size = (limit * POOL_PER_SLOT).max(MIN_POOL);
+        // Hard filter: a style no size of which fits (prescription rules) never competes. It
+        // is the costliest check, so it runs in score order only until the pool is full.
+        let candidates = best_passing(candidates, pool_size, |c| {
+            self.customer
+                .is_none_or(|customer| engine.fits(customer, c.index))
+        });
+
+        let pool: Vec<(usize, f32)> = candidates.iter().map(|c| (c.index, c.score)).collect();
+        let mut skus: Vec<Option<String>> = vec![None; pool.len()];
+        let order = mmr(
+            &pool,
+            limit,
+            self.cfg.diversity_lambda,
+            |a, b| duplicate_similarity(&cat.features[a], &cat.features[b]),
+            |p| match self.offered_sku(pool[p].0) {
+                SkuChoice::Sku(s) => {
+                    skus[p] = Some(s);
+                    true
+                }
+                SkuChoice::NoStock | SkuChoice::Unsuitable => false,
+            },
+        );
+        Ranking {
+            pool: candidates,
+            order,
+            skus,
+        }
+    }
+
+    /// The SKU the list offers of style `i`: the best-fitting size, the preferred colour.
+    pub fn offered_sku(&self, i: usize) -> SkuChoice {
+        let size_class = self.shopper.taste.size_class();
+        let colour_score = |c: &crate::domain::FrameColour| self.shopper.colour_score(c);
+        let fit = FitContext {
+            customer: self.customer,
+            rules: &self.engine.fit_rules,
+            colour_score: &colour_score,
+            size_class,
+        };
+        choose_sku(&self.engine.catalogue.styles[i], &fit)
+    }
+
+    /// The reasons the list gives for a candidate.
+    pub fn reasons(&self, c: &Candidate, now: DateTime<Utc>) -> Vec<Reason> {
+        explain(self.engine, &self.shopper, c, now, self.cfg.max_reasons)
+    }
+}
+
 pub(crate) fn recommend(
     engine: &Engine,
     req: &RecommendRequest<'_>,
@@ -84,110 +257,30 @@ pub(crate) fn recommend(
 ) -> Vec<ScoredItem> {
     let limit = req.limit.min(cfg.list_size);
     let cat = &engine.catalogue;
-    let n = cat.len();
-    if limit == 0 || n == 0 {
+    if limit == 0 || cat.len() == 0 {
         return Vec::new();
     }
-    let w = &cfg.weights;
-    let shopper = Shopper::new(req.customer, req.history, req.now, cat, cfg);
-    let history = shopper.weighted();
-    let mut collab = vec![CollaborativeScore::default(); n];
-    if !history.is_empty() {
-        engine.collaborative.score(&history, &mut collab);
-    }
-    let confidence = shopper.confidence(cfg.personal_prior);
-    let personal = !shopper.items.is_empty();
-    let crowd = 1.0 - cfg.personal_dominance * confidence;
-    let blocked = shopper.blocked(n, cfg.exclude_purchased);
-    let season: [f32; 4] = [
-        Category::Optical,
-        Category::Sun,
-        Category::Sport,
-        Category::Kids,
-    ]
-    .map(|c| season_boost(c, req.now, cfg.hemisphere));
-
-    let mut candidates: Vec<Candidate> = Vec::with_capacity(n);
-    for i in (0..n).filter(|i| cat.available[*i] && !blocked[*i]) {
-        let f = &cat.features[i];
-        let style = &cat.styles[i];
-        let (pref, preference) = shopper.declared.score(f, style.price_cents);
-        let (prof, profile) = match req.customer {
-            Some(c) => profile_score(c, style),
-            None => (0.0, None),
-        };
-        let (collab_score, taste_score) = if personal {
-            (collab[i].score, shopper.taste.affinity(f))
-        } else {
-            (0.0, 0.0)
-        };
-        let parts = [
-            w.collaborative * confidence * collab_score,
-            w.taste * confidence * taste_score,
-            w.preference * pref,
-            w.profile * prof,
-            crowd * w.season * season[f.category as usize],
-            crowd * w.trending * engine.trending[i],
-            crowd * w.popularity * engine.popularity[i],
-        ];
-        let score = finite(parts.iter().sum());
-        candidates.push(Candidate {
-            index: i,
-            score,
-            parts,
-            collab_anchor: collab[i].anchor,
-            preference,
-            profile,
-        });
-    }
-
-    let pool_size = (limit * POOL_PER_SLOT).max(MIN_POOL);
-    // Hard filter: a style no size of which fits (prescription rules) never competes. It is
-    // the costliest check, so it runs in score order only until the pool is full.
-    let candidates = best_passing(candidates, pool_size, |c| {
-        req.customer
-            .is_none_or(|customer| engine.fits(customer, c.index))
-    });
-
-    let pool: Vec<(usize, f32)> = candidates.iter().map(|c| (c.index, c.score)).collect();
-    let size_class = shopper.taste.size_class();
-    let colour_score = |c: &crate::domain::FrameColour| shopper.colour_score(c);
-    let fit = FitContext {
-        customer: req.customer,
-        rules: &engine.fit_rules,
-        colour_score: &colour_score,
-        size_class,
-    };
-    let mut skus: Vec<Option<String>> = vec![None; pool.len()];
-    let order = mmr(
-        &pool,
-        limit,
-        cfg.diversity_lambda,
-        |a, b| duplicate_similarity(&cat.features[a], &cat.features[b]),
-        |p| match choose_sku(&cat.styles[pool[p].0], &fit) {
-            SkuChoice::Sku(s) => {
-                skus[p] = Some(s);
-                true
-            }
-            SkuChoice::NoStock | SkuChoice::Unsuitable => false,
-        },
-    );
-
+    let scoring = Scoring::new(engine, req, cfg);
+    let Ranking {
+        pool,
+        order,
+        mut skus,
+    } = scoring.rank(limit);
     order
         .into_iter()
         .map(|p| {
-            let c = &candidates[p];
+            let c = &pool[p];
             ScoredItem {
                 style_id: cat.styles[c.index].id.clone(),
                 sku: skus[p].take(),
                 score: c.score,
-                reasons: explain(engine, &shopper, c, req.now, cfg.max_reasons),
+                reasons: scoring.reasons(c, req.now),
             }
         })
         .collect()
 }
 
-fn by_score(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+pub(crate) fn by_score(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
     b.score.total_cmp(&a.score).then(a.index.cmp(&b.index))
 }
 

@@ -7,14 +7,17 @@ use chrono::{DateTime, Utc};
 
 use super::collaborative::WeightedItem;
 use super::config::{decay, EngineConfig};
+use super::evolution::{Evolution, TasteAttribute};
+// Declared preferences live in their own file; scoring and reasons name them from here.
 use super::features::{
-    colour_index, size_class_index, Catalogue, Features, ALL_COLOURS, CATEGORIES, COLOURS,
-    MATERIALS, PRICE_BANDS, RIMS, SHAPES, SIZE_CLASSES,
+    colour_index, size_class_index, Catalogue, Features, CATEGORIES, COLOURS, MATERIALS,
+    PRICE_BANDS, RIMS, SHAPES, SIZE_CLASSES,
 };
 use super::fit::{age_fit, colour_harmony, face_shape_fit};
+pub(crate) use super::preferences::{Declared, PreferenceMatch};
 use crate::domain::{
-    Category, ColourFamily, ColourSeason, Customer, FaceShape, FrameColour, Material, RimType,
-    Shape, Signal, SignalKind, SizeClass, Style, Undertone,
+    ColourFamily, ColourSeason, Customer, FaceShape, FrameColour, Signal, SignalKind, SizeClass,
+    Style, Undertone,
 };
 use crate::optics::style::face_shape_of;
 
@@ -75,7 +78,7 @@ fn best_of_mask(values: &[f32], mask: u16) -> f32 {
 impl Taste {
     /// Adds one signal; the colour and size come from its SKU when known, else are spread
     /// over the style's colourways and sizes.
-    fn add(&mut self, f: &Features, style: &Style, sku: Option<&str>, w: f32) {
+    pub(super) fn add(&mut self, f: &Features, style: &Style, sku: Option<&str>, w: f32) {
         self.shape[f.shape as usize] += w;
         self.material[f.material as usize] += w;
         self.rim[f.rim as usize] += w;
@@ -100,7 +103,7 @@ impl Taste {
         }
     }
 
-    fn normalize(&mut self) {
+    pub(super) fn normalize(&mut self) {
         normalize(&mut self.shape);
         normalize(&mut self.material);
         normalize(&mut self.rim);
@@ -131,6 +134,59 @@ impl Taste {
             + A_SIZE * best_of_mask(&self.size, u16::from(f.sizes))
     }
 
+    /// Shares of the positive weight over one attribute's values, largest first (ties by
+    /// key); empty when nothing positive was seen. Keys are the attribute enum's index, or
+    /// the interned brand.
+    pub fn shares(&self, attribute: TasteAttribute) -> Vec<(u32, f32)> {
+        let indexed =
+            |values: &[f32]| -> Vec<(u32, f32)> { (0u32..).zip(values.iter().copied()).collect() };
+        let raw = match attribute {
+            TasteAttribute::Shape => indexed(&self.shape),
+            TasteAttribute::Colour => indexed(&self.colour),
+            TasteAttribute::Material => indexed(&self.material),
+            TasteAttribute::Rim => indexed(&self.rim),
+            TasteAttribute::PriceBand => indexed(&self.price),
+            TasteAttribute::Brand => self.brand.clone(),
+        };
+        let total: f32 = raw.iter().map(|(_, v)| v.max(0.0)).sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Vec::new();
+        }
+        let mut shares: Vec<(u32, f32)> = raw
+            .into_iter()
+            .filter(|(_, v)| *v > 0.0)
+            .map(|(k, v)| (k, v / total))
+            .collect();
+        shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        shares
+    }
+
+    /// `(1 - weight) x self + weight x other`; of two normalized tastes, still in [-1, 1].
+    pub fn blend(&self, other: &Taste, weight: f32) -> Taste {
+        let keep = 1.0 - weight;
+        let mix = |a: &mut [f32], b: &[f32]| {
+            a.iter_mut()
+                .zip(b)
+                .for_each(|(x, y)| *x = keep * *x + weight * y);
+        };
+        let mut out = self.clone();
+        mix(&mut out.shape, &other.shape);
+        mix(&mut out.material, &other.material);
+        mix(&mut out.rim, &other.rim);
+        mix(&mut out.colour, &other.colour);
+        mix(&mut out.price, &other.price);
+        mix(&mut out.category, &other.category);
+        mix(&mut out.size, &other.size);
+        out.brand.iter_mut().for_each(|(_, v)| *v *= keep);
+        for (brand, v) in &other.brand {
+            match out.brand.iter_mut().find(|(b, _)| b == brand) {
+                Some((_, x)) => *x += weight * v,
+                None => out.brand.push((*brand, weight * v)),
+            }
+        }
+        out
+    }
+
     pub fn colour(&self, family: ColourFamily) -> f32 {
         self.colour[colour_index(family)]
     }
@@ -156,154 +212,6 @@ fn spread(values: &mut [f32], mask: u32, w: f32) {
         if mask & (1 << i) != 0 {
             *v += share;
         }
-    }
-}
-
-/// A declared preference a style matched, for reason texts.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum PreferenceMatch {
-    Shape(Shape),
-    Colour(ColourFamily),
-    Material(Material),
-    Rim(RimType),
-    Brand,
-    Category(Category),
-    Budget,
-}
-
-/// `customer.preferences` compiled to bit masks.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Declared {
-    shapes: u16,
-    colours: u16,
-    materials: u8,
-    rims: u8,
-    categories: u8,
-    brands: Vec<u32>,
-    brand_declared: bool,
-    colour_list: Vec<ColourFamily>,
-    max_price: Option<u32>,
-    dimensions: u8,
-}
-
-impl Declared {
-    pub fn new(customer: Option<&Customer>, catalogue: &Catalogue) -> Self {
-        let Some(p) = customer.map(|c| &c.preferences) else {
-            return Self::default();
-        };
-        let shapes = p.shapes.iter().fold(0u16, |m, s| m | 1 << (*s as u16));
-        let colours = p
-            .colour_families
-            .iter()
-            .fold(0u16, |m, c| m | 1 << colour_index(*c));
-        let materials = p.materials.iter().fold(0u8, |m, x| m | 1 << (*x as u8));
-        let rims = p.rims.iter().fold(0u8, |m, x| m | 1 << (*x as u8));
-        let categories = p.categories.iter().fold(0u8, |m, x| m | 1 << (*x as u8));
-        let brands = p
-            .brands
-            .iter()
-            .filter_map(|b| catalogue.brands.get(b))
-            .collect();
-        let dimensions = [
-            shapes != 0,
-            colours != 0,
-            materials != 0,
-            rims != 0,
-            !p.brands.is_empty(),
-            categories != 0,
-            p.max_price_cents.is_some(),
-        ]
-        .into_iter()
-        .filter(|d| *d)
-        .count() as u8;
-        Self {
-            shapes,
-            colours,
-            materials,
-            rims,
-            categories,
-            brands,
-            brand_declared: !p.brands.is_empty(),
-            colour_list: p.colour_families.clone(),
-            max_price: p.max_price_cents,
-            dimensions,
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.dimensions == 0
-    }
-
-    pub fn likes_colour(&self, family: ColourFamily) -> bool {
-        self.colour_list.contains(&family)
-    }
-
-    /// Share of declared dimensions the style matches, in [-1, 1] (over budget counts -1),
-    /// and the first match for the reason text.
-    pub fn score(&self, f: &Features, price_cents: u32) -> (f32, Option<PreferenceMatch>) {
-        if self.is_empty() {
-            return (0.0, None);
-        }
-        let mut total = 0.0f32;
-        let mut first = None;
-        let mut hit = |matched: bool, m: PreferenceMatch, total: &mut f32| {
-            if matched {
-                *total += 1.0;
-                first.get_or_insert(m);
-            }
-        };
-        if self.shapes != 0 {
-            hit(
-                self.shapes & (1 << (f.shape as u16)) != 0,
-                PreferenceMatch::Shape(f.shape),
-                &mut total,
-            );
-        }
-        if self.colours != 0 {
-            let common = self.colours & f.colours;
-            let family = ALL_COLOURS
-                .into_iter()
-                .find(|c| common & (1 << colour_index(*c)) != 0);
-            if let Some(c) = family {
-                hit(true, PreferenceMatch::Colour(c), &mut total);
-            }
-        }
-        if self.materials != 0 {
-            hit(
-                self.materials & (1 << (f.material as u8)) != 0,
-                PreferenceMatch::Material(f.material),
-                &mut total,
-            );
-        }
-        if self.rims != 0 {
-            hit(
-                self.rims & (1 << (f.rim as u8)) != 0,
-                PreferenceMatch::Rim(f.rim),
-                &mut total,
-            );
-        }
-        if self.brand_declared {
-            hit(
-                self.brands.contains(&f.brand),
-                PreferenceMatch::Brand,
-                &mut total,
-            );
-        }
-        if self.categories != 0 {
-            hit(
-                self.categories & (1 << (f.category as u8)) != 0,
-                PreferenceMatch::Category(f.category),
-                &mut total,
-            );
-        }
-        if let Some(max) = self.max_price {
-            if price_cents <= max {
-                hit(true, PreferenceMatch::Budget, &mut total);
-            } else {
-                total -= 1.0;
-            }
-        }
-        (total / f32::from(self.dimensions), first)
     }
 }
 
@@ -383,6 +291,7 @@ impl<'a> Shopper<'a> {
         let mut position: HashMap<usize, usize> = HashMap::new();
         let mut taste = Taste::default();
         let mut last_purchase: Option<(DateTime<Utc>, usize)> = None;
+        let mut evolution = Evolution::default();
         for signal in history {
             let Some(index) = catalogue.get(&signal.style_id) else {
                 continue;
@@ -421,12 +330,23 @@ impl<'a> Shopper<'a> {
                 SignalKind::Dismiss => entry.dismissed = true,
                 _ => {}
             }
+            let style = &catalogue.styles[index];
+            let features = &catalogue.features[index];
             if w != 0.0 && w.is_finite() {
-                let style = &catalogue.styles[index];
-                taste.add(&catalogue.features[index], style, signal.sku.as_deref(), w);
+                taste.add(features, style, signal.sku.as_deref(), w);
+            }
+            if config.taste_evolution {
+                let sku = signal.sku.as_deref();
+                evolution.add(features, style, sku, kind_weight, age_days, config);
             }
         }
         taste.normalize();
+        // The recent taste leads only once it differs and says enough (see `evolution`).
+        let taste = if config.taste_evolution {
+            evolution.lead(taste, config)
+        } else {
+            taste
+        };
         let mass = items
             .iter()
             .map(|e| e.weight.abs())
@@ -486,7 +406,7 @@ impl<'a> Shopper<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::StylePreferences;
+    use crate::domain::{Shape, StylePreferences};
     use crate::engine::testkit::{june, signal, StyleBuilder};
 
     fn catalogue() -> Catalogue {

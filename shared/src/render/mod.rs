@@ -20,3 +20,9 @@ mod tests;
 
 pub use frame_svg::{frame_svg, VIEW_HEIGHT, VIEW_WIDTH};
 pub use png::{rasterise_png, RenderError, PNG_WIDTH};
+
+/// The `#rrggbb` the pictures paint a frame colour with (family shade, lighter or darker by
+/// value), for swatches beside them.
+pub fn swatch_hex(colour: &crate::domain::FrameColour) -> String {
+    paint::base_colour(colour).hex()
+}

@@ -8,8 +8,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::context::WeatherConfig;
 use crate::auth::AuthConfig;
-use crate::engine::EngineConfig;
+use crate::engine::{ContextConfig, EngineConfig};
 use crate::models::ease::EaseParams;
 use crate::optics::frame::FrameRulesConfig;
 
@@ -66,6 +67,10 @@ pub struct ServiceConfig {
     pub auth: AuthConfig,
     /// Attribution windows and how often experiments are re-read.
     pub measurement: MeasurementConfig,
+    /// Occasions and how the shopper's moment re-ranks a list when it is read.
+    pub context: ContextConfig,
+    /// The forecast service behind the weather boost (off while `url` is empty).
+    pub weather: WeatherConfig,
 }
 
 /// How actions are credited to the lists shown before them (see
@@ -209,6 +214,8 @@ impl Default for ServiceConfig {
             optics: FrameRulesConfig::default(),
             auth: AuthConfig::default(),
             measurement: MeasurementConfig::default(),
+            context: ContextConfig::default(),
+            weather: WeatherConfig::default(),
         }
     }
 }
@@ -431,8 +438,18 @@ fn overlay(base: &mut toml::Table, top: &toml::Table) {
 }
 
 /// The first key of `given` that `known` (the serialized defaults) does not have.
+/// Tables whose keys are names the operator chooses (a new occasion): a new name is checked
+/// against the shape of the first default entry.
+const NAMED_TABLES: &[&str] = &["context.occasions"];
+
 fn unknown_key(given: &toml::Table, known: &toml::Table, prefix: &str) -> Option<String> {
     given.iter().find_map(|(key, value)| match known.get(key) {
+        None if NAMED_TABLES.contains(&prefix) => match (value, known.values().next()) {
+            (toml::Value::Table(given), Some(toml::Value::Table(shape))) => {
+                unknown_key(given, shape, &join(prefix, key))
+            }
+            _ => None,
+        },
         None => Some(join(prefix, key)),
         Some(toml::Value::Table(known)) => match value {
             toml::Value::Table(given) => unknown_key(given, known, &join(prefix, key)),

@@ -40,6 +40,9 @@ pub struct ErasedCounts {
     /// that name them; the anonymous per-cell counters stay).
     #[serde(default)]
     pub measurements: usize,
+    /// 1 if the shopper was ever sent an email digest (what it sent is forgotten).
+    #[serde(default)]
+    pub digest_markers: usize,
 }
 
 impl ErasedCounts {
@@ -51,6 +54,7 @@ impl ErasedCounts {
             + self.engaged_styles
             + self.queued_signals
             + self.measurements
+            + self.digest_markers
     }
 }
 
@@ -110,6 +114,7 @@ impl Framewise {
             .erase_measurements(&subject.key())
             .await?;
         let profile = self.stores.profiles.delete_customer(customer_id).await?;
+        let digests = self.forget_digests(customer_id).await?;
         // Again after, so the cutoff also covers lists computed from data read while the
         // records were being deleted, however long that took.
         let tombstone = Tombstone::at(Utc::now());
@@ -122,6 +127,7 @@ impl Framewise {
             engaged_styles: erased.engaged_styles,
             queued_signals,
             measurements,
+            digest_markers: usize::from(digests),
         };
         // Counts only: logs outlive the erasure, so they must not name the shopper.
         tracing::info!(records = deleted.total(), "erased a customer");

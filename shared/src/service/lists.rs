@@ -8,10 +8,10 @@ use super::cursor::{decode_cursor, encode_cursor};
 use super::measurement::{Arm, DEFAULT_PLACEMENT};
 use super::{not_found, Framewise};
 use crate::domain::{
-    validate_id, Category, Customer, ListPage, ListSource, Prescription, RecommendationPage,
-    RecommendedItem, ScoredItem, Signal, StoredList, Style, Subject,
+    validate_id, Category, Context, Customer, ListPage, ListSource, Prescription,
+    RecommendationPage, RecommendedItem, ScoredItem, Signal, StoredList, Style, Subject,
 };
-use crate::engine::{Engine, RecommendRequest};
+use crate::engine::{Engine, RecommendRequest, MAX_LIST_SIZE};
 use crate::error::{ServiceError, StoreError, ValidationErrors};
 use crate::optics::frame::FrameRulesConfig;
 use crate::optics::lens::{recommend_lens, LensRequest};
@@ -24,6 +24,8 @@ pub struct RecommendationQuery {
     pub placement: Option<String>,
     /// An anonymous session whose signals seed the list of an unknown customer.
     pub session_id: Option<String>,
+    /// The shopper's moment (occasion, place, time, weather): re-ranks the list on read.
+    pub context: Context,
 }
 
 impl Framewise {
@@ -44,6 +46,7 @@ impl Framewise {
         if let Some(session) = &query.session_id {
             validate_id(session).map_err(|m| ValidationErrors::single("session_id", m))?;
         }
+        self.check_context(&query.context)?;
         let engine = self.engine();
         let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
         let offset = cursor.as_ref().map_or(0, |(_, offset)| *offset);
@@ -66,21 +69,37 @@ impl Framewise {
                 cursor,
                 now,
             );
+            let (window, applied) = self
+                .contextual_page(
+                    &engine,
+                    list.page(0, MAX_LIST_SIZE),
+                    &query.context,
+                    customer.as_ref(),
+                    &history,
+                    (offset, limit),
+                    now,
+                )
+                .await;
             let lens = LensAdvisor::for_customer(customer.as_ref(), &self.config.optics);
-            let mut page = page(
-                &engine,
-                list.page(offset, limit),
-                query.placement,
-                lens.as_ref(),
-            );
+            let mut page = page(&engine, window, query.placement, lens.as_ref());
+            page.context = applied;
             page.experiment_id = Some(arm.experiment_id.clone());
             page.variant = Some(arm.variant.clone());
             self.record_exposure(&page, &subject, offset, Some(&arm), now)
                 .await;
             return Ok(page);
         }
+        // A context re-ranks the whole list, so the whole list is read; without one only
+        // the requested window is decoded.
+        let (read_offset, read_limit) = if query.context.is_empty() {
+            (offset, limit)
+        } else {
+            (0, MAX_LIST_SIZE)
+        };
         let (stored, customer) = tokio::try_join!(
-            self.stores.lists.get_list_page(customer_id, offset, limit),
+            self.stores
+                .lists
+                .get_list_page(customer_id, read_offset, read_limit),
             self.stores.profiles.get_customer(customer_id),
         )?;
         let lens = LensAdvisor::for_customer(customer.as_ref(), &self.config.optics);
@@ -94,7 +113,19 @@ impl Framewise {
                         "the list this cursor points into was replaced; request the first page again",
                     )
                 })?;
-            let page = page(&engine, list, query.placement, lens.as_ref());
+            let (list, applied) = self
+                .contextual_page(
+                    &engine,
+                    list,
+                    &query.context,
+                    customer.as_ref(),
+                    &[],
+                    (offset, limit),
+                    now,
+                )
+                .await;
+            let mut page = page(&engine, list, query.placement, lens.as_ref());
+            page.context = applied;
             self.record_exposure(&page, &subject, offset, None, now)
                 .await;
             return Ok(page);
@@ -102,7 +133,19 @@ impl Framewise {
         if let Some(list) = stored.filter(|l| {
             now.signed_duration_since(l.generated_at).num_seconds() < self.config.list_max_age_secs
         }) {
-            let page = page(&engine, list, query.placement, lens.as_ref());
+            let (list, applied) = self
+                .contextual_page(
+                    &engine,
+                    list,
+                    &query.context,
+                    customer.as_ref(),
+                    &[],
+                    (offset, limit),
+                    now,
+                )
+                .await;
+            let mut page = page(&engine, list, query.placement, lens.as_ref());
+            page.context = applied;
             self.record_exposure(&page, &subject, offset, None, now)
                 .await;
             return Ok(page);
@@ -135,7 +178,19 @@ impl Framewise {
                 .put_lists(std::slice::from_ref(&list))
                 .await?;
         }
-        let page = page(&engine, list.page(0, limit), query.placement, lens.as_ref());
+        let (window, applied) = self
+            .contextual_page(
+                &engine,
+                list.page(0, MAX_LIST_SIZE),
+                &query.context,
+                customer.as_ref(),
+                &history,
+                (0, limit),
+                now,
+            )
+            .await;
+        let mut page = page(&engine, window, query.placement, lens.as_ref());
+        page.context = applied;
         self.record_exposure(&page, &subject, 0, None, now).await;
         Ok(page)
     }
@@ -155,6 +210,7 @@ impl Framewise {
         if let Some(placement) = &query.placement {
             validate_id(placement).map_err(|m| ValidationErrors::single("placement", m))?;
         }
+        self.check_context(&query.context)?;
         let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
         let offset = cursor.as_ref().map_or(0, |(_, offset)| *offset);
         let engine = self.engine();
@@ -177,7 +233,19 @@ impl Framewise {
                 list
             }
         };
-        let mut page = page(&engine, list.page(offset, limit), query.placement, None);
+        let (window, applied) = self
+            .contextual_page(
+                &engine,
+                list.page(0, MAX_LIST_SIZE),
+                &query.context,
+                None,
+                &history,
+                (offset, limit),
+                now,
+            )
+            .await;
+        let mut page = page(&engine, window, query.placement, None);
+        page.context = applied;
         page.session_id = Some(session_id.to_string());
         page.experiment_id = arm.as_ref().map(|a| a.experiment_id.clone());
         page.variant = arm.as_ref().map(|a| a.variant.clone());
@@ -487,5 +555,6 @@ fn page(
         variant: None,
         items: hydrate(engine, list.items, lens),
         next_cursor,
+        context: None,
     }
 }

@@ -8,6 +8,8 @@
 
 mod catalog;
 mod config;
+mod content;
+mod context;
 mod crediting;
 mod cursor;
 mod erasure;
@@ -21,7 +23,11 @@ mod regeneration;
 mod runs;
 mod sightings;
 mod signals;
+mod taste;
+mod why;
 
+#[cfg(test)]
+mod context_tests;
 #[cfg(test)]
 mod list_write_tests;
 #[cfg(test)]
@@ -44,6 +50,13 @@ pub use config::{
     CollaborativeMode, ConfigError, EmbeddingConfig, MeasurementConfig, ServiceConfig,
     DEFAULTS_TOML,
 };
+pub use content::{
+    digest_key, product_copy, ContentItem, ContentPage, ContentRow, CopyFacts, DigestBatch,
+    DigestItem, DigestMarker, DigestOutbox, DigestOutcome, EmailDigest, FaceFact, Hero, LensFact,
+    Occasion, OccasionFact, PageKind, Season, CONTENT_ROWS, DIGEST_ITEMS, DIGEST_MARKERS,
+    DIGEST_MIN_INTERVAL_DAYS, EMAIL_PLACEMENT,
+};
+pub use context::WeatherConfig;
 pub use erasure::{CustomerExport, ErasedCounts, ErasureReport, EXPORT_FORMAT_VERSION};
 pub use health::{HealthCheck, HealthReport, HealthStatus};
 pub use lists::RecommendationQuery;
@@ -58,6 +71,8 @@ pub use runs::{
     SHARD_MANIFEST, TRAINING_EVENTS,
 };
 pub use signals::{Isolated, ProcessReport};
+pub use taste::{CustomerTaste, DriftCheck, KnownTaste};
+pub use why::{PickExplanation, PickVisual, SizeMeasurements, Swatch};
 
 /// The Framewise service: stores behind ports plus the current engine snapshot.
 pub struct Framewise {
@@ -77,6 +92,9 @@ pub struct Framewise {
     measurement_events: Option<Arc<dyn MeasurementEvents>>,
     /// Styles and shoppers this process already counted as seen today.
     sightings: sightings::SightingCache,
+    /// Where weather comes from for lists with coordinates (none: no weather boost).
+    weather: Option<Arc<dyn crate::ports::WeatherSource>>,
+    weather_cache: context::WeatherCache,
 }
 
 impl Framewise {
@@ -98,6 +116,8 @@ impl Framewise {
             experiment_cache: measurement::ExperimentCache::default(),
             measurement_events: None,
             sightings: sightings::SightingCache::default(),
+            weather: None,
+            weather_cache: context::WeatherCache::default(),
             signals_queued: Arc::new(Notify::new()),
         })
     }

@@ -432,6 +432,7 @@ async fn when_customer_erased_should_stay_erased_through_worker_and_regeneration
             engaged_styles: export.engaged_styles.len(),
             queued_signals: 0,
             measurements: 0,
+            digest_markers: 0,
         }
     );
 

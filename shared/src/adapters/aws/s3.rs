@@ -65,8 +65,11 @@ impl S3ArtifactStore {
     /// Writes any object (a feed, or an artifact through [`ModelArtifactStore::put`]).
     pub async fn put_object(&self, key: &str, bytes: &[u8]) -> StoreResult<()> {
         check_key(key)?;
+        // Digests are read by the shop's email tool, which goes by the stored type.
         let content_type = if key.ends_with(".json") {
             "application/json"
+        } else if key.ends_with(".html") {
+            "text/html; charset=utf-8"
         } else {
             "application/octet-stream"
         };

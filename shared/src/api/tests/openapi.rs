@@ -429,6 +429,18 @@ fn samples(h: &Harness) -> Vec<Sample> {
         sample("GET", "/v1/customers/c1/recommendations?limit=3", S::OK).token(&owner),
         sample(
             "GET",
+            "/v1/customers/c1/recommendations?limit=3&occasion=beach&country=AU&lat=-33.9&lon=151.2&hour=20",
+            S::OK,
+        )
+        .token(&owner),
+        sample(
+            "GET",
+            "/v1/customers/c1/recommendations?occasion=skydiving",
+            S::BAD_REQUEST,
+        )
+        .token(&owner),
+        sample(
+            "GET",
             "/v1/customers/c8/recommendations?limit=3&placement=home&session_id=s1",
             S::OK,
         )
@@ -461,6 +473,45 @@ fn samples(h: &Harness) -> Vec<Sample> {
         .token(&owner),
         sample("GET", "/v1/customers/c1/offline-bundle", S::UNAUTHORIZED),
         sample("GET", "/v1/customers/c1/offline-bundle", S::FORBIDDEN).token(&stranger),
+        sample("GET", "/v1/customers/c1/taste", S::OK).token(&owner),
+        sample("GET", "/v1/customers/c9/taste", S::NOT_FOUND).token(&service),
+        sample("GET", "/v1/customers/c1/taste", S::FORBIDDEN).token(&stranger),
+        sample("GET", "/v1/customers/c1/taste", S::UNAUTHORIZED),
+        sample(
+            "GET",
+            format!("/v1/customers/c1/recommendations/{style}/why?top=5"),
+            S::OK,
+        )
+        .token(&owner),
+        sample(
+            "GET",
+            format!("/v1/customers/c8/recommendations/{style}/why"),
+            S::OK,
+        )
+        .token(&service),
+        sample(
+            "GET",
+            "/v1/customers/c1/recommendations/nope/why",
+            S::NOT_FOUND,
+        )
+        .token(&owner),
+        sample(
+            "GET",
+            format!("/v1/customers/c1/recommendations/{style}/why?top=0"),
+            S::BAD_REQUEST,
+        )
+        .token(&owner),
+        sample(
+            "GET",
+            format!("/v1/customers/c1/recommendations/{style}/why"),
+            S::FORBIDDEN,
+        )
+        .token(&stranger),
+        sample("GET", "/v1/customers/c1/content?occasion=beach", S::OK).token(&owner),
+        sample("GET", "/v1/customers/c1/content?page=home", S::OK).token(&service),
+        sample("GET", "/v1/customers/c1/content?page=cart", S::BAD_REQUEST).token(&owner),
+        sample("GET", "/v1/customers/c1/content", S::UNAUTHORIZED),
+        sample("GET", "/v1/customers/c1/content", S::FORBIDDEN).token(&stranger),
         sample("GET", "/v1/customers/c1/recommendations", S::UNAUTHORIZED),
         sample("GET", "/v1/customers/c1/recommendations", S::FORBIDDEN).token(&stranger),
         sample("POST", "/v1/signals", S::ACCEPTED)

@@ -8,13 +8,14 @@ mod names;
 mod prescription;
 mod taste;
 
+use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use super::{pick, weighted, DemoConfig, Taste};
 use crate::domain::{AgeBand, Category, Customer, FaceShape, Style, Undertone};
 use appearance::{face_measurements, season};
 use prescription::prescription;
-use taste::{preferences, taste};
+use taste::{drift, preferences, taste};
 
 pub use names::shopper_name;
 
@@ -149,6 +150,21 @@ pub(crate) fn generate_customers<R: Rng>(
         tastes.push(taste);
     }
     (customers, tastes)
+}
+
+/// Turns the tastes of the drifting cohort ([`crate::demo::is_drifting`]) into tastes that
+/// changed at `until`.
+pub(crate) fn drift_tastes<R: Rng>(
+    rng: &mut R,
+    stats: &CatalogueStats,
+    tastes: &mut [Taste],
+    until: DateTime<Utc>,
+) {
+    for (index, taste) in tastes.iter_mut().enumerate() {
+        if crate::demo::is_drifting(index) {
+            drift(rng, taste, stats, until);
+        }
+    }
 }
 
 /// The id of the `index`-th demo shopper (`cu-00001` first).

@@ -2,10 +2,13 @@
 //! and pulled by face shape and undertone (eyewear-domain section 5), and the declared
 //! preferences drawn from it.
 
+use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use super::CatalogueStats;
-use crate::demo::{gamma, weighted, weighted_distinct, Taste, BANDS, FAMILIES, MATERIALS, SHAPES};
+use crate::demo::{
+    gamma, weighted, weighted_distinct, EarlierTaste, Taste, BANDS, FAMILIES, MATERIALS, SHAPES,
+};
 use crate::domain::{
     AgeBand, ColourFamily, FaceShape, Material, PriceBand, Shape, StylePreferences, Undertone,
 };
@@ -141,7 +144,72 @@ pub(super) fn taste<R: Rng>(
         sport_affinity: sport_affinity as f32,
         activity: activity as f32,
         age_band: band,
+        earlier: None,
     }
+}
+
+/// Turns `taste` into a drifting one: what it was becomes `earlier` (until `until`), and the
+/// shopper now favours other shapes, colour families and another material, drawn from what
+/// the catalogue carries (the values of the earlier taste excluded), and a price band of
+/// their own. A catalogue too small to offer other values keeps the earlier ones.
+pub(super) fn drift<R: Rng>(
+    rng: &mut R,
+    taste: &mut Taste,
+    stats: &CatalogueStats,
+    until: DateTime<Utc>,
+) {
+    let supply = if taste.age_band.is_child() {
+        &stats.kids
+    } else {
+        &stats.adult
+    };
+    let others = |weights: &[f64], taken: &[usize]| -> Vec<f64> {
+        (0..weights.len())
+            .map(|i| if taken.contains(&i) { 0.0 } else { weights[i] })
+            .collect()
+    };
+    let taken: Vec<usize> = taste.shapes.iter().map(|s| *s as usize).collect();
+    let mut shapes: Vec<Shape> =
+        weighted_distinct(rng, &others(&supply.shapes, &taken), taste.shapes.len())
+            .into_iter()
+            .map(|i| SHAPES[i])
+            .collect();
+    let taken: Vec<usize> = taste.colour_families.iter().map(|f| *f as usize).collect();
+    let mut families: Vec<ColourFamily> = weighted_distinct(
+        rng,
+        &others(&supply.families, &taken),
+        taste.colour_families.len(),
+    )
+    .into_iter()
+    .map(|i| FAMILIES[i])
+    .collect();
+    let material_w = others(&supply.materials, &[taste.material as usize]);
+    let material = if material_w.iter().any(|w| *w > 0.0) {
+        MATERIALS[weighted(rng, &material_w)]
+    } else {
+        taste.material
+    };
+    let band_w: [f64; 4] = if taste.age_band.is_child() {
+        [0.6, 0.4, 0.0, 0.0]
+    } else {
+        [0.35, 0.35, 0.22, 0.08]
+    };
+    let price_band = BANDS[weighted(rng, &band_w)];
+    if shapes.is_empty() {
+        shapes = taste.shapes.clone();
+    }
+    if families.is_empty() {
+        families = taste.colour_families.clone();
+    }
+    shapes.sort_unstable();
+    families.sort_unstable();
+    taste.earlier = Some(EarlierTaste {
+        until,
+        shapes: std::mem::replace(&mut taste.shapes, shapes),
+        colour_families: std::mem::replace(&mut taste.colour_families, families),
+        material: std::mem::replace(&mut taste.material, material),
+        price_band: std::mem::replace(&mut taste.price_band, price_band),
+    });
 }
 
 /// Declared preferences: a non-empty subset of the latent taste.

@@ -81,6 +81,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customer_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shopper's content page: a hero for the season (and `occasion`), and up to three rows
+         *     ("For your commute", "Warm tones for you", "New in your size"...) cut from their list by
+         *     rules that make each title true, every item with reasons and copy written from data.
+         * @description Served at the page's placement (`home`): one exposure per page, and signals naming the
+         *     page's `recommendation_id` are credited to it.
+         */
+        get: operations["content_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customer_id}/export": {
         parameters: {
             query?: never;
@@ -184,6 +207,53 @@ export interface paths {
          *     sign-in), never a 404. Items carry lens advice when the shopper has a prescription.
          */
         get: operations["recommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{customer_id}/recommendations/{style_id}/why": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why this pick: the style's score broken into its terms (collaborative, taste, declared
+         *     preference, profile, popularity, trending, season, context, diversity), its position on
+         *     the shopper's list, whether it fits (and which fit rule refuses which size), the history
+         *     and profile fields behind it, and counterfactuals each confirmed by re-running the engine.
+         * @description An unknown shopper is explained like their cold-start list (crowd terms only). Texts
+         *     never quote prescription values.
+         */
+        get: operations["why"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{customer_id}/taste": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shopper's taste for a "your style" page: per attribute (shape, colour, material, rim,
+         *     price band, brand) the leading values now (short half-life) and over the long run, the
+         *     drift between the two (and whether the recent taste leads their recommendations), the
+         *     leading values month by month, and reasons in plain words.
+         * @description 404 for a shopper the service knows nothing about (no profile, no history).
+         */
+        get: operations["customer_taste"];
         put?: never;
         post?: never;
         delete?: never;
@@ -448,6 +518,42 @@ export interface components {
     schemas: {
         /** @enum {string} */
         AgeBand: "0-12" | "13-17" | "18-29" | "30-39" | "40-44" | "45-49" | "50-54" | "55-59" | "60-64" | "65+";
+        /** @description What the context did to a list: echoed on the page so the storefront can say it. */
+        AppliedContext: {
+            /** @description Lens and protection advice for the moment (never health claims). */
+            advice: string[];
+            country?: string | null;
+            /** @description The hemisphere whose season was used. */
+            hemisphere: components["schemas"]["Hemisphere"];
+            /** Format: int32 */
+            local_hour?: number | null;
+            occasion?: string | null;
+            /** @description How many items the context lifted or lowered. */
+            reranked: number;
+            weather?: null | components["schemas"]["Weather"];
+        };
+        AttributeLead: {
+            attribute: components["schemas"]["TasteAttribute"];
+            value: components["schemas"]["ValueShare"];
+        };
+        /** @description An attribute whose leading value changed between the long- and the short-term profile. */
+        AttributeShift: {
+            attribute: components["schemas"]["TasteAttribute"];
+            /**
+             * Format: float
+             * @description Total variation distance of this attribute's shares, in [0, 1].
+             */
+            distance: number;
+            /** @description The long-term leading value. */
+            from: components["schemas"]["ValueShare"];
+            /** @description The short-term leading value. */
+            to: components["schemas"]["ValueShare"];
+        };
+        /** @description The leading values of one attribute, largest share first. */
+        AttributeTaste: {
+            attribute: components["schemas"]["TasteAttribute"];
+            values: components["schemas"]["ValueShare"][];
+        };
         /** @enum {string} */
         Category: "optical" | "sun" | "sport" | "kids";
         /** @enum {string} */
@@ -541,6 +647,74 @@ export interface components {
              */
             treatment: number;
         };
+        /**
+         * @description A term of the score.
+         * @enum {string}
+         */
+        Component: "collaborative" | "taste" | "preference" | "profile" | "popularity" | "trending" | "season" | "context" | "diversity";
+        /** @description A frame of a row, with its reasons and its copy for this shopper. */
+        ContentItem: {
+            brand: string;
+            /**
+             * @description Product copy from the data (face shape, colouring, lens fit, occasion); it names no
+             *     prescription value.
+             */
+            copy: string;
+            currency: string;
+            image_url: string;
+            name: string;
+            /** Format: uint32 */
+            price_cents: number;
+            reasons: components["schemas"]["Reason"][];
+            sku?: string | null;
+            style_id: string;
+        };
+        /** @description A shopper's content page. */
+        ContentPage: {
+            customer_id: string;
+            experiment_id?: string | null;
+            /** Format: date-time */
+            generated_at: string;
+            hero: components["schemas"]["Hero"];
+            model_version: string;
+            page: components["schemas"]["PageKind"];
+            /** @description The page's name: the placement its exposure is recorded under. */
+            placement: string;
+            /** @description The list the rows were cut from: what signals about these items name. */
+            recommendation_id: string;
+            rows: components["schemas"]["ContentRow"][];
+            variant?: string | null;
+        };
+        /** @description One curated row. */
+        ContentRow: {
+            /**
+             * @description Stable code of the rule the row was cut by: `occasion_work`, `warm_tones`,
+             *     `cool_tones`, `face_shape`, `new_in`, `top_picks`.
+             */
+            id: string;
+            items: components["schemas"]["ContentItem"][];
+            title: string;
+        };
+        /** @description One confirmed what-if. */
+        Counterfactual: {
+            /** @description `preference`: styles the change brings onto the page, best first. */
+            brings_in?: components["schemas"]["StyleRef"][];
+            /** @description `without_signal`: the history style whose signals the re-run left out. */
+            history_style_id?: string | null;
+            kind: components["schemas"]["CounterfactualKind"];
+            /** @description Its 1-based position on the re-run list, when on it. */
+            position_after?: number | null;
+            preference?: null | components["schemas"]["PreferenceChange"];
+            /** @description Whether the explained style is on the page after the change. */
+            shown_after: boolean;
+            /** @description `without_signal`: how many signals that was. */
+            signals_dropped?: number | null;
+            /** @description `other_size`: the size every fit rule accepts. */
+            size?: string | null;
+            text: string;
+        };
+        /** @enum {string} */
+        CounterfactualKind: "without_signal" | "other_size" | "preference";
         /**
          * @description Counts of exposures and attributed actions in one cell, from which the
          *     online metrics are computed. Partial counters of a cell [`merge`](Self::merge).
@@ -682,12 +856,42 @@ export interface components {
             /** @description Every stored signal, newest first (purchases, browsing and impressions alike). */
             signals: components["schemas"]["Signal"][];
         };
+        /** @description A shopper's taste, for a "your style" page. */
+        CustomerTaste: {
+            /**
+             * @description What the shopper leans toward now: per attribute, the leading values with their
+             *     share of the recent (decayed) positive signal weight.
+             */
+            current: components["schemas"]["AttributeTaste"][];
+            customer_id: string;
+            drift: components["schemas"]["TasteDrift"];
+            /** Format: date-time */
+            generated_at: string;
+            /**
+             * Format: float
+             * @description Half-life of the long-term profile (`engine.history_half_life_days`).
+             */
+            long_half_life_days: number;
+            /** @description The same over the long run. */
+            long_term: components["schemas"]["AttributeTaste"][];
+            /** @description Plain-words observations, each true of the profiles above. */
+            reasons: components["schemas"]["Reason"][];
+            /**
+             * Format: float
+             * @description Half-life of the current profile (`engine.short_half_life_days`).
+             */
+            short_half_life_days: number;
+            /** @description Per month (oldest first), the leading value of each attribute in that month's signals. */
+            timeline: components["schemas"]["TasteMonth"][];
+        };
         EnqueueOutcome: {
             accepted: number;
             duplicates: number;
         };
         /** @description How many records of each kind an erasure deleted. */
         ErasedCounts: {
+            /** @description 1 if the shopper was ever sent an email digest (what it sent is forgotten). */
+            digest_markers?: number;
             /** @description Styles recorded as engaged with (the per-shopper state behind co-occurrence). */
             engaged_styles: number;
             /** @description Stored recommendation lists. */
@@ -747,6 +951,11 @@ export interface components {
             /** @description The request field at fault (`signals[0].kind`, `limit`, `authorization`). */
             field?: string | null;
             message: string;
+        };
+        Evidence: {
+            /** @description Strongest influence first. */
+            history: components["schemas"]["HistoryEvidence"][];
+            profile: components["schemas"]["ProfileEvidence"][];
         };
         /** @description An experiment as created by `framewise experiment create` or the admin API. */
         Experiment: {
@@ -831,6 +1040,23 @@ export interface components {
         };
         /** @enum {string} */
         Finish: "glossy" | "matte" | "metallic" | "transparent";
+        /**
+         * @description Which fit rule refused a size. The engine asks the face-width rule first and the
+         *     prescription rule second (see `Engine::new`); shop-specific rules come after.
+         * @enum {string}
+         */
+        FitRuleKind: "face_width" | "prescription" | "other";
+        /** @description Whether the style passes the hard filter, and why not when it does not. */
+        FitVerdict: {
+            /** @description Some size in stock passes every fit rule (always true without a profile). */
+            fits: boolean;
+            /** @description Every size a rule refuses, in stock or not. */
+            rejections: components["schemas"]["SizeRejection"][];
+            size?: string | null;
+            /** @description The SKU the list offers (best-fitting size, preferred colour), when it fits. */
+            sku?: string | null;
+            text: string;
+        };
         /** @description The verdict on one (prescription, style, size). */
         FrameCheck: {
             allowed: boolean;
@@ -907,6 +1133,57 @@ export interface components {
         /** @enum {string} */
         HealthStatus: "ok" | "degraded" | "failing";
         /**
+         * @description Which half of the year is sun season (April-September in the north, October-March in
+         *     the south).
+         * @enum {string}
+         */
+        Hemisphere: "north" | "south";
+        /** @description The banner at the top of the page: the season where the shop is, now. */
+        Hero: {
+            occasion?: null | components["schemas"]["Occasion"];
+            season: components["schemas"]["Season"];
+            /** @description `summer`, or `summer-beach` with an occasion: what artwork to show. */
+            theme: string;
+            title: string;
+        };
+        /** @description One history style and what it does to this style's personal terms. */
+        HistoryEvidence: {
+            /** @description The style the collaborative term is anchored on (the one its reason names). */
+            anchor: boolean;
+            /**
+             * Format: float
+             * @description How much the collaborative contribution falls without this style's signals.
+             */
+            collaborative: number;
+            /**
+             * @description The most committed positive signal on it (purchase beats view), or the return or
+             *     dismissal when those outweigh it.
+             */
+            kind: components["schemas"]["SignalKind"];
+            /** Format: date-time */
+            last_at: string;
+            name: string;
+            /** @description How many of the shopper's signals are on this style. */
+            signals: number;
+            style_id: string;
+            /**
+             * Format: float
+             * @description How much the taste contribution falls without this style's signals.
+             */
+            taste: number;
+            /**
+             * Format: float
+             * @description Decayed signal weight (negative when returns or dismissals dominate).
+             */
+            weight: number;
+        };
+        /** @description Which features of the style the shopper's positive history (other styles) shares. */
+        HistoryMatch: {
+            colour: boolean;
+            material: boolean;
+            shape: boolean;
+        };
+        /**
          * @description Included by default or offered as an option.
          * @enum {string}
          */
@@ -972,6 +1249,26 @@ export interface components {
          * @enum {string}
          */
         ListSource: "precomputed" | "realtime" | "cold_start";
+        ListStanding: {
+            /**
+             * Format: int64
+             * @description `position - score_rank`: places the diversity re-ranking moved it down (negative: up).
+             */
+            diversity_places?: number | null;
+            list_length: number;
+            /** @description 1-based position on the list, when it is on it. */
+            position?: number | null;
+            /** @description 1-based rank by score alone among the styles that compete and fit. */
+            score_rank?: number | null;
+            status: components["schemas"]["ListStatus"];
+            text: string;
+            top: number;
+        };
+        /**
+         * @description Where the style stands on the shopper's list.
+         * @enum {string}
+         */
+        ListStatus: "shown" | "listed" | "not_listed" | "excluded" | "unavailable" | "does_not_fit";
         /** @description `GET /livez`. */
         Liveness: {
             /** @description Always `alive`: the process answers. */
@@ -1055,6 +1352,12 @@ export interface components {
             /** @description `experiment/variant`; absent for lists served outside experiments. */
             variant?: string | null;
         };
+        /**
+         * @description What the shopper is shopping for (`?occasion=`): it picks the categories of an occasion
+         *     row and one sentence of copy.
+         * @enum {string}
+         */
+        Occasion: "work" | "screen" | "driving" | "sport" | "beach" | "evening" | "reading";
         /** @description Everything a native app needs to show the shopper's list offline. */
         OfflineBundle: {
             customer_id: string;
@@ -1083,12 +1386,67 @@ export interface components {
              */
             version: string;
         };
+        /**
+         * @description Which page (`?page=`); only `home` so far.
+         * @enum {string}
+         */
+        PageKind: "home";
         /** @description A list page in the requested view. */
         PageView: components["schemas"]["RecommendationPage"] | components["schemas"]["CompactPage"];
         /** @enum {string} */
         Pattern: "solid" | "tortoise" | "gradient" | "two_tone" | "crystal";
+        /** @description The answer of the "why" route. */
+        PickExplanation: {
+            components: components["schemas"]["ScoreComponent"][];
+            context?: null | components["schemas"]["AppliedContext"];
+            counterfactuals: components["schemas"]["Counterfactual"][];
+            customer_id: string;
+            evidence: components["schemas"]["Evidence"];
+            /** @description The experiment whose variant's settings the list (and so this answer) is scored with. */
+            experiment_id?: string | null;
+            fit: components["schemas"]["FitVerdict"];
+            /** Format: date-time */
+            generated_at: string;
+            model_version: string;
+            name: string;
+            /** @description false: no history (cold start), so no collaborative or taste term. */
+            personal: boolean;
+            reasons: components["schemas"]["Reason"][];
+            /** Format: float */
+            score: number;
+            standing: components["schemas"]["ListStanding"];
+            style_id: string;
+            variant?: string | null;
+            visual: components["schemas"]["PickVisual"];
+        };
+        /** @description What the storefront panel draws. */
+        PickVisual: {
+            category: components["schemas"]["Category"];
+            /**
+             * Format: float
+             * @description The shopper's measured face width (mm), when known.
+             */
+            face_width?: number | null;
+            /** @description The frame picture in the offered colourway. */
+            image_svg: string;
+            /** @description Which of the frame's features the shopper's history shares. */
+            matches: components["schemas"]["HistoryMatch"];
+            material: components["schemas"]["Material"];
+            rim: components["schemas"]["RimType"];
+            shape: components["schemas"]["Shape"];
+            sizes: components["schemas"]["SizeMeasurements"][];
+            swatches: components["schemas"]["Swatch"][];
+        };
         /** @description A PNG picture: the bytes themselves, not JSON (for the OpenAPI document only). */
         PngImage: string;
+        /** @description A declared preference set to one value (the others kept). */
+        PreferenceChange: {
+            dimension: components["schemas"]["PreferenceDimension"];
+            /** @description The value as profiles spell it (`titanium`, `cat_eye`, ...). */
+            value: string;
+        };
+        /** @enum {string} */
+        PreferenceDimension: "shapes" | "materials" | "colour_families" | "rims";
         /** @description A spectacle prescription (health data: encrypted at rest, never logged). */
         Prescription: {
             /** Format: float */
@@ -1127,6 +1485,16 @@ export interface components {
             prescription?: null | components["schemas"]["PrescriptionInput"];
             undertone?: null | components["schemas"]["Undertone"];
         };
+        ProfileEvidence: {
+            field: components["schemas"]["ProfileField"];
+            matched: boolean;
+            text: string;
+        };
+        /**
+         * @description A profile field or declared preference the engine scores the style against.
+         * @enum {string}
+         */
+        ProfileField: "face_shape" | "colouring" | "age_band" | "preferred_shapes" | "preferred_colours" | "preferred_materials" | "preferred_rims" | "preferred_brands" | "preferred_categories" | "budget";
         /**
          * @description What `GET /v1/customers/{id}/profile` returns: the profile, and the prescription only
          *     when explicitly included (otherwise just whether one is on file).
@@ -1149,6 +1517,7 @@ export interface components {
         };
         /** @description A page of a recommendation list as returned by the API. */
         RecommendationPage: {
+            context?: null | components["schemas"]["AppliedContext"];
             /** @description Empty on an anonymous session's page (which names its `session_id` instead). */
             customer_id?: string;
             /**
@@ -1230,6 +1599,17 @@ export interface components {
              */
             p_value: number;
         };
+        /** @description One term's contribution to the score and its share of all contributions (by size). */
+        ScoreComponent: {
+            component: components["schemas"]["Component"];
+            /** Format: float */
+            contribution: number;
+            /**
+             * Format: float
+             * @description `|contribution|` over the sum of every `|contribution|`, in [0, 1].
+             */
+            share: number;
+        };
         /** @description One scored pick as the engine produces it and stores keep it (compact, no display data). */
         ScoredItem: {
             reasons: components["schemas"]["Reason"][];
@@ -1239,6 +1619,11 @@ export interface components {
             sku?: string | null;
             style_id: string;
         };
+        /**
+         * @description Meteorological season (whole months) of the hero.
+         * @enum {string}
+         */
+        Season: "spring" | "summer" | "autumn" | "winter";
         /** @enum {string} */
         Severity: "info" | "warn" | "block";
         /** @enum {string} */
@@ -1304,6 +1689,34 @@ export interface components {
         };
         /** @enum {string} */
         SignalKind: "impression" | "view" | "click" | "try_on" | "favorite" | "add_to_cart" | "purchase" | "return" | "dismiss" | "rating";
+        /** @description One size's boxing measurements (mm), against the shopper's face width when known. */
+        SizeMeasurements: {
+            /** Format: float */
+            bridge: number;
+            label: string;
+            /** Format: float */
+            lens_width: number;
+            /** @description The size of the SKU the list offers. */
+            offered: boolean;
+            /** Format: float */
+            temple_length: number;
+            /** Format: float */
+            total_width: number;
+            /**
+             * Format: float
+             * @description `total_width - face_width`: positive is wider than the face.
+             */
+            width_vs_face?: number | null;
+        };
+        /** @description One size of the style a fit rule refuses. */
+        SizeRejection: {
+            /** @description For the prescription rule: the checks that block this size. */
+            checks?: components["schemas"]["RuleId"][];
+            in_stock: boolean;
+            rule: components["schemas"]["FitRuleKind"];
+            size: string;
+            text: string;
+        };
         /** @description A stored recommendation list for one shopper. */
         StoredList: {
             customer_id: string;
@@ -1354,11 +1767,71 @@ export interface components {
             /** @default [] */
             shapes: components["schemas"]["Shape"][];
         };
+        StyleRef: {
+            name: string;
+            style_id: string;
+        };
         /** @description ISO 12312-1 filter category with the reason for it. */
         SunCategory: {
             /** Format: int32 */
             category: number;
             reason: string;
+        };
+        /** @description One colourway as a swatch. */
+        Swatch: {
+            colourway: string;
+            family: components["schemas"]["ColourFamily"];
+            /** @description `#rrggbb`, the colour the frame pictures paint it with. */
+            hex: string;
+            name: string;
+            /** @description The colourway of the SKU the list offers. */
+            offered: boolean;
+        };
+        /**
+         * @description The attributes a taste profile is kept over.
+         * @enum {string}
+         */
+        TasteAttribute: "shape" | "colour" | "material" | "rim" | "price_band" | "brand";
+        /** @description How far the recent taste is from the long-run one. */
+        TasteDrift: {
+            /** @description The distance is above the threshold. */
+            detected: boolean;
+            /**
+             * Format: float
+             * @description Weighted mean of the per-attribute distances, in [0, 1].
+             */
+            distance: number;
+            /**
+             * Format: float
+             * @description `engine.short_min_evidence`.
+             */
+            min_evidence: number;
+            /** @description Attributes whose leading value changed, most moved first. */
+            moved: components["schemas"]["AttributeShift"][];
+            /**
+             * Format: float
+             * @description The recent profile's decayed positive signal weight.
+             */
+            short_term_evidence: number;
+            /** @description Detected, and the recent profile has enough evidence: it leads the recommendations. */
+            short_term_leads: boolean;
+            /**
+             * Format: float
+             * @description `engine.drift_threshold`.
+             */
+            threshold: number;
+        };
+        /** @description One month of the timeline: the leading value of each attribute in that month's signals. */
+        TasteMonth: {
+            /** @description Per attribute with evidence that month, its leading value. */
+            leading: components["schemas"]["AttributeLead"][];
+            /** @description `YYYY-MM` (UTC). */
+            month: string;
+            /**
+             * Format: int32
+             * @description Signals of that month on known styles.
+             */
+            signals: number;
         };
         /**
          * @description Colour temperature of a frame colour, matched against a shopper's undertone.
@@ -1391,6 +1864,18 @@ export interface components {
         TrendingView: components["schemas"]["TrendingItems"] | components["schemas"]["CompactTrending"];
         /** @enum {string} */
         Undertone: "warm" | "cool" | "neutral";
+        /** @description One value of an attribute and its share of the profile's positive signal weight. */
+        ValueShare: {
+            /** @description The value in words (`cat-eye`, `titanium`, `premium`). */
+            label: string;
+            /**
+             * Format: float
+             * @description Share in [0, 1].
+             */
+            share: number;
+            /** @description The value as the API names it (`cat_eye`, `titanium`, `premium`), or the brand. */
+            value: string;
+        };
         /** @description One sellable unit: a colourway in one size. */
         Variant: {
             /** @description Label of one of the style's sizes. */
@@ -1457,6 +1942,31 @@ export interface components {
          * @enum {string}
          */
         View: "full" | "compact";
+        /** @description Current weather where the shopper is, as a forecast service reports it. */
+        Weather: {
+            /**
+             * Format: float
+             * @description Precipitation of the last interval in millimetres.
+             */
+            precipitation_mm: number;
+            /**
+             * Format: float
+             * @description Share of the last interval with sunshine, in [0, 1].
+             */
+            sunshine: number;
+            /** Format: float */
+            temperature_c: number;
+            /**
+             * Format: int32
+             * @description The location's offset from UTC, when the service reports it (gives the local hour).
+             */
+            utc_offset_minutes?: number | null;
+            /**
+             * Format: float
+             * @description UV index (0-2 low, 3-5 moderate, 6-7 high, 8-10 very high, 11+ extreme).
+             */
+            uv_index: number;
+        };
     };
     responses: {
         /** @description `invalid_request`: a path, query or body field is invalid; `field` names the first, `details` lists them */
@@ -1647,6 +2157,43 @@ export interface operations {
                     "application/json": components["schemas"]["ErasureReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    content_page: {
+        parameters: {
+            query?: {
+                /** @description Which page (default `home`) */
+                page?: components["schemas"]["PageKind"];
+                /** @description What the shopper shops for: the hero's theme, the first row and a sentence of copy */
+                occasion?: components["schemas"]["Occasion"];
+            };
+            header?: never;
+            path: {
+                /** @description The shopper */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    /** @description `private, max-age=30` (lists), `public, max-age=300` (catalogue), `private, no-cache` (offline bundle) */
+                    "Cache-Control"?: string;
+                    /** @description Strong tag of this answer: a digest of the body (`-gzip`/`-br` appended when compressed); send it back as `If-None-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentPage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -1858,6 +2405,16 @@ export interface operations {
                 session_id?: string;
                 /** @description `compact`: per item only ids, name, price, one image, one reason, the size label */
                 view?: components["schemas"]["View"];
+                /** @description Re-rank for an occasion of the configuration: work, screen, driving, sport, beach, evening, reading by default */
+                occasion?: string;
+                /** @description ISO 3166-1 alpha-2 country (its hemisphere's season); default: the CloudFront-Viewer-Country header, then the session's locale */
+                country?: string;
+                /** @description Latitude, with lon: hemisphere, local hour and the weather there (UV lifts sunglasses) */
+                lat?: number;
+                /** @description Longitude, with lat */
+                lon?: number;
+                /** @description Local hour of day 0-23 (evening hours lift screen wear) */
+                hour?: number;
             };
             header?: never;
             path: {
@@ -1885,6 +2442,87 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    why: {
+        parameters: {
+            query?: {
+                /** @description The page the shopper sees: "shown" means among the first `top` (default 12) */
+                top?: number;
+                /** @description The list route's context: its lift is the `context` component */
+                occasion?: string;
+                /** @description ISO 3166-1 alpha-2 country */
+                country?: string;
+                /** @description Latitude, with lon */
+                lat?: number;
+                /** @description Longitude, with lat */
+                lon?: number;
+                /** @description Local hour of day 0-23 */
+                hour?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The shopper */
+                customer_id: string;
+                /** @description The style to explain */
+                style_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The explanation */
+            200: {
+                headers: {
+                    /** @description `private, max-age=30` (lists), `public, max-age=300` (catalogue), `private, no-cache` (offline bundle) */
+                    "Cache-Control"?: string;
+                    /** @description Strong tag of this answer: a digest of the body (`-gzip`/`-br` appended when compressed); send it back as `If-None-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickExplanation"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    customer_taste: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shopper */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shopper's taste */
+            200: {
+                headers: {
+                    /** @description `private, max-age=30` (lists), `public, max-age=300` (catalogue), `private, no-cache` (offline bundle) */
+                    "Cache-Control"?: string;
+                    /** @description Strong tag of this answer: a digest of the body (`-gzip`/`-br` appended when compressed); send it back as `If-None-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerTaste"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2217,6 +2855,16 @@ export interface operations {
                 placement?: string;
                 /** @description `compact`: per item only ids, name, price, one image, one reason, the size label */
                 view?: components["schemas"]["View"];
+                /** @description Re-rank for an occasion of the configuration: work, screen, driving, sport, beach, evening, reading by default */
+                occasion?: string;
+                /** @description ISO 3166-1 alpha-2 country (its hemisphere's season); default: the CloudFront-Viewer-Country header, then the session's locale */
+                country?: string;
+                /** @description Latitude, with lon: hemisphere, local hour and the weather there (UV lifts sunglasses) */
+                lat?: number;
+                /** @description Longitude, with lat */
+                lon?: number;
+                /** @description Local hour of day 0-23 (evening hours lift screen wear) */
+                hour?: number;
             };
             header?: never;
             path: {
