@@ -6,11 +6,13 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
 
+use super::context_params::context;
 use super::error::{ApiError, BadRequest, Forbidden, Unauthorized, Unavailable};
 use super::http_cache::{cached_json, CachePolicy, NotModified};
 use super::identity::permit;
@@ -37,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         ("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("page" = Option<PageKind>, Query, description = "Which page (default `home`)"),
         ("occasion" = Option<Occasion>, Query, description = "What the shopper shops for: the hero's theme, the first row and a sentence of copy"),
+        ("country" = Option<String>, Query, description = "As on the list route: the hemisphere of the hero's season and the list's re-rank", pattern = "^[A-Za-z]{2}$"),
+        ("lat" = Option<f64>, Query, description = "Latitude, with lon (weather, hemisphere)", minimum = -90, maximum = 90),
+        ("lon" = Option<f64>, Query, description = "Longitude, with lat", minimum = -180, maximum = 180),
+        ("hour" = Option<u8>, Query, description = "Local hour of day 0-23", minimum = 0, maximum = 23),
     ),
     responses(
         (status = 200, description = "The page", body = ContentPage),
@@ -49,6 +55,7 @@ pub fn routes() -> Router<AppState> {
 pub(super) async fn content_page(
     State(service): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
@@ -69,7 +76,13 @@ pub(super) async fn content_page(
         .map(|o| Occasion::parse(o))
         .transpose()?;
     let content = service
-        .content_page(&customer_id, page, occasion, Utc::now())
+        .content_page(
+            &customer_id,
+            page,
+            occasion,
+            context(&params, &headers)?,
+            Utc::now(),
+        )
         .await?;
     cached_json(CachePolicy::ShopperList, &content)
 }

@@ -220,40 +220,16 @@ pub fn write_dir(data: &DemoData, out: &Path) -> Result<DemoFiles, ImportError> 
 // ---- small sampling helpers shared by the submodules ----
 
 /// Every shape in declaration order, so `SHAPES[shape as usize] == shape`.
-pub(crate) const SHAPES: [Shape; 11] = [
-    Shape::Round,
-    Shape::Oval,
-    Shape::Square,
-    Shape::Rectangle,
-    Shape::CatEye,
-    Shape::Aviator,
-    Shape::Browline,
-    Shape::Geometric,
-    Shape::Wayfarer,
-    Shape::Butterfly,
-    Shape::Wrap,
-];
+pub(crate) const SHAPES: [Shape; 11] = Shape::ALL;
 
 /// Every colour family in declaration order.
 pub(crate) const FAMILIES: [ColourFamily; 16] = ColourFamily::ALL;
 
 /// Every material in declaration order.
-pub(crate) const MATERIALS: [Material; 6] = [
-    Material::Acetate,
-    Material::Tr90,
-    Material::Titanium,
-    Material::StainlessSteel,
-    Material::Monel,
-    Material::Mixed,
-];
+pub(crate) const MATERIALS: [Material; 6] = Material::ALL;
 
 /// Every price band in declaration order.
-pub(crate) const BANDS: [PriceBand; 4] = [
-    PriceBand::Budget,
-    PriceBand::Mid,
-    PriceBand::Premium,
-    PriceBand::Luxury,
-];
+pub(crate) const BANDS: [PriceBand; 4] = PriceBand::ALL;
 
 fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -84,6 +84,45 @@ pub enum ColourFamily {
     White,
 }
 
+impl Shape {
+    /// Every shape in declaration order (`ALL[s as usize] == s`).
+    pub const ALL: [Shape; 11] = [
+        Self::Round,
+        Self::Oval,
+        Self::Square,
+        Self::Rectangle,
+        Self::CatEye,
+        Self::Aviator,
+        Self::Browline,
+        Self::Geometric,
+        Self::Wayfarer,
+        Self::Butterfly,
+        Self::Wrap,
+    ];
+}
+
+impl Material {
+    /// Every material in declaration order (`ALL[m as usize] == m`).
+    pub const ALL: [Material; 6] = [
+        Self::Acetate,
+        Self::Tr90,
+        Self::Titanium,
+        Self::StainlessSteel,
+        Self::Monel,
+        Self::Mixed,
+    ];
+}
+
+impl RimType {
+    /// Every rim type in declaration order (`ALL[r as usize] == r`).
+    pub const ALL: [RimType; 3] = [Self::Full, Self::SemiRimless, Self::Rimless];
+}
+
+impl PriceBand {
+    /// Every price band in declaration order (`ALL[b as usize] == b`).
+    pub const ALL: [PriceBand; 4] = [Self::Budget, Self::Mid, Self::Premium, Self::Luxury];
+}
+
 impl ColourFamily {
     /// Every colour family in declaration order (`ALL[f as usize] == f`).
     pub const ALL: [ColourFamily; 16] = [

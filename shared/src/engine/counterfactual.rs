@@ -253,28 +253,9 @@ fn preference_options() -> Vec<(PreferenceDimension, String, &'static str, Style
     options
 }
 
-const ALL_SHAPES: [Shape; 11] = [
-    Shape::Round,
-    Shape::Oval,
-    Shape::Square,
-    Shape::Rectangle,
-    Shape::CatEye,
-    Shape::Aviator,
-    Shape::Browline,
-    Shape::Geometric,
-    Shape::Wayfarer,
-    Shape::Butterfly,
-    Shape::Wrap,
-];
+const ALL_SHAPES: [Shape; 11] = Shape::ALL;
 
-const ALL_MATERIALS: [Material; 6] = [
-    Material::Acetate,
-    Material::Tr90,
-    Material::Titanium,
-    Material::StainlessSteel,
-    Material::Monel,
-    Material::Mixed,
-];
+const ALL_MATERIALS: [Material; 6] = Material::ALL;
 
 /// The shopper with one preference dimension set as in `option`; `None` when it already is.
 fn with_preference(

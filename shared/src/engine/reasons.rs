@@ -112,6 +112,17 @@ pub(crate) fn because_you(kind: SignalKind, anchor: &Style) -> Reason {
     )
 }
 
+/// A pick anchored on the shopper's own signal on that style: "Still in your cart".
+pub(crate) fn you_engaged(kind: SignalKind) -> Reason {
+    let (code, text) = match kind {
+        SignalKind::AddToCart => ("added_to_cart", "Still in your cart"),
+        SignalKind::TryOn => ("tried_on", "You tried this on"),
+        SignalKind::Favorite => ("favorited", "You saved this"),
+        _ => ("viewed", "You looked at this recently"),
+    };
+    Reason::new(format!("you_{code}"), text)
+}
+
 /// Content pick anchored on a history style: "Similar shape to your last purchase, Milo".
 pub(crate) fn similar_to_history(
     kind: SignalKind,
@@ -257,6 +268,16 @@ mod tests {
         let r = because_you(SignalKind::TryOn, &s);
         assert_eq!(r.code, "because_you_tried_on");
         assert_eq!(r.text, "Because you tried on Aurora Round");
+    }
+
+    #[test]
+    fn when_pick_anchors_on_itself_should_not_name_itself_as_the_cause() {
+        let r = you_engaged(SignalKind::AddToCart);
+        assert_eq!(
+            (r.code.as_str(), r.text.as_str()),
+            ("you_added_to_cart", "Still in your cart")
+        );
+        assert_eq!(you_engaged(SignalKind::Click).code, "you_viewed");
     }
 
     #[test]

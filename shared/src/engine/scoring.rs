@@ -339,7 +339,14 @@ fn explain(
         let reason = match term {
             Term::Collaborative => c.collab_anchor.and_then(|h| shopper.items.get(h)).map(|e| {
                 named_anchor = Some(e.index);
-                reasons::because_you(e.kind.unwrap_or(SignalKind::View), &cat.styles[e.index])
+                let kind = e.kind.unwrap_or(SignalKind::View);
+                // A style can anchor its own pick (a cart or a try-on coming back): saying
+                // "because you added X" on X itself would read as a bug.
+                if e.index == c.index {
+                    reasons::you_engaged(kind)
+                } else {
+                    reasons::because_you(kind, &cat.styles[e.index])
+                }
             }),
             Term::Taste => taste_anchor(engine, shopper, c.index)
                 .filter(|(slot, _)| Some(shopper.items[*slot].index) != named_anchor)

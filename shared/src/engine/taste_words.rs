@@ -10,34 +10,10 @@ use super::taste_report::Claim;
 use crate::domain::{ColourFamily, Material, PriceBand, Reason, RimType, Shape};
 
 /// The attribute enums in declaration order, so `SHAPES[key]` is the value of a key.
-pub(crate) const SHAPES: [Shape; 11] = [
-    Shape::Round,
-    Shape::Oval,
-    Shape::Square,
-    Shape::Rectangle,
-    Shape::CatEye,
-    Shape::Aviator,
-    Shape::Browline,
-    Shape::Geometric,
-    Shape::Wayfarer,
-    Shape::Butterfly,
-    Shape::Wrap,
-];
-pub(crate) const MATERIALS: [Material; 6] = [
-    Material::Acetate,
-    Material::Tr90,
-    Material::Titanium,
-    Material::StainlessSteel,
-    Material::Monel,
-    Material::Mixed,
-];
-pub(crate) const RIMS: [RimType; 3] = [RimType::Full, RimType::SemiRimless, RimType::Rimless];
-pub(crate) const BANDS: [PriceBand; 4] = [
-    PriceBand::Budget,
-    PriceBand::Mid,
-    PriceBand::Premium,
-    PriceBand::Luxury,
-];
+pub(crate) const SHAPES: [Shape; 11] = Shape::ALL;
+pub(crate) const MATERIALS: [Material; 6] = Material::ALL;
+pub(crate) const RIMS: [RimType; 3] = RimType::ALL;
+pub(crate) const BANDS: [PriceBand; 4] = PriceBand::ALL;
 
 fn band_label(band: PriceBand) -> &'static str {
     match band {

@@ -10,19 +10,7 @@ use crate::domain::{
     StylePreferences,
 };
 
-const SHAPES: [Shape; 11] = [
-    Shape::Round,
-    Shape::Oval,
-    Shape::Square,
-    Shape::Rectangle,
-    Shape::CatEye,
-    Shape::Aviator,
-    Shape::Browline,
-    Shape::Geometric,
-    Shape::Wayfarer,
-    Shape::Butterfly,
-    Shape::Wrap,
-];
+const SHAPES: [Shape; 11] = Shape::ALL;
 const BRANDS: [&str; 6] = ["Alto", "Brio", "Cora", "Dune", "Elan", "Fino"];
 const COLOURS: [ColourFamily; 5] = [
     ColourFamily::Black,
@@ -203,7 +191,12 @@ fn when_items_listed_should_each_have_a_reason_and_name_real_history_styles() {
         for item in &list {
             assert!(!item.reasons.is_empty(), "{} has no reason", item.style_id);
             assert!(item.score.is_finite());
+            let own_name = engine.style(&item.style_id).map(|s| s.name.clone());
             for r in &item.reasons {
+                if r.code.starts_with("because_you_") {
+                    let own = own_name.as_deref().unwrap_or_default();
+                    assert!(!r.text.ends_with(own), "{} anchors itself", r.text);
+                }
                 if r.code.starts_with("because_you_") || r.code.starts_with("similar_to_") {
                     assert!(
                         names

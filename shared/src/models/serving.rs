@@ -321,6 +321,16 @@ mod tests {
         for i in &list {
             let style = engine.style(&i.style_id).unwrap();
             assert!(style.active, "inactive style {} recommended", style.id);
+            // A pick is never "because" of the shopper's signal on that very frame.
+            let own = format!(" {}", style.name);
+            assert!(
+                i.reasons
+                    .iter()
+                    .filter(|r| r.code.starts_with("because_you"))
+                    .all(|r| !r.text.ends_with(&own)),
+                "{:?}",
+                i.reasons
+            );
         }
     }
 }

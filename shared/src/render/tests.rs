@@ -9,19 +9,7 @@ use crate::demo::{self, DemoConfig};
 use crate::domain::{ColourFamily, Finish, Pattern, RimType, Shape, Style};
 use crate::engine::testkit::{frame_size, StyleBuilder};
 
-const SHAPES: [Shape; 11] = [
-    Shape::Round,
-    Shape::Oval,
-    Shape::Square,
-    Shape::Rectangle,
-    Shape::CatEye,
-    Shape::Aviator,
-    Shape::Browline,
-    Shape::Geometric,
-    Shape::Wayfarer,
-    Shape::Butterfly,
-    Shape::Wrap,
-];
+const SHAPES: [Shape; 11] = Shape::ALL;
 
 fn style(shape: Shape) -> Style {
     StyleBuilder::new("st-1")

@@ -104,35 +104,25 @@ impl Framewise {
         )?;
         let lens = LensAdvisor::for_customer(customer.as_ref(), &self.config.optics);
 
-        if let Some((recommendation_id, _)) = cursor {
-            let list = stored
-                .filter(|l| l.recommendation_id == recommendation_id)
-                .ok_or_else(|| {
-                    ValidationErrors::single(
-                        "cursor",
-                        "the list this cursor points into was replaced; request the first page again",
-                    )
-                })?;
-            let (list, applied) = self
-                .contextual_page(
-                    &engine,
-                    list,
-                    &query.context,
-                    customer.as_ref(),
-                    &[],
-                    (offset, limit),
-                    now,
-                )
-                .await;
-            let mut page = page(&engine, list, query.placement, lens.as_ref());
-            page.context = applied;
-            self.record_exposure(&page, &subject, offset, None, now)
-                .await;
-            return Ok(page);
-        }
-        if let Some(list) = stored.filter(|l| {
-            now.signed_duration_since(l.generated_at).num_seconds() < self.config.list_max_age_secs
-        }) {
+        // A cursor pages through the list it was made for; a first page takes the stored
+        // list while it is fresh.
+        let current = match cursor {
+            Some((recommendation_id, _)) => Some(
+                stored
+                    .filter(|l| l.recommendation_id == recommendation_id)
+                    .ok_or_else(|| {
+                        ValidationErrors::single(
+                            "cursor",
+                            "the list this cursor points into was replaced; request the first page again",
+                        )
+                    })?,
+            ),
+            None => stored.filter(|l| {
+                now.signed_duration_since(l.generated_at).num_seconds()
+                    < self.config.list_max_age_secs
+            }),
+        };
+        if let Some(list) = current {
             let (list, applied) = self
                 .contextual_page(
                     &engine,

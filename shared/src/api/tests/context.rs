@@ -106,3 +106,26 @@ async fn when_cloudfront_names_the_viewer_country_should_use_it_unless_the_query
         Value::Null
     );
 }
+
+#[tokio::test]
+async fn when_content_page_names_a_country_should_theme_the_season_of_its_hemisphere() {
+    let h = harness().await;
+    let owner = token(Some("c1"), &[]);
+    let season = |country: &'static str| {
+        let uri = format!("/v1/customers/c1/content?page=home&country={country}");
+        let h = &h;
+        let owner = owner.clone();
+        async move {
+            let (status, body, _) = h.call("GET", &uri, Some(&owner), None).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["hero"]["season"].clone()
+        }
+    };
+    // Whatever today's date, the two halves of the world are in opposite seasons.
+    assert_ne!(season("AU").await, season("GB").await);
+    let (status, body, _) = h
+        .call("GET", "/v1/customers/c1/content?lat=1", Some(&owner), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["field"], json!("lon"));
+}

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::copy::{face_word, product_copy, CopyFacts};
 use super::{Occasion, Season};
 use crate::domain::{
-    validate_id, Customer, Reason, RecommendedItem, Style, Temperature, Undertone,
+    validate_id, Context, Customer, Reason, RecommendedItem, Style, Temperature, Undertone,
 };
 use crate::error::{ServiceError, ValidationErrors};
 use crate::optics::style::{face_shape_of, frame_shape_fit};
@@ -109,19 +109,32 @@ pub struct ContentPage {
 }
 
 impl Framewise {
-    /// The shopper's `page`: the hero for the season now (in the configured hemisphere) and
-    /// `occasion`, and up to [`CONTENT_ROWS`] rows cut from their list.
+    /// The shopper's `page`: the hero for the season now (in the shopper's hemisphere when
+    /// `place` says where they are, else the configured one) and `occasion`, and up to
+    /// [`CONTENT_ROWS`] rows cut from their list, re-ranked for the occasion and `place`
+    /// (country, coordinates, hour: the list route's context).
     pub async fn content_page(
         &self,
         customer_id: &str,
         page: PageKind,
         occasion: Option<Occasion>,
+        place: Context,
         now: DateTime<Utc>,
     ) -> Result<ContentPage, ServiceError> {
         validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
+        let context = Context {
+            occasion: occasion.map(|o| o.name().to_string()),
+            ..place
+        };
+        let hemisphere = self
+            .config
+            .context
+            .hemisphere(&context)
+            .unwrap_or(self.config.engine.hemisphere);
         let query = RecommendationQuery {
             limit: Some(CANDIDATES.min(self.config.max_limit)),
             placement: Some(page.name().to_string()),
+            context,
             ..RecommendationQuery::default()
         };
         let list = self.recommendations(customer_id, query, now).await?;
@@ -158,7 +171,7 @@ impl Framewise {
             placement: page.name().to_string(),
             experiment_id: list.experiment_id,
             variant: list.variant,
-            hero: hero(Season::at(now, self.config.engine.hemisphere), occasion),
+            hero: hero(Season::at(now, hemisphere), occasion),
             rows,
         })
     }

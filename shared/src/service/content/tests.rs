@@ -12,7 +12,8 @@ use super::*;
 use crate::adapters::memory_stores;
 use crate::demo::{generate, DemoConfig};
 use crate::domain::{
-    Customer, EyeRx, FaceShape, Prescription, PupillaryDistance, Subject, Temperature, Undertone,
+    Context, Customer, EyeRx, FaceShape, Prescription, PupillaryDistance, Subject, Temperature,
+    Undertone,
 };
 use crate::error::StoreError;
 use crate::optics::lens::{recommend_lens, LensRequest};
@@ -186,7 +187,13 @@ async fn when_page_is_built_should_cut_rows_their_titles_are_true_of() {
     let service = service().await;
     let now = Utc::now();
     let page = service
-        .content_page("warm-square", PageKind::Home, Some(Occasion::Work), now)
+        .content_page(
+            "warm-square",
+            PageKind::Home,
+            Some(Occasion::Work),
+            Context::default(),
+            now,
+        )
         .await
         .expect("page");
     assert_eq!(page.placement, "home");
@@ -240,7 +247,7 @@ async fn when_page_is_built_should_cut_rows_their_titles_are_true_of() {
 
     // A cool undertone never gets the warm row.
     let cool = service
-        .content_page("cool-round", PageKind::Home, None, now)
+        .content_page("cool-round", PageKind::Home, None, Context::default(), now)
         .await
         .expect("page");
     assert!(cool.rows.iter().all(|r| r.id != "warm_tones"));

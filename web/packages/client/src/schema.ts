@@ -2170,6 +2170,14 @@ export interface operations {
                 page?: components["schemas"]["PageKind"];
                 /** @description What the shopper shops for: the hero's theme, the first row and a sentence of copy */
                 occasion?: components["schemas"]["Occasion"];
+                /** @description As on the list route: the hemisphere of the hero's season and the list's re-rank */
+                country?: string;
+                /** @description Latitude, with lon (weather, hemisphere) */
+                lat?: number;
+                /** @description Longitude, with lat */
+                lon?: number;
+                /** @description Local hour of day 0-23 */
+                hour?: number;
             };
             header?: never;
             path: {
