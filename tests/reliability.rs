@@ -364,17 +364,25 @@ async fn when_disk_fills_should_fail_health_then_recover_without_a_restart() {
         while file.write_all(&chunk).is_ok() {}
         let _ = file.sync_all();
     }
-    let mut refused_at = None;
+    // A refused write marks the store failing until a write succeeds again. The in-process
+    // worker may still commit into pages redb already holds (draining the queue frees
+    // some), which rightly clears the mark; so keep writing until a refusal is still
+    // reported by /healthz.
+    let mut failing = None;
     for i in 0..2000 {
         let body = json!({"signals": [signal(&format!("full-{i}"), "cu-00006", "st-0003")]});
         let (status, _) = post_json(&client, &server.url("/v1/signals"), &body).await;
         if status == 503 {
-            refused_at = Some(Instant::now());
-            break;
+            let refused_at = Instant::now();
+            let (status, health) = get_json(&public, &server.url("/healthz")).await;
+            if status == 503 {
+                failing = Some((refused_at, status, health));
+                break;
+            }
         }
     }
-    let refused_at = refused_at.expect("a write failed once the disk was full");
-    let (status, health) = get_json(&public, &server.url("/healthz")).await;
+    let (refused_at, status, health) =
+        failing.expect("a write failed once the disk was full and /healthz said so");
     let reported = refused_at.elapsed();
     assert_eq!(status, 503, "{health}");
     assert_eq!(health["status"], "failing", "{health}");
