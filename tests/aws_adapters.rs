@@ -17,6 +17,9 @@ use framewise::domain::*;
 use framewise::ports::{CatalogStore, SignalQueue, SignalStore, Stores};
 use framewise_integration_tests::moto::Moto;
 
+/// Trend feeds and influencer collections read from the bucket.
+#[path = "aws_adapters/feeds.rs"]
+mod feeds;
 /// The measurement port's DynamoDB-specific behaviour (sharded cells, TTL, range limits).
 #[path = "aws_adapters/measurements.rs"]
 mod measurements;

@@ -281,6 +281,34 @@ async fn when_feed_line_invalid_should_fail_naming_line_and_write_nothing() {
     assert_eq!(after, styles, "an invalid feed changes nothing");
 }
 
+#[tokio::test]
+async fn when_object_is_a_trend_feed_or_collection_should_not_sync_it_as_a_catalogue() {
+    let stores = demo_stores().await;
+    let service = Framewise::open(stores.clone(), ServiceConfig::default())
+        .await
+        .expect("service");
+    let styles = stores.catalog.list_styles().await.expect("styles");
+    let mut outcomes = Vec::new();
+    for key in ["feeds/trends/today.jsonl", "feeds/collections/mara.jsonl"] {
+        // Not a catalogue: synced, it would deactivate every style.
+        let objects = FeedMap(HashMap::from([(
+            key.to_string(),
+            serde_json::to_vec(&styles[0]).expect("json"),
+        )]));
+        let event =
+            fixture("s3-feed-created.json").replace("feeds/master+frames%3A2026-11-27.jsonl", key);
+        let event: S3Event = serde_json::from_str(&event).expect("S3 event");
+        outcomes.extend(
+            catalog_sync::handle(&service, &objects, event, Instant::now(), now())
+                .await
+                .expect("skipped, not failed"),
+        );
+    }
+    assert!(outcomes.is_empty(), "{outcomes:?}");
+    let after = stores.catalog.list_styles().await.expect("styles");
+    assert_eq!(after, styles);
+}
+
 #[test]
 fn when_s3_key_is_form_encoded_should_decode_it() {
     assert_eq!(

@@ -293,8 +293,13 @@ async fn when_regeneration_state_machine_runs_should_recompute_every_shard_and_r
     let steps: Vec<Value> = lock(&proxy.invocations).clone();
     let named = |step: &str| steps.iter().filter(|s| s["step"] == step).count();
     assert_eq!(
-        (named("train"), named("shard"), named("summarize")),
-        (1, 1, 1),
+        (
+            named("train"),
+            named("segments"),
+            named("shard"),
+            named("summarize")
+        ),
+        (1, 1, 1, 1),
         "{steps:?}"
     );
     assert_eq!(
@@ -302,8 +307,11 @@ async fn when_regeneration_state_machine_runs_should_recompute_every_shard_and_r
         4,
         "three shards, one retried: {steps:?}"
     );
-    assert_eq!(steps[1]["shard_size"], 5, "the input overrides the default");
-    let run = steps[1]["run"].as_str().expect("run").to_string();
+    // The segment lists come right after the model, before the shoppers' lists.
+    assert_eq!(steps[1]["step"], "segments", "{steps:?}");
+    assert_eq!(steps[2]["shard_size"], 5, "the input overrides the default");
+    let run = steps[2]["run"].as_str().expect("run").to_string();
+    assert_eq!(steps[1]["run"], json!(run));
     assert_eq!(
         stores.artifacts.current().await.expect("pointer"),
         Some(run.clone())

@@ -1,4 +1,5 @@
-//! `framewise import`: a catalogue, customers or interaction history into the data directory.
+//! `framewise import`: a catalogue, customers, interaction history or lens prices into the data
+//! directory.
 //!
 //! An interactions file is read twice. The first pass only checks it, so a bad row is
 //! reported (file, line, field) before anything is written. The second streams it in chunks:
@@ -14,7 +15,7 @@ use framewise::adapters::{embedded_stores_with, OpenOptions};
 use framewise::domain::Signal;
 use framewise::import::{self, group_by_subject, ImportError, InteractionChunks};
 use framewise::ports::SignalStore;
-use framewise::service::{Framewise, ServiceConfig};
+use framewise::service::{CatalogImageReport, Framewise, ServiceConfig};
 use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
 use tokio::sync::mpsc;
 
@@ -30,7 +31,8 @@ const DEFAULT_CHUNK_ROWS: usize = 1_000_000;
 pub struct ImportArgs {
     /// What the file holds.
     what: ImportKind,
-    /// catalog/customers: JSON Lines; interactions: CSV with header customer_id,style_id,kind,timestamp.
+    /// catalog/customers: JSON Lines; interactions: CSV with header customer_id,style_id,kind,timestamp;
+    /// lens-prices: JSON (one list per currency), JSON Lines or CSV (currency,kind,name,price_cents).
     file: PathBuf,
     #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
@@ -41,6 +43,14 @@ pub struct ImportArgs {
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
     )]
     chunk_rows: usize,
+    /// catalog: product pictures `DIR/<colourway code>.jpg` (or .jpeg, .png) to analyse:
+    /// colours and shape are checked against the feed and kept for `similar?by=look`.
+    #[arg(long, value_name = "DIR")]
+    images: Option<PathBuf>,
+    /// catalog with --images: also write the full report (extracted attributes,
+    /// mismatches, failures) as JSON to FILE.
+    #[arg(long, value_name = "FILE", requires = "images")]
+    image_report: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -48,15 +58,34 @@ enum ImportKind {
     Catalog,
     Customers,
     Interactions,
+    /// Lens price lists (JSON, JSON Lines or CSV; see docs/bundles.md).
+    LensPrices,
 }
 
 pub async fn run(args: ImportArgs, config: ServiceConfig, options: &OpenOptions) -> CliResult {
     match args.what {
         ImportKind::Catalog => {
             let styles = import::read_catalog_jsonl(&args.file)?;
+            let images = match &args.images {
+                Some(dir) => Some(import::read_colourway_images(dir, &styles)?),
+                None => None,
+            };
             let (service, _) = open_service(&args.data_dir, config, options).await?;
             service.import_styles(&styles).await?;
             println!("imported {} styles", styles.len());
+            if let Some(images) = images {
+                let report = service.import_catalog_images(&styles, &images).await?;
+                print_image_report(&report);
+                if let Some(path) = &args.image_report {
+                    std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
+                }
+            }
+        }
+        ImportKind::LensPrices => {
+            let lists = import::read_lens_prices(&args.file)?;
+            let (service, _) = open_service(&args.data_dir, config, options).await?;
+            let currencies = service.import_lens_prices(&lists).await?;
+            println!("imported lens prices in {}", currencies.join(", "));
         }
         ImportKind::Customers => {
             let customers = import::read_customers_jsonl(&args.file)?;
@@ -87,6 +116,30 @@ pub async fn run(args: ImportArgs, config: ServiceConfig, options: &OpenOptions)
         }
     }
     Ok(())
+}
+
+/// One line per picture that failed and per declared attribute a picture contradicts.
+fn print_image_report(report: &CatalogImageReport) {
+    println!(
+        "analysed {} pictures ({} colourways without one, {} failed); {} mismatches; {} looks stored",
+        report.extracted.len(),
+        report.without_image.len(),
+        report.failed.len(),
+        report.mismatches.len(),
+        report.looks_stored
+    );
+    for failure in &report.failed {
+        println!(
+            "  failed {}/{}: {}",
+            failure.style_id, failure.colourway, failure.error
+        );
+    }
+    for m in &report.mismatches {
+        println!(
+            "  mismatch {}/{} {}: declared {}, picture shows {}",
+            m.style_id, m.colourway, m.field, m.declared, m.extracted
+        );
+    }
 }
 
 /// Reads the whole file without writing anything; the number of rows, or the first bad one.

@@ -8,6 +8,7 @@ mod experiment;
 mod http_server;
 mod identity;
 mod import;
+mod merchandising;
 mod operate;
 mod report_html;
 mod serve;
@@ -103,6 +104,8 @@ enum Command {
     Metrics(experiment::MetricsArgs),
     /// Replay the demo shop's shoppers (hidden tastes, position bias) through an experiment.
     Simulate(experiment::SimulateArgs),
+    /// Check a merchandising rules file before publishing it (docs/merchandising.md).
+    Merchandising(merchandising::MerchandisingArgs),
     /// Print the documented default configuration, or check a configuration file.
     Config {
         /// Print every key with its default and what it does, as TOML.
@@ -183,6 +186,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Dlq(args) => operate::dlq(args, &options).await,
         Command::Experiment(args) => experiment::experiment(args, config, &options).await,
         Command::Metrics(args) => experiment::metrics(args, config, &options).await,
+        Command::Merchandising(args) => merchandising::run(args),
         Command::Simulate(args) => experiment::simulate(args, config, &options).await,
         Command::Backup(args) => operate::backup(args, &options).await,
         Command::Restore(args) => operate::restore(args, &options),
@@ -225,8 +229,8 @@ async fn run(cli: Cli) -> CliResult {
             let (service, _) = open_service(&data_dir, config, &options).await?;
             let report = regenerate_with_progress(&service).await?;
             println!(
-                "model {}: {} styles, {} lists in {:.1} s",
-                report.model_version, report.styles, report.lists, report.seconds
+                "model {}: {} styles, {} lists, {} segment lists in {:.1} s",
+                report.model_version, report.styles, report.lists, report.segments, report.seconds
             );
             Ok(())
         }
@@ -252,7 +256,17 @@ async fn open_service(
         &config.weather.url,
         std::time::Duration::from_millis(config.weather.timeout_ms),
     )?;
-    let service = Framewise::open(stores, config).await?;
+    // Trend feeds and influencer collections dropped in `<data-dir>/feeds/`.
+    let feeds = Arc::new(framewise::adapters::LocalFeedSource::new(data_dir));
+    // Merchandising rules in `<data-dir>/merchandising.toml` (or `merchandising.file`).
+    let rules = Arc::new(framewise::adapters::FileMerchandisingSource::for_data_dir(
+        data_dir,
+        &config.merchandising.file,
+    ));
+    let service = Framewise::open(stores, config)
+        .await?
+        .with_feeds(feeds)
+        .with_merchandising(rules);
     let service = match weather {
         Some(source) => service.with_weather(source),
         None => service,

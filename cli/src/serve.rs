@@ -1,7 +1,7 @@
 //! `framewise serve`: API, worker and scheduler in one process over the embedded store.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ pub async fn serve(args: ServeArgs, config: ServiceConfig, options: OpenOptions)
     };
     let (service, _) = open_service(&args.data_dir, config, &options).await?;
     if args.demo && service.engine().styles().next().is_none() {
-        load_demo(&service, &args.demo_size).await?;
+        load_demo(&service, &args.demo_size, &args.data_dir).await?;
     }
     let verifier = identity::verifier(&auth, &args.data_dir).await?;
     // `--demo` also hosts the storefront; its shopper switcher gets development tokens.
@@ -106,11 +106,16 @@ pub async fn serve(args: ServeArgs, config: ServiceConfig, options: OpenOptions)
     Ok(())
 }
 
-async fn load_demo(service: &Framewise, size: &DemoSize) -> CliResult {
+async fn load_demo(service: &Framewise, size: &DemoSize, data_dir: &Path) -> CliResult {
     let bar = spinner("generating demo data");
     let data = demo::generate(&size.config());
     bar.finish_and_clear();
+    // A trend feed and two influencer collections, read before the lists are computed.
+    demo::write_feeds(&data, &data_dir.join("feeds"), Utc::now())?;
     service.import_styles(&data.styles).await?;
+    service
+        .import_lens_prices(&demo::demo_lens_prices())
+        .await?;
     service.import_customers(&data.customers).await?;
     let signals = framewise::import::interactions_to_signals(&data.interactions);
     import_history(service, &signals).await?;

@@ -174,6 +174,7 @@ fn serving_row(styles: usize, dims: usize) -> Result<(), Error> {
             history: &history,
             now,
             limit: 12,
+            feeds: None,
         });
         lists += usize::from(!list.is_empty());
     }

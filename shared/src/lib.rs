@@ -21,6 +21,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod experiments;
+pub mod imaging;
 pub mod import;
 pub mod models;
 pub mod optics;

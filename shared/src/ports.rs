@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{
-    Coordinates, Customer, ListPage, ListStamp, Signal, StoredList, Style, Subject, Weather,
+    Coordinates, Customer, Feeds, LensPriceList, ListPage, ListStamp, Signal, StoredList, Style,
+    Subject, Weather,
 };
 use crate::error::{StoreError, StoreResult, WeatherError};
 use crate::experiments::attribution::{AttributedPurchase, CellKey, Counters, Credit, Exposure};
@@ -29,6 +30,10 @@ pub trait CatalogStore: Send + Sync {
     async fn get_style(&self, id: &str) -> StoreResult<Option<Style>>;
     /// Every style, active or not, ordered by id. Used to build models, never per request.
     async fn list_styles(&self) -> StoreResult<Vec<Style>>;
+    /// Inserts or replaces lens price lists by currency (imported with the catalogue).
+    async fn put_lens_prices(&self, lists: &[LensPriceList]) -> StoreResult<()>;
+    /// The lens price list in `currency`, if one was imported (bundles price lenses by it).
+    async fn lens_prices(&self, currency: &str) -> StoreResult<Option<LensPriceList>>;
 }
 
 /// Shopper profiles (prescription included: implementations keep it behind this port).
@@ -270,6 +275,36 @@ impl StoreHealth for NoStoreHealth {}
 #[async_trait]
 pub trait WeatherSource: Send + Sync {
     async fn current(&self, at: Coordinates) -> Result<Weather, WeatherError>;
+}
+
+/// Trend feeds and influencer collections as currently published (a directory locally, the
+/// bucket's `feeds/trends/` and `feeds/collections/` on AWS). A file that does not parse is
+/// left out and named in `Feeds::skipped`; an error means the place could not be read at
+/// all. The service caches the answer and serves lists without feeds on any error.
+#[async_trait]
+pub trait FeedSource: Send + Sync {
+    async fn feeds(&self) -> StoreResult<Feeds>;
+}
+
+/// The merchandising rules file as last published: `merchandising.toml` locally,
+/// `config/merchandising.toml` in the bucket on AWS. The service parses it, keeps the last
+/// good rules when a new version does not parse, and asks again after
+/// `merchandising.reload_secs`.
+#[async_trait]
+pub trait MerchandisingSource: Send + Sync {
+    /// The file's text and a version tag (modification time, ETag); `None` when there is no
+    /// file (no rules). An error means the place could not be read.
+    async fn read(&self) -> StoreResult<Option<MerchandisingDocument>>;
+    /// Where the rules come from, for logs and errors (a path, `s3://bucket/key`).
+    fn describe(&self) -> String;
+}
+
+/// One read of a [`MerchandisingSource`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchandisingDocument {
+    pub text: String,
+    /// Changes whenever the content may have changed; equal versions are not parsed again.
+    pub version: String,
 }
 
 /// Every port the service needs, as shared trait objects.

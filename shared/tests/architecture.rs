@@ -16,6 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("optics", &["domain", "error"]),
     ("import", &["domain", "error"]),
     ("render", &["domain", "error"]),
+    ("imaging", &["domain"]),
     ("demo", &["domain", "error", "import"]),
     ("ports", &["domain", "error", "aggregates", "experiments"]),
     ("engine", &["domain", "error", "aggregates", "optics"]),
@@ -32,6 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "models",
             "auth",
             "experiments",
+            "imaging",
         ],
     ),
     (

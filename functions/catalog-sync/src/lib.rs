@@ -2,7 +2,9 @@
 //! `Style` per line: the MasterFrameService export) into DynamoDB. Every style is validated
 //! before anything is written; styles missing from the feed are deactivated, a model over
 //! the new catalogue is published, and stored lists that hold a style which stopped being
-//! sellable (deactivated or out of stock) are recomputed.
+//! sellable (deactivated or out of stock) are recomputed. Product pictures beside the feed
+//! (`images/<colourway code>.jpg`, `.jpeg` or `.png` under the feed's folder) are analysed:
+//! their mismatches with the feed are reported and their looks kept for `similar?by=look`.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -11,9 +13,12 @@ use async_trait::async_trait;
 use aws_lambda_events::event::s3::S3Event;
 use chrono::{DateTime, Utc};
 use framewise::adapters::aws::S3ArtifactStore;
+use framewise::domain::Style;
 use framewise::error::{ServiceError, StoreError, StoreResult};
-use framewise::import::{parse_catalog_jsonl, ImportError};
-use framewise::service::{CatalogSyncReport, Framewise};
+use framewise::import::{
+    parse_catalog_jsonl, parse_lens_prices, ImportError, COLOURWAY_IMAGE_EXTENSIONS,
+};
+use framewise::service::{CatalogImageReport, CatalogSyncReport, ColourwayImages, Framewise};
 use framewise_lambda::{ErrorKind, FunctionError};
 use serde::Serialize;
 
@@ -21,6 +26,13 @@ use serde::Serialize;
 pub const FEED_PREFIX: &str = "feeds/";
 /// Suffix of JSON Lines feeds.
 pub const JSONL_SUFFIX: &str = ".jsonl";
+/// Trend feeds and influencer collections live under `feeds/` too, but they are read by the
+/// lists (`framewise::adapters::aws::S3FeedSource`), never synced as a catalogue.
+pub const SOCIAL_FEED_PREFIXES: [&str; 2] = ["feeds/trends/", "feeds/collections/"];
+/// Key prefix of lens price feeds (`feeds/lens-prices.jsonl`): JSON Lines of lens price
+/// lists, one per currency (`docs/bundles.md`), stored by the same service function as
+/// `framewise import lens-prices`. Their outcome has an empty `sync` (no styles changed).
+pub const LENS_PRICES_PREFIX: &str = "feeds/lens-prices";
 /// Whole seconds kept in reserve before the Lambda deadline to stop list invalidation
 /// cleanly (lists left over go to the next regeneration).
 pub const SAFETY_SECS: &str = "FRAMEWISE_CATALOG_SYNC_SAFETY_SECS";
@@ -41,7 +53,7 @@ impl FeedObjects for S3ArtifactStore {
 }
 
 /// What one feed object did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeedOutcome {
     pub key: String,
     pub sync: CatalogSyncReport,
@@ -50,6 +62,8 @@ pub struct FeedOutcome {
     /// Set when the deadline stopped list invalidation early: lists after this customer are
     /// left to the next regeneration (the API already hides unsellable styles when serving).
     pub invalidation_stopped_after: Option<String>,
+    /// What the feed's product pictures showed; None when it has none.
+    pub images: Option<CatalogImageReport>,
 }
 
 /// Errors of one invocation; returned to Lambda so the failure shows in metrics and logs.
@@ -95,12 +109,42 @@ pub async fn handle(
             tracing::warn!(%key, "not a JSON Lines feed under feeds/; skipped");
             continue;
         }
+        if SOCIAL_FEED_PREFIXES.iter().any(|p| key.starts_with(p)) {
+            tracing::info!(%key, "a trend feed or collection, not a catalogue; skipped");
+            continue;
+        }
         let bytes = objects
             .get(&key)
             .await?
             .ok_or_else(|| SyncError::Missing(key.clone()))?;
+        if key.starts_with(LENS_PRICES_PREFIX) {
+            let lists = parse_lens_prices(&key, &bytes)?;
+            let currencies = service.import_lens_prices(&lists).await?;
+            tracing::info!(%key, ?currencies, "lens prices replaced");
+            outcomes.push(FeedOutcome {
+                key,
+                sync: CatalogSyncReport::default(),
+                lists_recomputed: 0,
+                invalidation_stopped_after: None,
+                images: None,
+            });
+            continue;
+        }
         let styles = parse_catalog_jsonl(&key, &bytes)?;
         let sync = service.sync_catalog(&styles, now).await?;
+        let pictures = feed_images(objects, &key, &styles).await?;
+        let images = if pictures.is_empty() {
+            None
+        } else {
+            let report = service.import_catalog_images(&styles, &pictures).await?;
+            for m in &report.mismatches {
+                tracing::warn!(%key, style_id = %m.style_id, colourway = %m.colourway, field = %m.field, declared = %m.declared, extracted = %m.extracted, "picture contradicts the feed");
+            }
+            for f in &report.failed {
+                tracing::warn!(%key, style_id = %f.style_id, colourway = %f.colourway, error = %f.error, "picture not analysed");
+            }
+            Some(report)
+        };
         let unavailable: HashSet<String> = sync.newly_unavailable.iter().cloned().collect();
         let batch = service
             .invalidate_lists(&unavailable, None, usize::MAX, Some(deadline), now)
@@ -113,9 +157,36 @@ pub async fn handle(
             sync,
             lists_recomputed: batch.recomputed,
             invalidation_stopped_after: batch.next_cursor,
+            images,
         });
     }
     Ok(outcomes)
+}
+
+/// The pictures of the feed's colourways: `images/<code>.<extension>` in the feed's folder
+/// (the first extension of [`COLOURWAY_IMAGE_EXTENSIONS`] that exists).
+pub async fn feed_images(
+    objects: &dyn FeedObjects,
+    feed_key: &str,
+    styles: &[Style],
+) -> Result<ColourwayImages, SyncError> {
+    let folder = feed_key.rfind('/').map_or("", |at| &feed_key[..=at]);
+    let mut images = ColourwayImages::new();
+    for code in styles.iter().flat_map(|s| &s.colourways).map(|c| &c.code) {
+        if images.contains_key(code) {
+            continue;
+        }
+        for extension in COLOURWAY_IMAGE_EXTENSIONS {
+            if let Some(bytes) = objects
+                .get(&format!("{folder}images/{code}.{extension}"))
+                .await?
+            {
+                images.insert(code.clone(), bytes);
+                break;
+            }
+        }
+    }
+    Ok(images)
 }
 
 /// Decodes an object key as S3 event notifications encode it (form encoding: `+` is a
@@ -151,6 +222,54 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+
+    /// Feed objects in memory, by key.
+    struct Objects(std::collections::HashMap<String, Vec<u8>>);
+
+    #[async_trait]
+    impl FeedObjects for Objects {
+        async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+            Ok(self.0.get(key).cloned())
+        }
+    }
+
+    #[tokio::test]
+    async fn when_a_feed_has_pictures_beside_it_should_read_each_colourway_once_by_extension_order()
+    {
+        let line = |id: &str, code: &str| {
+            format!(
+                r#"{{"id":"{id}","name":"N","brand":"B","category":"optical","shape":"round","rim":"full","material":"acetate","price_cents":100,"launch_date":"2025-01-01","image_url":"u","sizes":[{{"label":"52","lens_width":52,"bridge":18,"temple_length":140,"lens_height":40,"effective_diameter":54,"total_width":132}}],"colourways":[{{"code":"{code}","colour":{{"name":"Black","family":"black","temperature":"neutral","value":"dark","finish":"glossy","pattern":"solid"}},"variants":[{{"sku":"{id}-{code}","size":"52","stock":1}}]}}]}}"#
+            )
+        };
+        let feed = format!(
+            "{}\n{}\n{}",
+            line("s1", "blk"),
+            line("s2", "tor"),
+            line("s3", "red")
+        );
+        let styles = parse_catalog_jsonl("feeds/2026/a.jsonl", feed.as_bytes()).expect("feed");
+        let objects = Objects(
+            [
+                ("feeds/2026/images/blk.jpg", b"jpg".to_vec()),
+                ("feeds/2026/images/blk.png", b"png".to_vec()),
+                ("feeds/2026/images/tor.png", b"png".to_vec()),
+                ("feeds/images/red.jpg", b"elsewhere".to_vec()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        );
+        let images = feed_images(&objects, "feeds/2026/a.jsonl", &styles)
+            .await
+            .expect("read");
+        assert_eq!(
+            images.get("blk").map(Vec::as_slice),
+            Some(&b"jpg"[..]),
+            "jpg first"
+        );
+        assert_eq!(images.get("tor").map(Vec::as_slice), Some(&b"png"[..]));
+        assert!(!images.contains_key("red"), "only the feed's own folder");
+    }
 
     #[test]
     fn when_sync_fails_should_tell_lambda_what_kind_of_failure_it_was() {

@@ -28,6 +28,7 @@ pub use env::Env;
 pub use error::{ConfigError, ErrorKind, FunctionError};
 pub use identity::{caller_from_context, gateway_identity};
 pub use service::{
-    emf_events, model_refresh, open, open_service, open_with_events, read_only, Access, AwsService,
-    ReadOnlyLists, DEFAULT_MODEL_REFRESH_SECS, METRICS_NAMESPACE, MODEL_REFRESH_SECS,
+    bucket_merchandising, emf_events, model_refresh, open, open_service, open_with_events,
+    open_with_feeds, read_only, Access, AwsService, ReadOnlyLists, DEFAULT_MODEL_REFRESH_SECS,
+    METRICS_NAMESPACE, MODEL_REFRESH_SECS,
 };

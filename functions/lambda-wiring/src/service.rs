@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use framewise::adapters::aws::{aws_stores, AwsClients, AwsSettings};
+use framewise::adapters::aws::{
+    aws_stores, AwsClients, AwsSettings, S3FeedSource, S3MerchandisingSource,
+};
 use framewise::domain::{ListPage, StoredList};
 use framewise::error::{ServiceError, StoreResult};
 use framewise::experiments::emf::{EmfWriter, MeasurementEvents};
-use framewise::ports::{RecommendationStore, Stores};
+use framewise::ports::{FeedSource, RecommendationStore, Stores};
 use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
 
 use crate::aws::aws_settings;
@@ -83,6 +85,18 @@ pub async fn open_with_events(
     access: Access,
     events: Option<Arc<dyn MeasurementEvents>>,
 ) -> Result<Arc<Framewise>, ServiceError> {
+    open_with_feeds(stores, config, access, events, None).await
+}
+
+/// [`open_with_events`], computing lists with the trend feeds and influencer collections of
+/// `feeds` (the bucket's `feeds/trends/` and `feeds/collections/` in [`open_service`]).
+pub async fn open_with_feeds(
+    stores: Stores,
+    config: ServiceConfig,
+    access: Access,
+    events: Option<Arc<dyn MeasurementEvents>>,
+    feeds: Option<Arc<dyn FeedSource>>,
+) -> Result<Arc<Framewise>, ServiceError> {
     let stores = match access {
         Access::ReadOnly => read_only(stores),
         Access::ReadWrite => stores,
@@ -101,10 +115,25 @@ pub async fn open_with_events(
     if let Some(source) = weather {
         service = service.with_weather(source);
     }
+    if let Some(source) = feeds {
+        service = service.with_feeds(source);
+    }
     Ok(Arc::new(match events {
         Some(events) => service.with_measurement_events(events),
         None => service,
     }))
+}
+
+/// The merchandising rules of the deployment: the bucket's `config/merchandising.toml`
+/// (every function that computes or serves lists reads it; see `docs/merchandising.md`).
+pub fn bucket_merchandising(
+    clients: &AwsClients,
+    settings: &AwsSettings,
+) -> Arc<dyn framewise::ports::MerchandisingSource> {
+    Arc::new(S3MerchandisingSource::new(
+        clients.s3.clone(),
+        settings.bucket.clone(),
+    ))
 }
 
 /// EMF lines on stdout in the namespace `FRAMEWISE_METRICS_NAMESPACE` names (none without
@@ -132,7 +161,12 @@ pub async fn open_service(env: &Env, access: Access) -> Result<AwsService, Funct
     let clients = AwsClients::new(&settings.endpoint()).await;
     let config = load_service_config(env, &clients.s3).await?;
     let stores = aws_stores(&clients, &settings);
-    let service = open_with_events(stores, config, access, emf_events(env)).await?;
+    let feeds = Arc::new(S3FeedSource::new(
+        clients.s3.clone(),
+        settings.bucket.clone(),
+    ));
+    let service = open_with_feeds(stores, config, access, emf_events(env), Some(feeds)).await?;
+    service.set_merchandising(bucket_merchandising(&clients, &settings));
     Ok(AwsService {
         settings,
         clients,

@@ -12,6 +12,9 @@
 //!   shard, then its result file.
 //! - `{"step":"summarize","run":V}`: totals and the shards that failed (redriven by the state
 //!   machine), and the "regeneration finished" log line the overdue alarm counts.
+//! - `{"step":"segments","run":V}` (right after the model is published): the lists of the
+//!   busiest anonymous segments (country x device x season) and of every occasion, for
+//!   shoppers without history; stops reading signals at the deadline and uses what it read.
 //!
 //! - `{"step":"digest","shop_url":U}` (weekly, from its own EventBridge schedule, outside the
 //!   state machine): the email digests of shoppers with a stored list and something new,
@@ -30,8 +33,8 @@ use chrono::{DateTime, Utc};
 use framewise::adapters::aws::S3ArtifactStore;
 use framewise::error::{ServiceError, StoreError};
 use framewise::service::{
-    digest_key, DigestBatch, DigestOutbox, EmailDigest, Framewise, RunSummary, ShardOutcome,
-    ShardPlan, DEFAULT_SHARD_SIZE, SHARD_MANIFEST, TRAINING_EVENTS,
+    digest_key, DigestBatch, DigestOutbox, EmailDigest, Framewise, RunSummary, SegmentsReport,
+    ShardOutcome, ShardPlan, DEFAULT_SHARD_SIZE, SHARD_MANIFEST, TRAINING_EVENTS,
 };
 use framewise_lambda::{ErrorKind, FunctionError};
 use serde::{Deserialize, Serialize};
@@ -66,6 +69,9 @@ pub enum Step {
         shard: String,
     },
     Summarize {
+        run: String,
+    },
+    Segments {
         run: String,
     },
     Digest {
@@ -139,6 +145,7 @@ pub enum StepOutput {
     Sharded(Sharded),
     Recomputed(ShardOutcome),
     Summarized(RunSummary),
+    Segmented(SegmentsReport),
     Digested(DigestBatch),
 }
 
@@ -237,6 +244,15 @@ pub async fn handle_with(
             }
             StepOutput::Summarized(summary)
         }
+        Step::Segments { run } => {
+            // With the run's model (or the one catalog-sync refreshed it with); a run a newer
+            // one superseded leaves the segments to it.
+            let report = match service.continue_run(&run).await? {
+                Some(_) => service.regenerate_segments(Some(deadline), now).await?,
+                None => SegmentsReport::default(),
+            };
+            StepOutput::Segmented(report)
+        }
         Step::Digest {
             shop_url,
             after,
@@ -289,6 +305,20 @@ mod tests {
         let unknown =
             serde_json::from_str::<Step>(r#"{"step":"retrain"}"#).expect_err("unknown step");
         assert!(unknown.to_string().contains("retrain"), "{unknown}");
+    }
+
+    #[test]
+    fn when_segments_step_is_read_should_need_its_run() {
+        let step: Step =
+            serde_json::from_str(r#"{"step":"segments","run":"v1"}"#).expect("segments step");
+        assert_eq!(
+            step,
+            Step::Segments {
+                run: "v1".to_string()
+            }
+        );
+        let missing = serde_json::from_str::<Step>(r#"{"step":"segments"}"#).expect_err("no run");
+        assert!(missing.to_string().contains("run"), "{missing}");
     }
 
     #[test]

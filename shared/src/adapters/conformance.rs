@@ -687,6 +687,53 @@ pub async fn when_styles_put_should_round_trip_ordered_and_replace(h: &dyn Harne
     );
 }
 
+fn lens_prices(currency: &str, index167_cents: u32) -> crate::domain::LensPriceList {
+    use crate::domain::{LensMaterial, MaterialPrice};
+    crate::domain::LensPriceList {
+        currency: currency.to_string(),
+        materials: vec![
+            MaterialPrice {
+                material: LensMaterial::Cr39,
+                price_cents: 0,
+            },
+            MaterialPrice {
+                material: LensMaterial::Index167,
+                price_cents: index167_cents,
+            },
+        ],
+        designs: Vec::new(),
+        treatments: Vec::new(),
+    }
+}
+
+/// Conformance scenario, run on every backend.
+pub async fn when_lens_prices_put_should_round_trip_by_currency_and_replace(h: &dyn Harness) {
+    let catalog = &h.stores().catalog;
+    assert!(catalog.lens_prices("USD").await.expect("get").is_none());
+    catalog
+        .put_lens_prices(&[lens_prices("USD", 12_000), lens_prices("EUR", 11_000)])
+        .await
+        .expect("put");
+    assert_eq!(
+        catalog.lens_prices("EUR").await.expect("get"),
+        Some(lens_prices("EUR", 11_000))
+    );
+    catalog
+        .put_lens_prices(&[lens_prices("USD", 13_000)])
+        .await
+        .expect("replace");
+    assert_eq!(
+        catalog.lens_prices("USD").await.expect("get"),
+        Some(lens_prices("USD", 13_000))
+    );
+    // Price lists live beside the styles but are never listed as one.
+    catalog.put_styles(&[style("a", 9_000)]).await.expect("put");
+    assert_eq!(
+        catalog.list_styles().await.expect("list"),
+        [style("a", 9_000)]
+    );
+}
+
 /// Conformance scenario, run on every backend.
 pub async fn when_customers_put_should_round_trip_and_delete(h: &dyn Harness) {
     let profiles = &h.stores().profiles;
@@ -1555,6 +1602,7 @@ macro_rules! conformance_tests {
             when_queue_used_should_deliver_fifo_dedupe_and_redeliver_unacked,
             when_message_received_too_often_should_go_to_dead_letters,
             when_styles_put_should_round_trip_ordered_and_replace,
+            when_lens_prices_put_should_round_trip_by_currency_and_replace,
             when_customers_put_should_round_trip_and_delete,
             when_lists_put_should_round_trip_and_replace,
             when_list_page_requested_should_return_only_that_window,

@@ -3,25 +3,25 @@
 //! unit tests of the service and the router. Nothing survives the process.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::queue_rules::{enqueue_with, parse_receipt, receive_with, QueueMessage, QueueOps};
 use super::time_key::time_key;
 use super::DEFAULT_MAX_RECEIVES;
 use crate::aggregates::apply::{apply_signals, SignalAggregates};
 use crate::aggregates::erasure::{tombstone_key, Tombstone};
 use crate::aggregates::history::{merge_history, sort_newest_first, HistoryClass};
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
-use crate::domain::{Customer, Signal, StoredList, Style, Subject};
+use crate::domain::{Customer, LensPriceList, Signal, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::{
-    CatalogStore, DeletedProfile, EnqueueOutcome, ErasedSubject, ProfileStore, QueuedSignal,
-    RecommendationStore, SignalQueue, SignalStore,
+    CatalogStore, DeletedProfile, ErasedSubject, ProfileStore, RecommendationStore, SignalStore,
 };
+
+mod queue;
+use queue::QueueState;
 
 /// Catalogue, profiles, lists, signals and queue held in memory behind one lock, so every
 /// call is atomic like a transaction of the embedded store.
@@ -34,6 +34,8 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct State {
     styles: BTreeMap<String, Style>,
+    /// Lens price lists by currency.
+    lens_prices: BTreeMap<String, LensPriceList>,
     customers: BTreeMap<String, Customer>,
     lists: BTreeMap<String, StoredList>,
     signals: SignalState,
@@ -76,14 +78,6 @@ impl SignalState {
             .get(&tombstone_key(subject_key))
             .is_some_and(|t| t.refuses(dated, now))
     }
-}
-
-#[derive(Debug, Default)]
-struct QueueState {
-    accepted: HashSet<String>,
-    messages: BTreeMap<u64, QueueMessage>,
-    dead: BTreeMap<u64, QueueMessage>,
-    next_seq: u64,
 }
 
 impl Default for MemoryStore {
@@ -135,6 +129,7 @@ impl MemoryStore {
         // Destructured in full, so a map added later cannot be left out of the check.
         let State {
             styles,
+            lens_prices,
             customers,
             lists,
             signals,
@@ -162,6 +157,7 @@ impl MemoryStore {
         // A customer's Debug hides the prescription but not the id, which is what is searched.
         Ok([
             lines("styles", styles),
+            lines("lens_prices", lens_prices),
             lines("customers", customers),
             lines("lists", lists),
             lines("applied", applied),
@@ -204,6 +200,20 @@ impl CatalogStore for MemoryStore {
 
     async fn list_styles(&self) -> StoreResult<Vec<Style>> {
         Ok(self.lock()?.styles.values().cloned().collect())
+    }
+
+    async fn put_lens_prices(&self, lists: &[LensPriceList]) -> StoreResult<()> {
+        let mut state = self.lock()?;
+        for list in lists {
+            state
+                .lens_prices
+                .insert(list.currency.clone(), list.clone());
+        }
+        Ok(())
+    }
+
+    async fn lens_prices(&self, currency: &str) -> StoreResult<Option<LensPriceList>> {
+        Ok(self.lock()?.lens_prices.get(currency).cloned())
     }
 }
 
@@ -474,81 +484,6 @@ fn of_subject<'a>(
     signals.range(range).map(|(_, signal)| signal)
 }
 
-impl QueueOps for QueueState {
-    fn is_accepted(&mut self, event_id: &str) -> StoreResult<bool> {
-        Ok(self.accepted.contains(event_id))
-    }
-
-    fn mark_accepted(&mut self, event_id: &str) -> StoreResult<()> {
-        self.accepted.insert(event_id.to_string());
-        Ok(())
-    }
-
-    fn push(&mut self, message: &QueueMessage) -> StoreResult<()> {
-        self.next_seq += 1;
-        self.messages.insert(self.next_seq, message.clone());
-        Ok(())
-    }
-
-    fn oldest(
-        &mut self,
-        after: Option<u64>,
-        limit: usize,
-    ) -> StoreResult<Vec<(u64, Option<QueueMessage>)>> {
-        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        Ok(self
-            .messages
-            .range((start, Bound::Unbounded))
-            .take(limit)
-            .map(|(seq, message)| (*seq, Some(message.clone())))
-            .collect())
-    }
-
-    fn update(&mut self, seq: u64, message: &QueueMessage) -> StoreResult<()> {
-        self.messages.insert(seq, message.clone());
-        Ok(())
-    }
-
-    fn move_to_dead_letters(&mut self, seq: u64) -> StoreResult<()> {
-        if let Some(message) = self.messages.remove(&seq) {
-            self.dead.insert(seq, message);
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl SignalQueue for MemoryStore {
-    async fn enqueue(&self, signals: &[Signal]) -> StoreResult<EnqueueOutcome> {
-        enqueue_with(&mut self.lock()?.queue, signals)
-    }
-
-    async fn receive(&self, max: usize) -> StoreResult<Vec<QueuedSignal>> {
-        receive_with(&mut self.lock()?.queue, max, self.max_receives)
-    }
-
-    async fn ack(&self, receipts: &[String]) -> StoreResult<()> {
-        let mut state = self.lock()?;
-        for seq in receipts.iter().filter_map(|r| parse_receipt(r)) {
-            state.queue.messages.remove(&seq);
-        }
-        Ok(())
-    }
-
-    async fn depth(&self) -> StoreResult<u64> {
-        Ok(self.lock()?.queue.messages.len() as u64)
-    }
-
-    async fn drop_customer_signals(&self, customer_id: &str) -> StoreResult<usize> {
-        let mut state = self.lock()?;
-        let queue = &mut state.queue;
-        let before = queue.messages.len() + queue.dead.len();
-        let kept = |m: &QueueMessage| m.signal.customer_id.as_deref() != Some(customer_id);
-        queue.messages.retain(|_, m| kept(m));
-        queue.dead.retain(|_, m| kept(m));
-        Ok(before - queue.messages.len() - queue.dead.len())
-    }
-}
 /// Memory never fails on its own; it counts its dead letters.
 #[async_trait]
 impl crate::ports::StoreHealth for MemoryStore {

@@ -13,8 +13,10 @@ pub mod artifacts;
 pub mod aws;
 pub mod embedded;
 pub(crate) mod list_page;
+pub mod local_feeds;
 pub mod memory;
 pub mod memory_measurements;
+pub mod merchandising_file;
 pub(crate) mod queue_rules;
 pub(crate) mod sealed_customer;
 pub(crate) mod time_key;
@@ -33,6 +35,8 @@ use crate::ports::Stores;
 pub use crate::aggregates::apply::MAX_PAIRED_STYLES;
 pub use artifacts::{LocalArtifactStore, MemoryArtifactStore};
 pub use embedded::{EmbeddedStore, OpenOptions};
+pub use local_feeds::LocalFeedSource;
+pub use merchandising_file::{FileMerchandisingSource, StaticMerchandisingSource};
 
 /// Lock file `framewise serve` holds in its data directory: one server per store, and no
 /// restore under a running server.

@@ -15,10 +15,10 @@ use chrono::Utc;
 use super::context_params::context;
 use super::error::{ApiError, BadRequest, Forbidden, Unauthorized, Unavailable};
 use super::http_cache::{cached_json, CachePolicy, NotModified};
-use super::identity::permit;
-use super::routes::{path_id, query, Id, Params};
-use crate::auth::{Action, Caller, CustomerAccess};
-use crate::service::{ContentPage, Framewise, Occasion, PageKind};
+use super::identity::customer_path;
+use super::routes::{query, Id, Params};
+use crate::auth::{Caller, CustomerAccess};
+use crate::service::{ContentPage, Framewise, PageKind};
 
 type AppState = Arc<Framewise>;
 
@@ -38,7 +38,7 @@ pub fn routes() -> Router<AppState> {
     params(
         ("customer_id" = String, Path, description = "The shopper", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("page" = Option<PageKind>, Query, description = "Which page (default `home`)"),
-        ("occasion" = Option<Occasion>, Query, description = "What the shopper shops for: the hero's theme, the first row and a sentence of copy"),
+        ("occasion" = Option<String>, Query, description = "A configured occasion id (`work`, `screen`, `driving`, `sport`, `beach`, `evening`, `reading` by default): the hero's theme, the first row, a sentence of copy and the list's re-rank"),
         ("country" = Option<String>, Query, description = "As on the list route: the hemisphere of the hero's season and the list's re-rank", pattern = "^[A-Za-z]{2}$"),
         ("lat" = Option<f64>, Query, description = "Latitude, with lon (weather, hemisphere)", minimum = -90, maximum = 90),
         ("lon" = Option<f64>, Query, description = "Longitude, with lat", minimum = -180, maximum = 180),
@@ -59,30 +59,14 @@ pub(super) async fn content_page(
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    // The same rule as the shopper's list: owner or service.
-    permit(
-        &caller,
-        Action::Customer(&customer_id, CustomerAccess::Shopping),
-    )?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Shopping)?;
     let params = query(params)?;
     let page = match params.get("page").filter(|p| !p.is_empty()) {
         Some(page) => PageKind::parse(page)?,
         None => PageKind::Home,
     };
-    let occasion = params
-        .get("occasion")
-        .filter(|o| !o.is_empty())
-        .map(|o| Occasion::parse(o))
-        .transpose()?;
     let content = service
-        .content_page(
-            &customer_id,
-            page,
-            occasion,
-            context(&params, &headers)?,
-            Utc::now(),
-        )
+        .content_page(&customer_id, page, context(&params, &headers)?, Utc::now())
         .await?;
     cached_json(CachePolicy::ShopperList, &content)
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use axum::http::HeaderMap;
 
 use super::error::ApiError;
-use crate::domain::{parse_country, Context, Coordinates};
+use crate::domain::{parse_country, Context, Coordinates, DeviceClass};
 
 /// Set by CloudFront from the viewer's IP address (ISO 3166-1 alpha-2).
 pub const VIEWER_COUNTRY_HEADER: &str = "cloudfront-viewer-country";
@@ -67,4 +67,20 @@ pub(super) fn context(
         local_hour,
         weather: None,
     })
+}
+
+/// The device class of a list request: `?device=` (`any`: none), else the `User-Agent`
+/// header classified simply (unknown agents: none). Picks a segment list for a shopper
+/// without history.
+pub(super) fn device(
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<Option<DeviceClass>, ApiError> {
+    match params.get("device").filter(|v| !v.is_empty()) {
+        Some(value) => DeviceClass::parse(value).map_err(|m| ApiError::invalid("device", m)),
+        None => Ok(headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(DeviceClass::from_user_agent)),
+    }
 }

@@ -15,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 use super::error::ApiError;
-use crate::auth::{authorize, Action, Caller, Denied, TokenVerifier};
+use super::routes::{path_id, Id};
+use crate::auth::{authorize, Action, Caller, CustomerAccess, Denied, TokenVerifier};
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = Infallible;
@@ -36,6 +37,19 @@ pub fn permit(caller: &Caller, action: Action<'_>) -> Result<(), ApiError> {
         tracing::info!(caller = %caller.describe(), action = ?action, reason = %denied, "access denied");
         ApiError::from(denied)
     })
+}
+
+/// The `{customer_id}` of a customer route, once `caller` may have `access` to that
+/// shopper's data: the prologue of every customer handler (400 for a malformed id before
+/// 401/403, so a bad path is never reported as a permissions problem).
+pub(super) fn customer_path(
+    caller: &Caller,
+    customer_id: Id,
+    access: CustomerAccess,
+) -> Result<String, ApiError> {
+    let customer_id = path_id(customer_id, "customer_id")?;
+    permit(caller, Action::Customer(&customer_id, access))?;
+    Ok(customer_id)
 }
 
 /// 401 unless the request carries a verified identity (any).

@@ -1,6 +1,7 @@
 //! The HTTP API: one router, served locally by the CLI and by Lambda on AWS. Request bodies
 //! are parsed here (signal batches, profiles) and handed to the service as domain values.
 
+mod bundles;
 mod compact;
 mod content;
 mod context_params;
@@ -18,6 +19,7 @@ mod request_limits;
 mod routes;
 mod signal_batch;
 mod signals;
+mod similar_by;
 mod taste;
 #[cfg(test)]
 mod tests;

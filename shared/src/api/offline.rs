@@ -13,9 +13,9 @@ use chrono::Utc;
 
 use super::error::{ApiError, BadRequest, Forbidden, Unauthorized, Unavailable};
 use super::http_cache::{json_bytes, tagged_json, AlreadyCurrent, CachePolicy, NotModified};
-use super::identity::permit;
-use super::routes::{limit, path_id, query, Id, Params};
-use crate::auth::{Action, Caller, CustomerAccess};
+use super::identity::customer_path;
+use super::routes::{limit, query, Id, Params};
+use crate::auth::{Caller, CustomerAccess};
 use crate::service::{Framewise, OfflineBundle};
 
 type AppState = Arc<Framewise>;
@@ -55,12 +55,7 @@ pub(super) async fn offline_bundle(
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    // The same rule as the shopper's list: owner or service.
-    permit(
-        &caller,
-        Action::Customer(&customer_id, CustomerAccess::Shopping),
-    )?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Shopping)?;
     let params = query(params)?;
     let bundle = service
         .offline_bundle(&customer_id, limit(&params)?, Utc::now())

@@ -21,7 +21,8 @@ use super::error::{
 };
 use super::http_cache::{CacheHeaders, NotModified};
 use super::images::PictureCacheHeader;
-use super::{content, images, measurement, offline, profile, routes, signals, taste, why};
+use super::similar_by::SimilarBy;
+use super::{bundles, content, images, measurement, offline, profile, routes, signals, taste, why};
 use crate::optics::lens::LensUse;
 
 /// The security scheme token routes require (`security(("bearerAuth" = []))`).
@@ -64,6 +65,7 @@ pub const BEARER_AUTH: &str = "bearerAuth";
         why::why,
         content::content_page,
         taste::customer_taste,
+        bundles::customer_bundles,
         measurement::metrics,
         measurement::list_experiments,
         measurement::create_experiment,
@@ -73,7 +75,7 @@ pub const BEARER_AUTH: &str = "bearerAuth";
     // utoipa collects the schemas of bodies, not of parameters: a type only a query
     // parameter names (`use`) is listed here, as is the error body the responses name.
     components(
-        schemas(ErrorBody, LensUse, View),
+        schemas(ErrorBody, LensUse, View, SimilarBy),
         responses(
             NotModified,
             BadRequest,

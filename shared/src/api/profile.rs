@@ -17,10 +17,10 @@ use super::error::{
     ApiError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
     UnsupportedMediaType,
 };
-use super::identity::permit;
+use super::identity::{customer_path, permit};
 use super::json_body::read_json_body;
 use super::profile_body::{parse_profile, ProfileBody, ProfileView};
-use super::routes::{path_id, query, Id, Params};
+use super::routes::{query, Id, Params};
 use crate::auth::{Action, Caller, CustomerAccess};
 use crate::optics::lens::{LensDesign, LensRecommendation, LensRequest, LensUse};
 use crate::service::{CustomerExport, ErasureReport, Framewise};
@@ -43,10 +43,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/v1/customers/{customer_id}", delete(erase_customer))
         .route("/v1/customers/{customer_id}/export", get(export_customer))
-}
-
-fn shopping(customer_id: &str) -> Action<'_> {
-    Action::Customer(customer_id, CustomerAccess::Shopping)
 }
 
 /// Replaces the shopper's profile and recomputes their list.
@@ -73,8 +69,7 @@ pub(super) async fn put_profile(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    permit(&caller, shopping(&customer_id))?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Shopping)?;
     let bytes = read_json_body(&headers, body, MAX_PROFILE_BODY_BYTES, "a profile").await?;
     let customer = parse_profile(&customer_id, &bytes)?;
     let customer = service.put_profile(customer, Utc::now()).await?;
@@ -103,8 +98,7 @@ pub(super) async fn get_profile(
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    permit(&caller, shopping(&customer_id))?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Shopping)?;
     let params = query(params)?;
     let include = match params.get("include").map(String::as_str) {
         None | Some("") => false,
@@ -144,8 +138,7 @@ pub(super) async fn delete_profile(
     caller: Caller,
     customer_id: Id,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    permit(&caller, shopping(&customer_id))?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Shopping)?;
     service.delete_profile(&customer_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -169,11 +162,7 @@ pub(super) async fn erase_customer(
     caller: Caller,
     customer_id: Id,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    permit(
-        &caller,
-        Action::Customer(&customer_id, CustomerAccess::Privacy),
-    )?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Privacy)?;
     let report = service.erase_customer(&customer_id).await?;
     tracing::info!(
         caller = %caller.describe(),
@@ -201,11 +190,7 @@ pub(super) async fn export_customer(
     caller: Caller,
     customer_id: Id,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    permit(
-        &caller,
-        Action::Customer(&customer_id, CustomerAccess::Privacy),
-    )?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Privacy)?;
     let export = service.export_customer(&customer_id, Utc::now()).await?;
     Ok(Json(export).into_response())
 }
@@ -237,8 +222,7 @@ pub(super) async fn lens_recommendation(
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    permit(&caller, shopping(&customer_id))?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Shopping)?;
     let params = query(params)?;
     let design = match params.get("design").filter(|d| !d.is_empty()) {
         None => None,

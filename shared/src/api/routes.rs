@@ -20,10 +20,11 @@ use super::error::{
     ApiError, BadRequest, Forbidden, InvalidToken, NotFound, Unauthorized, Unavailable,
 };
 use super::http_cache::{cached_json, CachePolicy, NotModified};
-use super::identity::permit;
+use super::identity::customer_path;
 use super::request_limits::enforce_request_limits;
 use super::signals::signal_routes;
-use crate::auth::{Action, Caller, CustomerAccess};
+use super::similar_by::{similar_by, SimilarBy};
+use crate::auth::{Caller, CustomerAccess};
 use crate::domain::{Category, RecommendedItem, Style};
 use crate::service::{Framewise, HealthReport, HealthStatus, RecommendationQuery};
 
@@ -132,6 +133,11 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
         "/v1/customers/{customer_id}/taste",
         RouteAccess::Token,
     ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/bundles",
+        RouteAccess::Token,
+    ),
     ("GET", "/v1/metrics", RouteAccess::Admin),
     ("GET", "/v1/experiments", RouteAccess::Admin),
     ("POST", "/v1/experiments", RouteAccess::Admin),
@@ -172,6 +178,7 @@ pub fn router(service: Arc<Framewise>) -> Router {
         .merge(super::why::routes())
         .merge(super::content::routes())
         .merge(super::taste::routes())
+        .merge(super::bundles::routes())
         .merge(super::images::routes())
         .with_state(service.clone());
     super::http_cache::negotiated(catch_panics(
@@ -273,8 +280,9 @@ pub(super) async fn liveness() -> Json<Liveness> {
 
 /// A shopper's list: the precomputed one when fresh, otherwise computed now and stored.
 ///
-/// Unknown shoppers get a `cold_start` list (seeded by `session_id`'s signals right after
-/// sign-in), never a 404. Items carry lens advice when the shopper has a prescription.
+/// Unknown shoppers get their segment's precomputed list (`segment`: country, device and
+/// season) or a `cold_start` list (seeded by `session_id`'s signals right after sign-in),
+/// never a 404. Items carry lens advice when the shopper has a prescription.
 #[utoipa::path(get, path = "/v1/customers/{customer_id}/recommendations", tag = "recommendations",
     security(("bearerAuth" = [])),
     params(
@@ -289,6 +297,7 @@ pub(super) async fn liveness() -> Json<Liveness> {
         ("lat" = Option<f64>, Query, description = "Latitude, with lon: hemisphere, local hour and the weather there (UV lifts sunglasses)", minimum = -90, maximum = 90),
         ("lon" = Option<f64>, Query, description = "Longitude, with lat", minimum = -180, maximum = 180),
         ("hour" = Option<u8>, Query, description = "Local hour of day 0-23 (evening hours lift screen wear)", minimum = 0, maximum = 23),
+        ("device" = Option<String>, Query, description = "mobile, tablet, desktop or any: picks the segment list of a shopper without history (docs/context.md, Segments); default: the User-Agent header's class"),
     ),
     responses(
         (status = 200, description = "A page of the list", body = PageView),
@@ -305,12 +314,8 @@ pub(super) async fn recommendations(
     customer_id: Id,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
     // Items carry lens advice derived from the prescription: owner or service only.
-    permit(
-        &caller,
-        Action::Customer(&customer_id, CustomerAccess::Shopping),
-    )?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Shopping)?;
     let params = query(params)?;
     let view = view(&params)?;
     let query = RecommendationQuery {
@@ -338,6 +343,7 @@ pub(super) async fn recommendations(
         ("lat" = Option<f64>, Query, description = "Latitude, with lon: hemisphere, local hour and the weather there (UV lifts sunglasses)", minimum = -90, maximum = 90),
         ("lon" = Option<f64>, Query, description = "Longitude, with lat", minimum = -180, maximum = 180),
         ("hour" = Option<u8>, Query, description = "Local hour of day 0-23 (evening hours lift screen wear)", minimum = 0, maximum = 23),
+        ("device" = Option<String>, Query, description = "mobile, tablet, desktop or any: picks the segment list of a shopper without history (docs/context.md, Segments); default: the User-Agent header's class"),
     ),
     responses(
         (status = 200, description = "A page of the session's list", body = PageView),
@@ -380,11 +386,13 @@ pub(super) async fn product(
     cached_json(CachePolicy::Catalogue, &service.product(&style_id).await?)
 }
 
-/// Frames similar in shape, material, rim, colour, size, price band and brand.
+/// Frames similar in shape, material, rim, colour, size, price band and brand; with
+/// `by=look`, frames whose product images look alike.
 #[utoipa::path(get, path = "/v1/products/{style_id}/similar", tag = "catalogue",
     params(
         ("style_id" = String, Path, description = "The style", pattern = "^[A-Za-z0-9_.:-]{1,128}$"),
         ("limit" = Option<u32>, Query, description = "Most items (default 12)", minimum = 1, maximum = 100),
+        ("by" = Option<SimilarBy>, Query, description = "`attributes` (default): catalogue attributes; `look`: the visual embeddings of product images (attributes for a style without one)"),
         ("view" = Option<View>, Query, description = "`compact`: per item only ids, name, price, one image, one reason, the size label"),
     ),
     responses(
@@ -402,7 +410,10 @@ pub(super) async fn similar(
     let style_id = path_id(style_id, "style_id")?;
     let params = query(params)?;
     let view = view(&params)?;
-    let items = service.similar(&style_id, limit(&params)?)?;
+    let items = match similar_by(&params)? {
+        SimilarBy::Attributes => service.similar(&style_id, limit(&params)?)?,
+        SimilarBy::Look => service.similar_by_look(&style_id, limit(&params)?).await?,
+    };
     cached_json(CachePolicy::Catalogue, &view.related(style_id, items))
 }
 
@@ -498,6 +509,7 @@ fn list_query(
         placement: non_empty(params, "placement"),
         session_id: None,
         context: super::context_params::context(params, headers)?,
+        device: super::context_params::device(params, headers)?,
     })
 }
 

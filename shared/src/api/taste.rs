@@ -11,9 +11,9 @@ use chrono::Utc;
 
 use super::error::{ApiError, BadRequest, Forbidden, NotFound, Unauthorized, Unavailable};
 use super::http_cache::{cached_json, CachePolicy, NotModified};
-use super::identity::permit;
-use super::routes::{path_id, Id};
-use crate::auth::{Action, Caller, CustomerAccess};
+use super::identity::customer_path;
+use super::routes::Id;
+use crate::auth::{Caller, CustomerAccess};
 use crate::service::{CustomerTaste, Framewise};
 
 type AppState = Arc<Framewise>;
@@ -48,12 +48,7 @@ pub(super) async fn customer_taste(
     caller: Caller,
     customer_id: Id,
 ) -> Result<Response, ApiError> {
-    let customer_id = path_id(customer_id, "customer_id")?;
-    // The same rule as the shopper's list (it is read from the same history).
-    permit(
-        &caller,
-        Action::Customer(&customer_id, CustomerAccess::Shopping),
-    )?;
+    let customer_id = customer_path(&caller, customer_id, CustomerAccess::Shopping)?;
     let taste = service.customer_taste(&customer_id, Utc::now()).await?;
     cached_json(CachePolicy::ShopperList, &taste)
 }

@@ -22,6 +22,8 @@ use crate::service::{Framewise, ServiceConfig};
 mod content;
 /// Occasion, place, time: the list's context parameters (same harness).
 mod context;
+/// Trend feeds on the list and in "why" (its own service with a feed directory).
+mod feeds;
 /// Frame pictures: SVG and PNG, colourways, widths, caching (same harness).
 mod images;
 /// Compact views, HTTP caching and compression (same harness).

@@ -6,9 +6,12 @@
 //! recommendations recover it. The same [`DemoConfig`] always gives the same [`DemoData`].
 
 mod behaviour;
+// The bundle showcase: demo lens prices and a shopper with a strong prescription.
+mod bundles;
 mod catalog;
 mod customers;
 mod drift;
+mod feeds;
 mod palette;
 #[cfg(test)]
 mod tests;
@@ -27,8 +30,10 @@ use crate::domain::{AgeBand, ColourFamily, Customer, Material, PriceBand, Shape,
 /// Demo interactions are rows of the interactions file format.
 pub use crate::import::Interaction;
 use crate::import::{self, ImportError};
+pub use bundles::{lens_prices as demo_lens_prices, SHOWCASE_SPHERE};
 pub use customers::{customer_id, shopper_name};
 pub use drift::{is_drifting, DRIFTING_EVERY};
+pub use feeds::{collections as demo_collections, trend_feed as demo_trend_feed, write_feeds};
 
 /// Size, seed and time window of the generated data.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,8 +181,9 @@ pub struct DemoFiles {
 pub fn generate(config: &DemoConfig) -> DemoData {
     let styles = catalog::generate_styles(&mut stream(config.seed, 1), config);
     let stats = customers::CatalogueStats::of(&styles);
-    let (customers, mut tastes) =
+    let (mut customers, mut tastes) =
         customers::generate_customers(&mut stream(config.seed, 2), config, &stats);
+    bundles::showcase_strong_prescription(&mut customers);
     // The drifting cohort: its own streams, so the other shoppers' data does not change.
     if let Some(until) = drift::changed_at(config) {
         customers::drift_tastes(&mut stream(config.seed, 4), &stats, &mut tastes, until);

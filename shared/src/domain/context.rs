@@ -1,6 +1,7 @@
 //! The moment a list is asked for: occasion, place, local time and weather. Lists are
 //! stored without it; it re-ranks a stored list when it is read (see `engine::context`).
 
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -12,6 +13,46 @@ pub enum Hemisphere {
     #[default]
     North,
     South,
+}
+
+/// Meteorological season (whole months): of the content page's hero and of a segment list.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Season {
+    Spring,
+    Summer,
+    Autumn,
+    Winter,
+}
+
+impl Season {
+    pub const ALL: [Season; 4] = [Self::Spring, Self::Summer, Self::Autumn, Self::Winter];
+
+    /// The season at `now` in `hemisphere` (north: March-May is spring; south: six months on).
+    pub fn at(now: DateTime<Utc>, hemisphere: Hemisphere) -> Self {
+        let month = now.month();
+        let month = match hemisphere {
+            Hemisphere::North => month,
+            Hemisphere::South => (month + 5) % 12 + 1,
+        };
+        match month {
+            3..=5 => Self::Spring,
+            6..=8 => Self::Summer,
+            9..=11 => Self::Autumn,
+            _ => Self::Winter,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Spring => "spring",
+            Self::Summer => "summer",
+            Self::Autumn => "autumn",
+            Self::Winter => "winter",
+        }
+    }
 }
 
 /// What the context did to a list: echoed on the page so the storefront can say it.

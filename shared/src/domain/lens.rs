@@ -91,6 +91,20 @@ pub enum LensDesign {
     Reader,
 }
 
+/// Coatings and treatments a lens can have (section 4), each advised with a reason and
+/// priced by the lens price list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TreatmentKind {
+    AntiReflective,
+    HardCoat,
+    Uv,
+    Photochromic,
+    Polarized,
+    BlueLight,
+    Aspheric,
+}
+
 /// The lens advice for one recommended frame, compact enough for every list item.
 // Built from the full advice by `crate::optics::lens::LensRecommendation::summary`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

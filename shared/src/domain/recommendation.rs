@@ -45,6 +45,9 @@ pub enum ListSource {
     Realtime,
     /// Anonymous or unknown shopper: trending/popular, optionally session-seeded.
     ColdStart,
+    /// A shopper without history: the precomputed list of their segment (country, device
+    /// and season, or occasion), named by the page's `segment`.
+    Segment,
 }
 
 /// A stored recommendation list for one shopper.
@@ -185,6 +188,10 @@ pub struct RecommendationPage {
     /// The moment this page was re-ranked for (occasion, place, weather), when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<super::context::AppliedContext>,
+    /// The segment whose list a shopper without history got (`source: segment`), e.g.
+    /// `AU:mobile:winter` or `occasion:sport`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
 }
 
 impl RecommendedItem {

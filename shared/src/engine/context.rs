@@ -248,7 +248,7 @@ fn uv_band(uv: f32) -> &'static str {
 }
 
 /// The share of the rule's lists the style satisfies, and the matched attributes in words.
-fn occasion_match(rule: &OccasionRule, style: &Style) -> (f32, Vec<String>) {
+pub(super) fn occasion_match(rule: &OccasionRule, style: &Style) -> (f32, Vec<String>) {
     let mut lists = 0u8;
     let mut matched = Vec::new();
     if !rule.shapes.is_empty() {

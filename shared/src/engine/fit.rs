@@ -422,6 +422,7 @@ mod tests {
                     history: &[],
                     now: june(),
                     limit: 10,
+                    feeds: None,
                 })
                 .into_iter()
                 .map(|i| i.style_id)

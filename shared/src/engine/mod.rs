@@ -16,13 +16,26 @@ mod context;
 mod diversity;
 mod evolution;
 mod features;
+mod feeds;
+#[cfg(test)]
+mod feeds_tests;
 mod fit;
+// Neighbours by the visual embeddings of product images (`?by=look`).
+mod look;
+mod merchandising;
+mod merchandising_parse;
+mod merchandising_pass;
+#[cfg(test)]
+mod merchandising_tests;
 mod model;
+// One style as the shopper's list would offer it (bundles for a product page).
+mod offer;
 mod preferences;
 // Crate-visible so personalized content (service/content) names frames with the same labels.
 mod counterfactual;
 pub(crate) mod reasons;
 mod scoring;
+mod segment;
 mod taste;
 mod taste_report;
 mod taste_words;
@@ -42,8 +55,17 @@ pub use collaborative::{CollaborativeScore, CollaborativeScorer, ItemKnn, Weight
 pub use config::{ComponentWeights, EngineConfig, Hemisphere, KindWeights, MAX_LIST_SIZE};
 pub use context::{ContextConfig, ContextWeights, OccasionRule};
 pub use evolution::TasteAttribute;
+pub use feeds::{FeedInput, FeedWeights};
 pub use fit::{FaceWidthRule, FitRule, PrescriptionRule};
+pub use look::LookIndex;
+pub use merchandising::{
+    Cap, CapGroup, Exclusion, MerchandisingError, MerchandisingRules, Pin, RuleError, RuleKind,
+    RuleMeta, ScoreRule, StyleMatch, MAX_MULTIPLIER, MIN_MULTIPLIER,
+};
+pub use merchandising_pass::{MerchandisingAdjustment, FEATURED_CODE, PROMOTED_CODE};
 pub use model::{Model, ModelError, ModelStats, Neighbour, MODEL_FORMAT_VERSION};
+pub use offer::StyleOffer;
+pub use segment::{SegmentCrowd, SegmentLift, SegmentRequest};
 pub use taste_report::{
     AttributeLead, AttributeShift, AttributeTaste, TasteDrift, TasteMonth, TasteReport, ValueShare,
 };
@@ -68,6 +90,8 @@ pub struct RecommendRequest<'a> {
     pub now: DateTime<Utc>,
     /// Wanted list length; capped at the configured list size.
     pub limit: usize,
+    /// Trend feeds and influencer collections to lift styles by (`None`: no feeds).
+    pub feeds: Option<FeedInput<'a>>,
 }
 
 /// Styles counted as the popular head: novelty is the share of shown items outside it.
@@ -296,7 +320,7 @@ impl Engine {
 
     /// A personalised list for a customer or session, in display order.
     pub fn recommend(&self, req: &RecommendRequest<'_>) -> Vec<ScoredItem> {
-        scoring::recommend(self, req, &self.config)
+        scoring::recommend(self, req, &self.config, None)
     }
 
     /// [`Engine::recommend`] under other scoring settings (an experiment variant's): the
@@ -308,7 +332,7 @@ impl Engine {
         req: &RecommendRequest<'_>,
         config: &EngineConfig,
     ) -> Vec<ScoredItem> {
-        scoring::recommend(self, req, &config.sanitized())
+        scoring::recommend(self, req, &config.sanitized(), None)
     }
 
     /// The shopper's taste from their history: current (short-term) and long-term

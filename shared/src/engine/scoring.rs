@@ -7,7 +7,10 @@ use super::collaborative::CollaborativeScore;
 use super::config::{EngineConfig, Hemisphere};
 use super::diversity::mmr;
 use super::features::{content_similarity, duplicate_similarity, strongest_shared};
+use super::feeds::{trending_now, FeedLift, FeedLifts};
 use super::fit::{choose_sku, FitContext, SkuChoice};
+use super::merchandising::MerchandisingRules;
+use super::merchandising_pass::ScoreAdjustments;
 use super::reasons;
 use super::taste::{profile_score, PreferenceMatch, ProfileMatch, Shopper};
 use super::{finite, Engine, RecommendRequest};
@@ -23,6 +26,9 @@ pub(crate) enum Term {
     Season,
     Trending,
     Popularity,
+    /// Feed lifts (`engine::feeds`): not weighted terms of `parts`, see `Candidate::feed`.
+    TrendFeed,
+    Collection,
 }
 
 pub(crate) const TERMS: [Term; 7] = [
@@ -51,11 +57,18 @@ pub(crate) struct Candidate {
     pub collab_anchor: Option<usize>,
     preference: Option<PreferenceMatch>,
     profile: Option<ProfileMatch>,
+    /// Lifts of the trend feed and influencer collections, included in `score`.
+    pub feed: FeedLift,
 }
 
 impl Candidate {
     /// The contribution of one term.
     pub fn part(&self, term: Term) -> f32 {
+        match term {
+            Term::TrendFeed => return self.feed.trend,
+            Term::Collection => return self.feed.collection,
+            _ => {}
+        }
         TERMS
             .iter()
             .position(|t| *t == term)
@@ -103,6 +116,10 @@ pub(crate) struct Scoring<'a> {
     crowd: f32,
     season: [f32; 4],
     blocked: Vec<bool>,
+    /// Trend-feed and collection lifts of this request (`engine::feeds`).
+    feeds: FeedLifts<'a>,
+    /// Merchandising at compute time: exclusions and boost/bury multipliers (none: off).
+    adjustments: Option<ScoreAdjustments>,
 }
 
 /// A ranked list before hydration: the filtered candidate pool (best score first) and the
@@ -134,6 +151,10 @@ impl<'a> Scoring<'a> {
             Category::Kids,
         ]
         .map(|c| season_boost(c, req.now, cfg.hemisphere));
+        let eligible = |i: usize| {
+            cat.available[i] && !blocked[i] && req.customer.is_none_or(|c| engine.fits(c, i))
+        };
+        let feeds = FeedLifts::new(req.feeds, cat, &shopper, req.now, eligible);
         Self {
             engine,
             cfg,
@@ -145,12 +166,23 @@ impl<'a> Scoring<'a> {
             crowd,
             season,
             blocked,
+            feeds,
+            adjustments: None,
         }
     }
 
-    /// Whether style `i` competes at all: on sale and not excluded by the history.
+    /// Ranks under merchandising rules (see [`super::merchandising_pass`]).
+    pub fn with_merchandising(mut self, rules: &MerchandisingRules, now: DateTime<Utc>) -> Self {
+        self.adjustments = Some(ScoreAdjustments::new(self.engine, rules, now));
+        self
+    }
+
+    /// Whether style `i` competes at all: on sale and not excluded by the history (or by
+    /// a merchandising exclusion).
     pub fn competes(&self, i: usize) -> bool {
-        self.engine.catalogue.available[i] && !self.blocked[i]
+        self.engine.catalogue.available[i]
+            && !self.blocked[i]
+            && !self.adjustments.as_ref().is_some_and(|a| a.excludes(i))
     }
 
     /// Whether the history keeps style `i` off every list (dismissed, returned, bought).
@@ -183,13 +215,15 @@ impl<'a> Scoring<'a> {
             self.crowd * w.trending * self.engine.trending[i],
             self.crowd * w.popularity * self.engine.popularity[i],
         ];
+        let feed = self.feeds.lift(i);
         Candidate {
             index: i,
-            score: finite(parts.iter().sum()),
+            score: finite(parts.iter().sum::<f32>() + feed.total()),
             parts,
             collab_anchor: self.collab[i].anchor,
             preference,
             profile,
+            feed,
         }
     }
 
@@ -199,7 +233,14 @@ impl<'a> Scoring<'a> {
         let cat = &engine.catalogue;
         let candidates: Vec<Candidate> = (0..cat.len())
             .filter(|i| self.competes(*i))
-            .map(|i| self.candidate(i))
+            .map(|i| {
+                // Boosts and buries change what the pool and MMR rank by, not the terms.
+                let mut c = self.candidate(i);
+                if let Some(a) = &self.adjustments {
+                    c.score = finite(c.score * a.multiplier(i));
+                }
+                c
+            })
             .collect();
         let pool_size = (limit * POOL_PER_SLOT).max(MIN_POOL);
         // Hard filter: a style no size of which fits (prescription rules) never competes. It
@@ -246,7 +287,8 @@ impl<'a> Scoring<'a> {
 
     /// The reasons the list gives for a candidate.
     pub fn reasons(&self, c: &Candidate, now: DateTime<Utc>) -> Vec<Reason> {
-        explain(self.engine, &self.shopper, c, now, self.cfg.max_reasons)
+        let max = self.cfg.max_reasons;
+        explain(self.engine, &self.shopper, &self.feeds, c, now, max)
     }
 }
 
@@ -254,13 +296,17 @@ pub(crate) fn recommend(
     engine: &Engine,
     req: &RecommendRequest<'_>,
     cfg: &EngineConfig,
+    rules: Option<&MerchandisingRules>,
 ) -> Vec<ScoredItem> {
     let limit = req.limit.min(cfg.list_size);
     let cat = &engine.catalogue;
     if limit == 0 || cat.len() == 0 {
         return Vec::new();
     }
-    let scoring = Scoring::new(engine, req, cfg);
+    let mut scoring = Scoring::new(engine, req, cfg);
+    if let Some(rules) = rules {
+        scoring = scoring.with_merchandising(rules, req.now);
+    }
     let Ranking {
         pool,
         order,
@@ -273,7 +319,8 @@ pub(crate) fn recommend(
             ScoredItem {
                 style_id: cat.styles[c.index].id.clone(),
                 sku: skus[p].take(),
-                score: c.score,
+                // The sum of the terms: a boost's multiplier is applied when the list is read.
+                score: finite(c.parts.iter().sum::<f32>() + c.feed.total()),
                 reasons: scoring.reasons(c, req.now),
             }
         })
@@ -317,15 +364,21 @@ fn best_passing(
 fn explain(
     engine: &Engine,
     shopper: &Shopper<'_>,
+    feeds: &FeedLifts<'_>,
     c: &Candidate,
     now: DateTime<Utc>,
     max_reasons: usize,
 ) -> Vec<Reason> {
     let cat = &engine.catalogue;
     let style = &cat.styles[c.index];
+    let lifts = [
+        (&Term::TrendFeed, c.feed.trend),
+        (&Term::Collection, c.feed.collection),
+    ];
     let mut terms: Vec<(Term, f32)> = TERMS
         .iter()
         .zip(c.parts)
+        .chain(lifts)
         .filter(|(_, v)| *v >= REASON_MIN)
         .map(|(t, v)| (*t, v))
         .collect();
@@ -369,6 +422,8 @@ fn explain(
             Term::Popularity => {
                 (engine.popularity_rank[c.index] >= 0.5).then(|| reasons::popular(style.category))
             }
+            Term::TrendFeed => Some(trending_now()),
+            Term::Collection => feeds.collection_reason(&c.feed),
         };
         if let Some(r) = reason {
             if !out.iter().any(|o| o.code == r.code) {
@@ -427,6 +482,7 @@ mod tests {
                 collab_anchor: None,
                 preference: None,
                 profile: None,
+                feed: FeedLift::default(),
             })
             .collect();
         for (size, keep_every) in [(30, 3), (30, 50), (5, 1), (30, 2000)] {

@@ -46,6 +46,7 @@ fn rec(
         history,
         now,
         limit,
+        feeds: None,
     })
 }
 

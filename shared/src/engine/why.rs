@@ -40,6 +40,8 @@ pub struct WhyRequest<'a> {
     /// Thresholds of the prescription rule the engine serves with, to name the checks (F1-F11)
     /// that block a size.
     pub frame_rules: &'a FrameRulesConfig,
+    /// The feeds the list is computed with, so their lifts are explained too.
+    pub feeds: Option<super::FeedInput<'a>>,
 }
 
 /// A term of the score.
@@ -53,9 +55,16 @@ pub enum Component {
     Popularity,
     Trending,
     Season,
+    /// The trend feed's lift ("Trending now"), decayed by the entries' age.
+    TrendFeed,
+    /// An influencer collection's lift ("Inspired by NAME").
+    Collection,
     /// Context (device, weather, time of day) re-ranks at read time, after the list is
     /// scored: it adds nothing to the stored score, so it is always 0 here.
     Context,
+    /// What a merchandising boost or bury changed the score by (read time, like context);
+    /// the rules behind it, and pins, caps and exclusions, are the answer's `merchandising`.
+    Merchandising,
     /// What the diversity re-ranking (MMR) took off when it placed the style, in score
     /// units: `(1 - lambda) / lambda` x its similarity to the picks above it.
     Diversity,
@@ -169,6 +178,7 @@ impl WhyContext<'_> {
             history,
             now: self.request.now,
             limit: self.config.list_size,
+            feeds: self.request.feeds,
         };
         let scoring = Scoring::new(self.engine, &req, self.config);
         ListRun::of(&scoring.rank(self.config.list_size))
@@ -181,6 +191,7 @@ impl WhyContext<'_> {
             history,
             now: self.request.now,
             limit: self.config.list_size,
+            feeds: self.request.feeds,
         };
         Scoring::new(self.engine, &req, self.config).candidate(self.target)
     }
@@ -211,6 +222,7 @@ impl Engine {
             history: req.history,
             now: req.now,
             limit: config.list_size,
+            feeds: req.feeds,
         };
         let scoring = Scoring::new(self, &list_req, &config);
         let ranking = scoring.rank(config.list_size);
@@ -254,6 +266,8 @@ fn component_of(term: Term) -> Component {
         Term::Season => Component::Season,
         Term::Trending => Component::Trending,
         Term::Popularity => Component::Popularity,
+        Term::TrendFeed => Component::TrendFeed,
+        Term::Collection => Component::Collection,
     }
 }
 
@@ -267,12 +281,15 @@ fn components(candidate: &Candidate, diversity: f32) -> Vec<ScoreComponent> {
         Term::Popularity,
         Term::Trending,
         Term::Season,
+        Term::TrendFeed,
+        Term::Collection,
     ];
     let mut values: Vec<(Component, f32)> = order
         .iter()
         .map(|t| (component_of(*t), candidate.part(*t)))
         .collect();
     values.push((Component::Context, 0.0));
+    values.push((Component::Merchandising, 0.0));
     values.push((Component::Diversity, -diversity));
     let total: f32 = values.iter().map(|(_, v)| v.abs()).sum();
     values

@@ -68,6 +68,7 @@ fn request<'a>(
         style_id,
         top,
         frame_rules: rules,
+        feeds: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn listed(engine: &Engine, customer: Option<&Customer>, history: &[Signal]) -> V
             history,
             now: june(),
             limit: engine.config().list_size,
+            feeds: None,
         })
         .into_iter()
         .map(|i| i.style_id)
@@ -226,6 +228,7 @@ fn when_listed_should_break_down_the_score_the_list_ranks_by() {
         history: &history,
         now: june(),
         limit: 100,
+        feeds: None,
     });
     for (p, item) in list.iter().enumerate().take(8) {
         let why = engine

@@ -4,7 +4,10 @@
 //! record and stop at the first bad one with an error naming the file, the 1-based line and
 //! the field.
 
+mod images;
 mod interactions;
+// Lens price lists (JSON, JSON Lines, CSV) for bundles.
+mod lens_prices;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -16,10 +19,12 @@ use serde::Serialize;
 
 use crate::domain::{Customer, Style};
 use crate::error::ValidationErrors;
+pub use images::{read_colourway_images, COLOURWAY_IMAGE_EXTENSIONS};
 pub use interactions::{
     group_by_subject, interaction_event_id, interactions_to_signals, read_interactions_csv,
     write_interactions_csv, Interaction, InteractionChunks, INTERACTIONS_HEADER,
 };
+pub use lens_prices::{parse_lens_prices, read_lens_prices, LENS_PRICES_CSV_HEADER};
 
 /// A file that could not be read, parsed or written. Every variant names the file, and
 /// record-level variants the 1-based line, so an operator can fix the input.

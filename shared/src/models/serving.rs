@@ -296,6 +296,7 @@ mod tests {
             history: &history,
             now,
             limit: 12,
+            feeds: None,
         });
         assert!(!list.is_empty());
         // Anchors are styles of this shopper's own history, named in full.

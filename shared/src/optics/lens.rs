@@ -14,7 +14,7 @@ use crate::domain::{Category, FrameSize, LensSummary, Prescription, Style};
 pub use super::lens_choice::{
     choose_design, choose_material, needs_surfacing, LensRequest, LensUse,
 };
-pub use crate::domain::{LensDesign, LensMaterial};
+pub use crate::domain::{LensDesign, LensMaterial, TreatmentKind};
 
 /// Included by default or offered as an option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -24,18 +24,6 @@ pub enum Inclusion {
     Recommended,
     Optional,
     NotAdvised,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TreatmentKind {
-    AntiReflective,
-    HardCoat,
-    Uv,
-    Photochromic,
-    Polarized,
-    BlueLight,
-    Aspheric,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

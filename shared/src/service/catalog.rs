@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::models::build_engine;
 use super::regeneration::Publication;
 use super::Framewise;
-use crate::domain::{Customer, Style};
+use crate::domain::{Customer, LensPriceList, Style};
 use crate::error::{ServiceError, ValidationErrors};
 
 /// What applying a catalogue feed changed.
@@ -31,6 +31,36 @@ impl Framewise {
     pub async fn import_styles(&self, styles: &[Style]) -> Result<(), ServiceError> {
         self.stores.catalog.put_styles(styles).await?;
         self.reload_catalog().await
+    }
+
+    /// Validates and stores lens price lists (one per currency, replacing that currency's
+    /// list); bundles price lenses by them from the next request. Nothing is stored unless
+    /// every list is valid. Returns the currencies stored.
+    pub async fn import_lens_prices(
+        &self,
+        lists: &[LensPriceList],
+    ) -> Result<Vec<String>, ServiceError> {
+        if lists.is_empty() {
+            return Err(ValidationErrors::single("lens_prices", "no price list given").into());
+        }
+        let mut currencies: Vec<String> = Vec::with_capacity(lists.len());
+        for (i, list) in lists.iter().enumerate() {
+            list.validate().map_err(|errors| {
+                let parent = format!("lens_prices[{i}]");
+                ValidationErrors(errors.0.into_iter().map(|e| e.under(&parent)).collect())
+            })?;
+            if currencies.contains(&list.currency) {
+                return Err(ValidationErrors::single(
+                    format!("lens_prices[{i}].currency"),
+                    "one price list per currency",
+                )
+                .into());
+            }
+            currencies.push(list.currency.clone());
+        }
+        self.stores.catalog.put_lens_prices(lists).await?;
+        tracing::info!(currencies = ?currencies, "lens prices imported");
+        Ok(currencies)
     }
 
     pub async fn import_customers(&self, customers: &[Customer]) -> Result<(), ServiceError> {

@@ -9,6 +9,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::context::WeatherConfig;
+use super::feeds::FeedsConfig;
+use super::merchandising::MerchandisingConfig;
+use super::segments::SegmentsConfig;
 use crate::auth::AuthConfig;
 use crate::engine::{ContextConfig, EngineConfig};
 use crate::models::ease::EaseParams;
@@ -71,6 +74,12 @@ pub struct ServiceConfig {
     pub context: ContextConfig,
     /// The forecast service behind the weather boost (off while `url` is empty).
     pub weather: WeatherConfig,
+    /// Trend feeds and influencer collections: refresh, decay and lift weights.
+    pub feeds: FeedsConfig,
+    /// Which anonymous segments get a precomputed list, and how their crowd weighs.
+    pub segments: SegmentsConfig,
+    /// Where the merchandising rules file is and how often it is read again.
+    pub merchandising: MerchandisingConfig,
 }
 
 /// How actions are credited to the lists shown before them (see
@@ -216,6 +225,9 @@ impl Default for ServiceConfig {
             measurement: MeasurementConfig::default(),
             context: ContextConfig::default(),
             weather: WeatherConfig::default(),
+            feeds: FeedsConfig::default(),
+            segments: SegmentsConfig::default(),
+            merchandising: MerchandisingConfig::default(),
         }
     }
 }
@@ -409,6 +421,9 @@ impl ServiceConfig {
                 );
             }
         }
+        self.feeds.validate()?;
+        self.segments.validate()?;
+        self.merchandising.validate()?;
         let optics = toml::Table::try_from(&self.optics).unwrap_or_default();
         if let Some(key) = first_non_finite(&optics, "optics") {
             return invalid(&key, "must be a finite number".into());

@@ -1,15 +1,16 @@
-//! Serving lists: the shopper's page (precomputed when fresh, computed now otherwise), the
-//! product, similar, also-bought and trending reads, and how a list is computed and stored.
+//! Serving lists: the shopper's page (precomputed when fresh, computed now otherwise) and
+//! how a list is computed and stored (the product's own lists are in [`super::product_lists`]).
 //! This is the file that answers "where is the list computed".
 
 use chrono::{DateTime, Utc};
 
 use super::cursor::{decode_cursor, encode_cursor};
 use super::measurement::{Arm, DEFAULT_PLACEMENT};
+use super::segment_serving;
 use super::{not_found, Framewise};
 use crate::domain::{
-    validate_id, Category, Context, Customer, ListPage, ListSource, Prescription,
-    RecommendationPage, RecommendedItem, ScoredItem, Signal, StoredList, Style, Subject,
+    validate_id, Context, Customer, ListPage, ListSource, Prescription, RecommendationPage,
+    RecommendedItem, ScoredItem, Signal, StoredList, Style, Subject,
 };
 use crate::engine::{Engine, RecommendRequest, MAX_LIST_SIZE};
 use crate::error::{ServiceError, StoreError, ValidationErrors};
@@ -26,6 +27,8 @@ pub struct RecommendationQuery {
     pub session_id: Option<String>,
     /// The shopper's moment (occasion, place, time, weather): re-ranks the list on read.
     pub context: Context,
+    /// The shopper's device class, for the segment list of a shopper without history.
+    pub device: Option<crate::domain::DeviceClass>,
 }
 
 impl Framewise {
@@ -60,20 +63,22 @@ impl Framewise {
                     history = self.history(&Subject::Session(session.clone())).await?;
                 }
             }
-            let list = self.compute_arm_list(
-                &engine,
-                &arm,
-                customer_id,
-                customer.as_ref(),
-                &history,
-                cursor,
-                now,
-            );
+            let list = self
+                .compute_arm_list(
+                    &engine,
+                    &arm,
+                    customer_id,
+                    customer.as_ref(),
+                    &history,
+                    cursor,
+                    now,
+                )
+                .await;
             let (window, applied) = self
-                .contextual_page(
+                .merchandised_page(
                     &engine,
                     list.page(0, MAX_LIST_SIZE),
-                    &query.context,
+                    &query,
                     customer.as_ref(),
                     &history,
                     (offset, limit),
@@ -89,9 +94,10 @@ impl Framewise {
                 .await;
             return Ok(page);
         }
-        // A context re-ranks the whole list, so the whole list is read; without one only
-        // the requested window is decoded.
-        let (read_offset, read_limit) = if query.context.is_empty() {
+        // A context and merchandising rules re-rank the whole list, so the whole list is
+        // read; without them only the requested window is decoded.
+        let whole = !query.context.is_empty() || !self.merchandising_rules().await.is_empty();
+        let (read_offset, read_limit) = if !whole {
             (offset, limit)
         } else {
             (0, MAX_LIST_SIZE)
@@ -106,16 +112,13 @@ impl Framewise {
 
         // A cursor pages through the list it was made for; a first page takes the stored
         // list while it is fresh.
-        let current = match cursor {
-            Some((recommendation_id, _)) => Some(
+        let current = match &cursor {
+            // A segment list's cursor: served (or refused) below, once history is read.
+            Some((id, _)) if stored.is_none() && segment_serving::is_segment_list(id) => None,
+            Some((id, _)) => Some(
                 stored
-                    .filter(|l| l.recommendation_id == recommendation_id)
-                    .ok_or_else(|| {
-                        ValidationErrors::single(
-                            "cursor",
-                            "the list this cursor points into was replaced; request the first page again",
-                        )
-                    })?,
+                    .filter(|l| l.recommendation_id == *id)
+                    .ok_or_else(segment_serving::replaced_cursor)?,
             ),
             None => stored.filter(|l| {
                 now.signed_duration_since(l.generated_at).num_seconds()
@@ -124,10 +127,10 @@ impl Framewise {
         };
         if let Some(list) = current {
             let (list, applied) = self
-                .contextual_page(
+                .merchandised_page(
                     &engine,
                     list,
-                    &query.context,
+                    &query,
                     customer.as_ref(),
                     &[],
                     (offset, limit),
@@ -148,19 +151,25 @@ impl Framewise {
                 history = self.history(&Subject::Session(session.clone())).await?;
             }
         }
+        let unknown = !known && history.is_empty();
+        if let Some(page) = self.segment_page(&subject, unknown, &query, now).await? {
+            return Ok(page);
+        }
         let source = if known {
             ListSource::Realtime
         } else {
             ListSource::ColdStart
         };
-        let list = self.compute_list(
-            &engine,
-            customer_id,
-            customer.as_ref(),
-            &history,
-            now,
-            source,
-        );
+        let list = self
+            .compute_list(
+                &engine,
+                customer_id,
+                customer.as_ref(),
+                &history,
+                now,
+                source,
+            )
+            .await;
         // Lists of unknown ids are not stored: random ids must not grow the store.
         if known {
             self.stores
@@ -169,10 +178,10 @@ impl Framewise {
                 .await?;
         }
         let (window, applied) = self
-            .contextual_page(
+            .merchandised_page(
                 &engine,
                 list.page(0, MAX_LIST_SIZE),
-                &query.context,
+                &query,
                 customer.as_ref(),
                 &history,
                 (0, limit),
@@ -208,15 +217,24 @@ impl Framewise {
         let placement = query.placement.as_deref().unwrap_or(DEFAULT_PLACEMENT);
         let arm = self.arm(placement, &subject.key(), now).await;
         let history = self.history(&subject).await?;
+        let unknown = arm.is_none() && history.is_empty();
+        if let Some(page) = self.segment_page(&subject, unknown, &query, now).await? {
+            return Ok(page);
+        }
         let list = match &arm {
-            Some(arm) => self.compute_arm_list(&engine, arm, "", None, &history, cursor, now),
+            Some(arm) => {
+                self.compute_arm_list(&engine, arm, "", None, &history, cursor, now)
+                    .await
+            }
             None => {
                 let source = if history.is_empty() {
                     ListSource::ColdStart
                 } else {
                     ListSource::Realtime
                 };
-                let mut list = self.compute_list(&engine, "", None, &history, now, source);
+                let mut list = self
+                    .compute_list(&engine, "", None, &history, now, source)
+                    .await;
                 if let Some((recommendation_id, _)) = cursor {
                     list.recommendation_id = recommendation_id;
                 }
@@ -224,10 +242,10 @@ impl Framewise {
             }
         };
         let (window, applied) = self
-            .contextual_page(
+            .merchandised_page(
                 &engine,
                 list.page(0, MAX_LIST_SIZE),
-                &query.context,
+                &query,
                 None,
                 &history,
                 (offset, limit),
@@ -244,65 +262,7 @@ impl Framewise {
         Ok(page)
     }
 
-    /// The style with its colourways, sizes and current stock.
-    pub async fn product(&self, style_id: &str) -> Result<Style, ServiceError> {
-        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
-        self.stores
-            .catalog
-            .get_style(style_id)
-            .await?
-            .ok_or_else(|| not_found("product", style_id))
-    }
-
-    /// Frames similar in shape, material, rim, colour, size, price band and brand.
-    pub fn similar(
-        &self,
-        style_id: &str,
-        limit: Option<usize>,
-    ) -> Result<Vec<RecommendedItem>, ServiceError> {
-        self.related(style_id, limit, Engine::similar)
-    }
-
-    /// Frames the same shoppers engaged with, falling back to similar frames.
-    pub fn also_bought(
-        &self,
-        style_id: &str,
-        limit: Option<usize>,
-    ) -> Result<Vec<RecommendedItem>, ServiceError> {
-        self.related(style_id, limit, Engine::also_bought)
-    }
-
-    /// Items related to one style by `relate` (`None`: the style is unknown).
-    fn related(
-        &self,
-        style_id: &str,
-        limit: Option<usize>,
-        relate: fn(&Engine, &str, usize) -> Option<Vec<ScoredItem>>,
-    ) -> Result<Vec<RecommendedItem>, ServiceError> {
-        validate_id(style_id).map_err(|m| ValidationErrors::single("style_id", m))?;
-        let limit = self.check_limit(limit)?;
-        let engine = self.engine();
-        let items =
-            relate(&engine, style_id, limit).ok_or_else(|| not_found("product", style_id))?;
-        Ok(hydrate(&engine, items, None))
-    }
-
-    pub fn trending(
-        &self,
-        category: Option<Category>,
-        limit: Option<usize>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<RecommendedItem>, ServiceError> {
-        let limit = self.check_limit(limit)?;
-        let engine = self.engine();
-        Ok(hydrate(
-            &engine,
-            engine.trending(category, limit, now),
-            None,
-        ))
-    }
-
-    fn check_limit(&self, limit: Option<usize>) -> Result<usize, ValidationErrors> {
+    pub(super) fn check_limit(&self, limit: Option<usize>) -> Result<usize, ValidationErrors> {
         let limit = limit.unwrap_or(self.config.default_limit);
         if limit == 0 || limit > self.config.max_limit {
             return Err(ValidationErrors::single(
@@ -324,7 +284,7 @@ impl Framewise {
     /// never stored (see [`super::measurement`]). A later page keeps the first page's id,
     /// so actions on any page are credited to the list the shopper saw.
     #[allow(clippy::too_many_arguments)]
-    fn compute_arm_list(
+    async fn compute_arm_list(
         &self,
         engine: &Engine,
         arm: &Arm,
@@ -334,13 +294,17 @@ impl Framewise {
         cursor: Option<(String, usize)>,
         now: DateTime<Utc>,
     ) -> StoredList {
+        let feeds = self.current_feeds().await;
         let request = RecommendRequest {
             customer,
             history,
             now,
             limit: self.config.engine.list_size,
+            feeds: feeds.as_deref().map(|f| f.input()),
         };
-        let items = engine.recommend_with(&request, &arm.engine);
+        let items = self
+            .recommend_merchandised(engine, &request, &arm.engine)
+            .await;
         let mut list = stored_list(engine, customer_id, items, now, ListSource::Realtime);
         if let Some((recommendation_id, _)) = cursor {
             list.recommendation_id = recommendation_id;
@@ -348,7 +312,7 @@ impl Framewise {
         list
     }
 
-    fn compute_list(
+    async fn compute_list(
         &self,
         engine: &Engine,
         customer_id: &str,
@@ -357,12 +321,17 @@ impl Framewise {
         now: DateTime<Utc>,
         source: ListSource,
     ) -> StoredList {
-        let items = engine.recommend(&RecommendRequest {
+        let feeds = self.current_feeds().await;
+        let request = RecommendRequest {
             customer,
             history,
             now,
             limit: self.config.engine.list_size,
-        });
+            feeds: feeds.as_deref().map(|f| f.input()),
+        };
+        let items = self
+            .recommend_merchandised(engine, &request, engine.config())
+            .await;
         stored_list(engine, customer_id, items, now, source)
     }
 
@@ -402,14 +371,17 @@ impl Framewise {
         if customer.is_none() && history.is_empty() {
             return Ok(None);
         }
-        Ok(Some(self.compute_list(
-            engine,
-            customer_id,
-            customer.as_ref(),
-            &history,
-            now,
-            ListSource::Precomputed,
-        )))
+        Ok(Some(
+            self.compute_list(
+                engine,
+                customer_id,
+                customer.as_ref(),
+                &history,
+                now,
+                ListSource::Precomputed,
+            )
+            .await,
+        ))
     }
 
     /// Stores the recomputed `lists`, except those whose stored copy shows the same thing
@@ -450,7 +422,7 @@ fn stored_score(score: f32) -> f32 {
 
 /// Lens advice for the items of one page, for a shopper with a prescription, under the
 /// configured frame rules.
-struct LensAdvisor<'a> {
+pub(super) struct LensAdvisor<'a> {
     rx: &'a Prescription,
     request: LensRequest,
     rules: &'a FrameRulesConfig,
@@ -478,7 +450,7 @@ impl<'a> LensAdvisor<'a> {
 }
 
 /// A freshly computed list under a new id, scores rounded as lists keep them.
-fn stored_list(
+pub(super) fn stored_list(
     engine: &Engine,
     customer_id: &str,
     mut items: Vec<ScoredItem>,
@@ -504,7 +476,7 @@ fn new_recommendation_id() -> String {
 
 /// Joins scored items with display data (and lens advice, for a shopper with a
 /// prescription), skipping styles no longer sellable.
-fn hydrate(
+pub(super) fn hydrate(
     engine: &Engine,
     items: Vec<ScoredItem>,
     lens: Option<&LensAdvisor<'_>>,
@@ -525,7 +497,7 @@ fn hydrate(
         .collect()
 }
 
-fn page(
+pub(super) fn page(
     engine: &Engine,
     list: ListPage,
     placement: Option<String>,
@@ -546,5 +518,6 @@ fn page(
         items: hydrate(engine, list.items, lens),
         next_cursor,
         context: None,
+        segment: None,
     }
 }

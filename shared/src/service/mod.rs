@@ -6,32 +6,50 @@
 //! local CLI and the Lambda functions all call this one service; requests arrive here
 //! already parsed (see [`crate::api`]).
 
+mod bundle_lens;
+mod bundles;
 mod catalog;
+mod catalog_images;
 mod config;
 mod content;
 mod context;
 mod crediting;
 mod cursor;
 mod erasure;
+mod feeds;
 mod health;
 mod lists;
 mod measurement;
+mod merchandising;
 mod models;
 mod offline_bundle;
+mod product_lists;
 mod profiles;
 mod regeneration;
 mod runs;
+mod segment_serving;
+mod segments;
 mod sightings;
 mod signals;
 mod taste;
 mod why;
 
 #[cfg(test)]
+mod bundles_tests;
+#[cfg(test)]
+mod catalog_images_tests;
+#[cfg(test)]
 mod context_tests;
+#[cfg(test)]
+mod feeds_tests;
 #[cfg(test)]
 mod list_write_tests;
 #[cfg(test)]
 mod measurement_tests;
+#[cfg(test)]
+mod merchandising_tests;
+#[cfg(test)]
+mod segments_tests;
 #[cfg(test)]
 mod tests;
 
@@ -45,7 +63,15 @@ use crate::error::ServiceError;
 use crate::experiments::emf::MeasurementEvents;
 use crate::ports::Stores;
 
+pub use bundle_lens::{IndexStep, LensAlternative, LensPackage};
+pub use bundles::{
+    Bundle, BundleFrame, BundlePrice, BundleQuery, BundleValue, CustomerBundles, BUNDLES_PLACEMENT,
+};
 pub use catalog::CatalogSyncReport;
+pub use catalog_images::{
+    analyse_feed_images, AttributeMismatch, CatalogImageReport, ColourwayImages,
+    ExtractedAttributes, ExtractedColour, ImageFailure, LOOKS_ARTIFACT, LOOKS_VERSION,
+};
 pub use config::{
     CollaborativeMode, ConfigError, EmbeddingConfig, MeasurementConfig, ServiceConfig,
     DEFAULTS_TOML,
@@ -53,16 +79,18 @@ pub use config::{
 pub use content::{
     digest_key, product_copy, ContentItem, ContentPage, ContentRow, CopyFacts, DigestBatch,
     DigestItem, DigestMarker, DigestOutbox, DigestOutcome, EmailDigest, FaceFact, Hero, LensFact,
-    Occasion, OccasionFact, PageKind, Season, CONTENT_ROWS, DIGEST_ITEMS, DIGEST_MARKERS,
+    OccasionFact, PageKind, Season, CONTENT_ROWS, DIGEST_ITEMS, DIGEST_MARKERS,
     DIGEST_MIN_INTERVAL_DAYS, EMAIL_PLACEMENT,
 };
 pub use context::WeatherConfig;
 pub use erasure::{CustomerExport, ErasedCounts, ErasureReport, EXPORT_FORMAT_VERSION};
+pub use feeds::FeedsConfig;
 pub use health::{HealthCheck, HealthReport, HealthStatus};
 pub use lists::RecommendationQuery;
 pub use measurement::{
     MetricsQuery, MetricsReport, MetricsRow, DEFAULT_PLACEMENT, MAX_METRICS_DAYS,
 };
+pub use merchandising::{check_merchandising, MerchandisingConfig, MerchandisingStatus};
 pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT};
 pub use offline_bundle::{OfflineBundle, OFFLINE_PLACEMENT};
 pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};
@@ -70,6 +98,7 @@ pub use runs::{
     RunSummary, ShardOutcome, ShardPlan, ShardRef, DEFAULT_SHARD_SIZE, MAX_SHARD_SIZE,
     SHARD_MANIFEST, TRAINING_EVENTS,
 };
+pub use segments::{SegmentsConfig, SegmentsReport};
 pub use signals::{Isolated, ProcessReport};
 pub use taste::{CustomerTaste, DriftCheck, KnownTaste};
 pub use why::{PickExplanation, PickVisual, SizeMeasurements, Swatch};
@@ -95,6 +124,13 @@ pub struct Framewise {
     /// Where weather comes from for lists with coordinates (none: no weather boost).
     weather: Option<Arc<dyn crate::ports::WeatherSource>>,
     weather_cache: context::WeatherCache,
+    /// The visual embeddings of product images as last read (`?by=look`).
+    looks: catalog_images::LookCache,
+    /// Where trend feeds and influencer collections come from (none: no feed lifts).
+    feeds: Option<Arc<dyn crate::ports::FeedSource>>,
+    feed_cache: feeds::FeedCache,
+    /// Where merchandising rules come from (none: lists without rules) and the rules loaded.
+    merchandising: merchandising::MerchandisingCache,
 }
 
 impl Framewise {
@@ -118,6 +154,10 @@ impl Framewise {
             sightings: sightings::SightingCache::default(),
             weather: None,
             weather_cache: context::WeatherCache::default(),
+            looks: catalog_images::LookCache::default(),
+            feeds: None,
+            feed_cache: feeds::FeedCache::default(),
+            merchandising: merchandising::MerchandisingCache::default(),
             signals_queued: Arc::new(Notify::new()),
         })
     }

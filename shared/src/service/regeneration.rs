@@ -23,6 +23,8 @@ pub struct RegenerateReport {
     pub model_version: String,
     pub styles: usize,
     pub lists: usize,
+    /// Segment lists computed (`SegmentsReport::lists`), for shoppers without history.
+    pub segments: usize,
     pub seconds: f64,
 }
 
@@ -60,6 +62,9 @@ impl Framewise {
     ) -> Result<RegenerateReport, ServiceError> {
         let started = Instant::now();
         let (model_version, style_count) = self.regenerate_model(now).await?;
+        // Before the customers' lists: the new day's segment lists serve shoppers without
+        // history from the start of the run.
+        let segments = self.regenerate_segments(None, now).await?;
         let customers = self.regeneration_customers().await?;
         let total = customers.len();
         let chunk = self.config.write_chunk.max(1);
@@ -82,6 +87,7 @@ impl Framewise {
             model_version,
             styles: style_count,
             lists: total,
+            segments: segments.lists,
             seconds: started.elapsed().as_secs_f64(),
         };
         tracing::info!(

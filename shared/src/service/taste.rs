@@ -137,6 +137,7 @@ impl Framewise {
                 history: &history,
                 now,
                 limit: top,
+                feeds: None,
             };
             let with_list = engine.recommend_with(&request, &with);
             let without_list = engine.recommend_with(&request, &without);

@@ -92,6 +92,10 @@ pub struct PickExplanation {
     /// the list route): its lift is the `context` component and its reasons lead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<AppliedContext>,
+    /// The merchandising rules that change this style's place on the shopper's default
+    /// list (pins, boosts, buries, caps, exclusions), with its position without and with them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merchandising: Vec<crate::engine::MerchandisingAdjustment>,
 }
 
 impl Framewise {
@@ -134,6 +138,7 @@ impl Framewise {
         let config = arm
             .as_ref()
             .map_or_else(|| engine.config().clone(), |a| a.engine.clone());
+        let feeds = self.current_feeds().await;
         let request = WhyRequest {
             customer: customer.as_ref(),
             history: &history,
@@ -141,10 +146,21 @@ impl Framewise {
             style_id,
             top,
             frame_rules: &self.config.optics,
+            feeds: feeds.as_deref().map(|f| f.input()),
         };
-        let explanation = engine
+        let mut explanation = engine
             .explain_with(&request, &config)
             .ok_or_else(|| not_found("product", style_id))?;
+        let list_request = crate::engine::RecommendRequest {
+            customer: customer.as_ref(),
+            history: &history,
+            now,
+            limit: config.list_size,
+            feeds: request.feeds,
+        };
+        let merchandising = self
+            .explain_merchandising(&engine, &mut explanation, &list_request, &config)
+            .await;
         let style = engine
             .style(style_id)
             .ok_or_else(|| not_found("product", style_id))?;
@@ -183,6 +199,7 @@ impl Framewise {
             reasons,
             visual,
             context,
+            merchandising,
         })
     }
 

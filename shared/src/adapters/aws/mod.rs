@@ -9,6 +9,8 @@
 mod dynamo;
 mod kms;
 mod s3;
+mod s3_feeds;
+mod s3_merchandising;
 mod sqs;
 
 use std::future::Future;
@@ -30,6 +32,8 @@ pub use dynamo::{
 };
 pub use kms::KmsKeyProvider;
 pub use s3::S3ArtifactStore;
+pub use s3_feeds::S3FeedSource;
+pub use s3_merchandising::{S3MerchandisingSource, MERCHANDISING_KEY};
 pub use sqs::{signal_from_sqs_body, SqsSignalQueue, MAX_MESSAGE_BYTES};
 
 /// Region used when `AWS_REGION` is not set.

@@ -20,8 +20,8 @@ use serde::Serialize;
 use super::{
     create_tables, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, ATTRIBUTED_PURCHASES,
     CELL_COUNTERS, CELL_QUALITY, CREDITED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS, DECISIVE_SIGNALS,
-    ENGAGED_ORDER, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS, HISTORY, IMPRESSIONS, LISTS, META, PAIRS,
-    QUEUE, SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
+    ENGAGED_ORDER, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS, HISTORY, IMPRESSIONS, LENS_PRICES, LISTS,
+    META, PAIRS, QUEUE, SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
 };
 use super::{handle::open_database, EmbeddedStore};
 use crate::error::{StoreError, StoreResult};
@@ -64,6 +64,7 @@ fn copy_all(from: &ReadTransaction, to: &WriteTransaction) -> StoreResult<u64> {
     let mut copied = Vec::new();
     let c = &mut copied;
     let entries = copy_table(from, to, STYLES, c)?
+        + copy_table(from, to, LENS_PRICES, c)?
         + copy_table(from, to, CUSTOMERS, c)?
         + copy_table(from, to, LISTS, c)?
         + copy_table(from, to, APPLIED_EVENTS, c)?

@@ -8,8 +8,8 @@ use redb::{ReadableTable, TableHandle};
 use super::{
     EmbeddedStore, RedbResultExt, ACCEPTED_EVENTS, APPLIED_EVENTS, ATTRIBUTED_PURCHASES,
     CELL_COUNTERS, CELL_QUALITY, CREDITED_EVENTS, CUSTOMERS, DAILY, DEAD_LETTERS, DECISIVE_SIGNALS,
-    ENGAGED_ORDER, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS, HISTORY, IMPRESSIONS, LISTS, META, PAIRS,
-    QUEUE, SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
+    ENGAGED_ORDER, EXPERIMENTS, EXPOSURES, EXPOSURE_IDS, HISTORY, IMPRESSIONS, LENS_PRICES, LISTS,
+    META, PAIRS, QUEUE, SEALED_KEYS, STYLES, SUBJECTS, TOMBSTONES,
 };
 use crate::error::{StoreError, StoreResult};
 
@@ -39,6 +39,10 @@ impl EmbeddedStore {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
         dump!(txn, out, seen, STYLES, |k, v| format!("{k} => {}", text(v)));
+        dump!(txn, out, seen, LENS_PRICES, |k, v| format!(
+            "{k} => {}",
+            text(v)
+        ));
         dump!(txn, out, seen, CUSTOMERS, |k, v| format!(
             "{k} => {}",
             text(v)

@@ -40,6 +40,8 @@ pub use dead_letters::{DeadLetter, DeadLetterSelection};
 pub use startup::{create_private_dir, make_private, OpenOptions};
 
 const STYLES: TableDefinition<&str, &[u8]> = TableDefinition::new("styles");
+/// Currency -> lens price list JSON (imported with the catalogue; bundles price lenses by it).
+const LENS_PRICES: TableDefinition<&str, &[u8]> = TableDefinition::new("lens_prices");
 const CUSTOMERS: TableDefinition<&str, &[u8]> = TableDefinition::new("customers");
 const LISTS: TableDefinition<&str, &[u8]> = TableDefinition::new("lists");
 const APPLIED_EVENTS: TableDefinition<&str, ()> = TableDefinition::new("applied_events");
@@ -239,6 +241,7 @@ impl EmbeddedStore {
 
 fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
     txn.open_table(STYLES).db()?;
+    txn.open_table(LENS_PRICES).db()?;
     txn.open_table(CUSTOMERS).db()?;
     txn.open_table(LISTS).db()?;
     txn.open_table(APPLIED_EVENTS).db()?;

@@ -7,12 +7,13 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::signals::stored_tombstone;
 use super::{
-    decode, encode, EmbeddedStore, RedbResultExt, CUSTOMERS, LISTS, SEALED_KEYS, STYLES, TOMBSTONES,
+    decode, encode, EmbeddedStore, RedbResultExt, CUSTOMERS, LENS_PRICES, LISTS, SEALED_KEYS,
+    STYLES, TOMBSTONES,
 };
 use crate::adapters::list_page::decode_list_page;
 use crate::adapters::sealed_customer::{holds_prescription, open_customer, seal_customer};
 use crate::aggregates::erasure::tombstone_key;
-use crate::domain::{Customer, ListPage, StoredList, Style, Subject};
+use crate::domain::{Customer, LensPriceList, ListPage, StoredList, Style, Subject};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::{CatalogStore, DeletedProfile, ProfileStore, RecommendationStore};
 
@@ -64,6 +65,19 @@ impl CatalogStore for EmbeddedStore {
             Ok(styles)
         })
         .await
+    }
+
+    async fn put_lens_prices(&self, lists: &[LensPriceList]) -> StoreResult<()> {
+        put_json(self, LENS_PRICES, lists, |l| &l.currency, encode).await
+    }
+
+    async fn lens_prices(&self, currency: &str) -> StoreResult<Option<LensPriceList>> {
+        let txn = self.read()?;
+        let table = txn.open_table(LENS_PRICES).db()?;
+        let guard = table.get(currency).db()?;
+        guard
+            .map(|v| decode(v.value(), "lens price list", currency))
+            .transpose()
     }
 }
 

@@ -477,6 +477,17 @@ fn samples(h: &Harness) -> Vec<Sample> {
         sample("GET", "/v1/customers/c9/taste", S::NOT_FOUND).token(&service),
         sample("GET", "/v1/customers/c1/taste", S::FORBIDDEN).token(&stranger),
         sample("GET", "/v1/customers/c1/taste", S::UNAUTHORIZED),
+        sample("GET", "/v1/customers/c1/bundles?limit=3", S::OK).token(&owner),
+        sample(
+            "GET",
+            format!("/v1/customers/c1/bundles?style_id={style}"),
+            S::OK,
+        )
+        .token(&service),
+        sample("GET", "/v1/customers/c1/bundles?limit=x", S::BAD_REQUEST).token(&owner),
+        sample("GET", "/v1/customers/c9/bundles", S::NOT_FOUND).token(&service),
+        sample("GET", "/v1/customers/c1/bundles", S::FORBIDDEN).token(&stranger),
+        sample("GET", "/v1/customers/c1/bundles", S::UNAUTHORIZED),
         sample(
             "GET",
             format!("/v1/customers/c1/recommendations/{style}/why?top=5"),

@@ -238,6 +238,7 @@ impl Recommender for ServedEngine {
             history: &signals,
             now: self.now,
             limit: MAX_LIST_SIZE,
+            feeds: None,
         });
         // Rank order as descending scores; styles off the list stay at 0.
         for (rank, item) in list.iter().enumerate() {

@@ -13,7 +13,7 @@ use crate::optics::frame::FrameRulesConfig;
 use crate::optics::lens::{recommend_lens, LensRequest};
 use crate::optics::style::{customer_colour_harmony, face_shape_of, frame_shape_fit};
 
-use super::Occasion;
+use super::ContentOccasion;
 
 pub(super) const TEMPLATE: &str = "product_copy.txt";
 
@@ -64,17 +64,17 @@ pub struct LensFact {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OccasionFact {
     pub category: &'static str,
-    pub phrase: &'static str,
+    pub phrase: String,
 }
 
 impl CopyFacts {
     /// The facts of `item` (a list item of `style`) for `customer`: lens advice under `rules`
     /// for the item's size, the same advice the list item carries.
-    pub fn gather(
+    pub(crate) fn gather(
         customer: Option<&Customer>,
         style: &Style,
         item: &RecommendedItem,
-        occasion: Option<Occasion>,
+        occasion: Option<ContentOccasion<'_>>,
         rules: &FrameRulesConfig,
     ) -> Self {
         let face = customer.and_then(face_shape_of).and_then(|face_shape| {
@@ -108,10 +108,10 @@ impl CopyFacts {
             })
         });
         let occasion = occasion
-            .filter(|o| o.categories().contains(&style.category))
+            .filter(|o| o.takes(style.category))
             .map(|o| OccasionFact {
                 category: category_label(style.category),
-                phrase: o.phrase(),
+                phrase: o.phrase().to_string(),
             });
         Self {
             name: style.name.clone(),

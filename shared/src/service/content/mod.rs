@@ -15,13 +15,11 @@ mod tests;
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::domain::Category;
-use crate::engine::Hemisphere;
-use crate::error::{ServiceError, ValidationErrors};
+use crate::engine::OccasionRule;
+use crate::error::ServiceError;
 
 pub use copy::{product_copy, CopyFacts, FaceFact, LensFact, OccasionFact};
 pub use digest::{
@@ -30,127 +28,34 @@ pub use digest::{
 };
 pub use page::{ContentItem, ContentPage, ContentRow, Hero, PageKind, CONTENT_ROWS};
 
-/// What the shopper is shopping for (`?occasion=`): it picks the categories of an occasion
-/// row and one sentence of copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Occasion {
-    Work,
-    Screen,
-    Driving,
-    Sport,
-    Beach,
-    Evening,
-    Reading,
+/// The occasion of a content request (`?occasion=`), as configured in
+/// `[context.occasions.ID]`, so an occasion a shop adds gets its row, hero and copy too: it
+/// picks the categories of the occasion row and one sentence of copy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ContentOccasion<'a> {
+    pub id: &'a str,
+    pub rule: &'a OccasionRule,
 }
 
-impl Occasion {
-    pub const ALL: [Occasion; 7] = [
-        Self::Work,
-        Self::Screen,
-        Self::Driving,
-        Self::Sport,
-        Self::Beach,
-        Self::Evening,
-        Self::Reading,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Work => "work",
-            Self::Screen => "screen",
-            Self::Driving => "driving",
-            Self::Sport => "sport",
-            Self::Beach => "beach",
-            Self::Evening => "evening",
-            Self::Reading => "reading",
-        }
+impl ContentOccasion<'_> {
+    /// Whether frames of `category` are picked for it (every category when it names none).
+    pub(crate) fn takes(&self, category: Category) -> bool {
+        self.rule.categories.is_empty() || self.rule.categories.contains(&category)
     }
 
-    /// The occasion a query names; 400 naming `occasion` for any other value.
-    pub fn parse(value: &str) -> Result<Self, ValidationErrors> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.name() == value)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|o| o.name()).collect();
-                ValidationErrors::single("occasion", format!("must be one of {}", names.join(", ")))
-            })
-    }
-
-    /// The categories whose frames are picked for this occasion (a merchandising rule: sun
-    /// lenses for the beach and the drive, sport frames for sport, optical for the rest).
-    pub fn categories(self) -> &'static [Category] {
-        match self {
-            Self::Beach => &[Category::Sun],
-            Self::Driving => &[Category::Sun, Category::Optical],
-            Self::Sport => &[Category::Sport],
-            Self::Work | Self::Screen | Self::Evening | Self::Reading => &[Category::Optical],
-        }
-    }
-
-    /// The phrase after "picked for" in copy.
-    pub(crate) fn phrase(self) -> &'static str {
-        match self {
-            Self::Work => "your workday",
-            Self::Screen => "screen time",
-            Self::Driving => "your commute",
-            Self::Sport => "sport",
-            Self::Beach => "the beach",
-            Self::Evening => "evenings out",
-            Self::Reading => "reading",
-        }
+    /// The phrase after "picked for" in copy and "edit for" in the hero: the rule's label.
+    pub(crate) fn phrase(&self) -> &str {
+        &self.rule.label
     }
 
     /// The title of the page row of this occasion.
-    pub(crate) fn row_title(self) -> &'static str {
-        match self {
-            Self::Work => "For your workday",
-            Self::Screen => "For screen time",
-            Self::Driving => "For your commute",
-            Self::Sport => "For your sport",
-            Self::Beach => "For the beach",
-            Self::Evening => "For evenings out",
-            Self::Reading => "For reading",
-        }
+    pub(crate) fn row_title(&self) -> String {
+        format!("For {}", self.rule.label)
     }
 }
 
-/// Meteorological season (whole months) of the hero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Season {
-    Spring,
-    Summer,
-    Autumn,
-    Winter,
-}
-
-impl Season {
-    /// The season at `now` in `hemisphere` (north: March-May is spring; south: six months on).
-    pub fn at(now: DateTime<Utc>, hemisphere: Hemisphere) -> Self {
-        let month = now.month();
-        let month = match hemisphere {
-            Hemisphere::North => month,
-            Hemisphere::South => (month + 5) % 12 + 1,
-        };
-        match month {
-            3..=5 => Self::Spring,
-            6..=8 => Self::Summer,
-            9..=11 => Self::Autumn,
-            _ => Self::Winter,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Spring => "spring",
-            Self::Summer => "summer",
-            Self::Autumn => "autumn",
-            Self::Winter => "winter",
-        }
-    }
-}
+/// The hero's season: the meteorological season of the shopper's hemisphere.
+pub use crate::domain::Season;
 
 /// The embedded templates, parsed once. Undefined values are strict, so a template naming
 /// a fact that is not supplied fails (a 500) instead of printing an empty claim.

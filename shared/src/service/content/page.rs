@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::copy::{face_word, product_copy, CopyFacts};
-use super::{Occasion, Season};
+use super::{ContentOccasion, Season};
 use crate::domain::{
     validate_id, Context, Customer, Reason, RecommendedItem, Style, Temperature, Undertone,
 };
@@ -53,8 +53,9 @@ impl PageKind {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Hero {
     pub season: Season,
+    /// The configured occasion id asked for (`?occasion=`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub occasion: Option<Occasion>,
+    pub occasion: Option<String>,
     /// `summer`, or `summer-beach` with an occasion: what artwork to show.
     pub theme: String,
     pub title: String,
@@ -110,22 +111,23 @@ pub struct ContentPage {
 
 impl Framewise {
     /// The shopper's `page`: the hero for the season now (in the shopper's hemisphere when
-    /// `place` says where they are, else the configured one) and `occasion`, and up to
-    /// [`CONTENT_ROWS`] rows cut from their list, re-ranked for the occasion and `place`
-    /// (country, coordinates, hour: the list route's context).
+    /// the context says where they are, else the configured one) and the context's occasion,
+    /// and up to [`CONTENT_ROWS`] rows cut from their list, re-ranked for the `context`
+    /// (occasion, country, coordinates, hour: the list route's context).
     pub async fn content_page(
         &self,
         customer_id: &str,
         page: PageKind,
-        occasion: Option<Occasion>,
-        place: Context,
+        context: Context,
         now: DateTime<Utc>,
     ) -> Result<ContentPage, ServiceError> {
         validate_id(customer_id).map_err(|m| ValidationErrors::single("customer_id", m))?;
-        let context = Context {
-            occasion: occasion.map(|o| o.name().to_string()),
-            ..place
-        };
+        self.check_context(&context)?;
+        let occasion_id = context.occasion.clone();
+        let occasion = occasion_id.as_deref().and_then(|id| {
+            let rule = self.config.context.occasions.get(id)?;
+            Some(ContentOccasion { id, rule })
+        });
         let hemisphere = self
             .config
             .context
@@ -177,10 +179,10 @@ impl Framewise {
     }
 }
 
-fn hero(season: Season, occasion: Option<Occasion>) -> Hero {
+fn hero(season: Season, occasion: Option<ContentOccasion<'_>>) -> Hero {
     let (theme, title) = match occasion {
         Some(o) => (
-            format!("{}-{}", season.name(), o.name()),
+            format!("{}-{}", season.name(), o.id),
             format!("Your {} edit for {}", season.name(), o.phrase()),
         ),
         None => (
@@ -190,7 +192,7 @@ fn hero(season: Season, occasion: Option<Occasion>) -> Hero {
     };
     Hero {
         season,
-        occasion,
+        occasion: occasion.map(|o| o.id.to_string()),
         theme,
         title,
     }
@@ -220,15 +222,15 @@ type RowRule<'a> = (
 /// The rules that apply to this shopper, most specific first; `top_picks` takes the rest.
 fn row_rules<'a>(
     customer: Option<&'a Customer>,
-    occasion: Option<Occasion>,
+    occasion: Option<ContentOccasion<'a>>,
     now: DateTime<Utc>,
 ) -> Vec<RowRule<'a>> {
     let mut rules: Vec<RowRule<'a>> = Vec::new();
     if let Some(o) = occasion {
         rules.push((
-            format!("occasion_{}", o.name()),
-            o.row_title().to_string(),
-            Box::new(move |_, style| o.categories().contains(&style.category)),
+            format!("occasion_{}", o.id),
+            o.row_title(),
+            Box::new(move |_, style| o.takes(style.category)),
         ));
     }
     let tone = customer.and_then(|c| c.undertone).and_then(|u| match u {
@@ -280,7 +282,7 @@ fn row_rules<'a>(
 fn pick_rows(
     customer: Option<&Customer>,
     candidates: &[(RecommendedItem, &Style)],
-    occasion: Option<Occasion>,
+    occasion: Option<ContentOccasion<'_>>,
     now: DateTime<Utc>,
 ) -> Vec<(String, String, Vec<usize>)> {
     let mut taken = vec![false; candidates.len()];

@@ -49,11 +49,15 @@ fn shopper(id: &str, face: FaceShape, undertone: Undertone) -> Customer {
 /// The demo catalogue and two profiled shoppers: warm square face and cool round face, both
 /// with a -4.25 prescription.
 async fn service() -> Framewise {
+    service_with(ServiceConfig::default()).await
+}
+
+async fn service_with(config: ServiceConfig) -> Framewise {
     let data = generate(&DemoConfig {
         customers: 3,
         ..DemoConfig::small()
     });
-    let service = Framewise::open(memory_stores(), ServiceConfig::default())
+    let service = Framewise::open(memory_stores(), config)
         .await
         .expect("service");
     service.import_styles(&data.styles).await.expect("styles");
@@ -168,7 +172,10 @@ async fn when_nothing_is_known_of_the_shopper_should_write_the_frame_sentence_on
         None,
         style,
         item,
-        Some(Occasion::Beach),
+        Some(ContentOccasion {
+            id: "beach",
+            rule: &service.config.context.occasions["beach"],
+        }),
         &service.config.optics,
     );
     assert!(facts.face.is_none() && facts.colouring.is_none() && facts.lens.is_none());
@@ -190,15 +197,17 @@ async fn when_page_is_built_should_cut_rows_their_titles_are_true_of() {
         .content_page(
             "warm-square",
             PageKind::Home,
-            Some(Occasion::Work),
-            Context::default(),
+            Context {
+                occasion: Some("work".into()),
+                ..Context::default()
+            },
             now,
         )
         .await
         .expect("page");
     assert_eq!(page.placement, "home");
     assert!(!page.rows.is_empty() && page.rows.len() <= CONTENT_ROWS);
-    assert_eq!(page.hero.occasion, Some(Occasion::Work));
+    assert_eq!(page.hero.occasion.as_deref(), Some("work"));
     assert!(page.hero.theme.ends_with("-work"), "{:?}", page.hero);
     let engine = service.engine();
     let mut seen = HashSet::new();
@@ -214,7 +223,7 @@ async fn when_page_is_built_should_cut_rows_their_titles_are_true_of() {
             let style = engine.style(&item.style_id).expect("style");
             match row.id.as_str() {
                 "occasion_work" => {
-                    assert_eq!(row.title, "For your workday");
+                    assert_eq!(row.title, "For work");
                     assert_eq!(style.category, crate::domain::Category::Optical);
                 }
                 "warm_tones" => {
@@ -247,7 +256,7 @@ async fn when_page_is_built_should_cut_rows_their_titles_are_true_of() {
 
     // A cool undertone never gets the warm row.
     let cool = service
-        .content_page("cool-round", PageKind::Home, None, Context::default(), now)
+        .content_page("cool-round", PageKind::Home, Context::default(), now)
         .await
         .expect("page");
     assert!(cool.rows.iter().all(|r| r.id != "warm_tones"));
@@ -259,10 +268,56 @@ fn when_page_or_occasion_is_unknown_should_name_the_field() {
     assert_eq!(PageKind::parse("home").ok(), Some(PageKind::Home));
     let page = PageKind::parse("checkout").expect_err("unknown page");
     assert_eq!(page.0[0].field, "page");
-    assert_eq!(Occasion::parse("beach").ok(), Some(Occasion::Beach));
-    let occasion = Occasion::parse("party").expect_err("unknown occasion");
-    assert_eq!(occasion.0[0].field, "occasion");
-    assert!(occasion.0[0].message.contains("reading"));
+}
+
+#[tokio::test]
+async fn when_occasion_is_configured_by_the_shop_should_title_its_row_and_hero() {
+    let mut config = ServiceConfig::default();
+    config.context.occasions.insert(
+        "hiking".into(),
+        crate::engine::OccasionRule {
+            label: "the trail".into(),
+            categories: vec![crate::domain::Category::Sport, crate::domain::Category::Sun],
+            ..Default::default()
+        },
+    );
+    let service = service_with(config).await;
+    let hiking = Context {
+        occasion: Some("hiking".into()),
+        ..Context::default()
+    };
+    let page = service
+        .content_page("warm-square", PageKind::Home, hiking, Utc::now())
+        .await
+        .expect("page");
+    assert_eq!(page.hero.occasion.as_deref(), Some("hiking"));
+    assert!(
+        page.hero.title.ends_with("edit for the trail"),
+        "{:?}",
+        page.hero
+    );
+    let engine = service.engine();
+    let row = page.rows.iter().find(|r| r.id == "occasion_hiking");
+    let row = row.expect("an occasion row: the demo catalogue has sport and sun frames");
+    assert_eq!(row.title, "For the trail");
+    for item in &row.items {
+        let style = engine.style(&item.style_id).expect("style");
+        assert!(matches!(
+            style.category,
+            crate::domain::Category::Sport | crate::domain::Category::Sun
+        ));
+    }
+
+    // An occasion nobody configured is refused, naming the parameter.
+    let party = Context {
+        occasion: Some("party".into()),
+        ..Context::default()
+    };
+    let refused = service
+        .content_page("warm-square", PageKind::Home, party, Utc::now())
+        .await
+        .expect_err("unknown occasion");
+    assert!(format!("{refused:?}").contains("occasion"), "{refused:?}");
 }
 
 #[test]

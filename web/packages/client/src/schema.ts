@@ -81,6 +81,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customer_id}/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Complete bundles: each frame's SKU in the size that fits, the lens package the lens
+         *     advice chooses for that frame (index, design, coatings) with its reason, the bundle
+         *     price, and the lenses one index step up (thinner) and down (cheaper).
+         * @description With `style_id`, one bundle for that frame (a product page); without it, bundles of the
+         *     shopper's list ranked by expected value (relevance x fit x price match), not by price.
+         *     A shopper without a prescription gets frame-only bundles (`with_lenses: false`). A lens
+         *     option the price list does not price makes the lens price unavailable, never guessed.
+         *
+         *     404 for an unknown shopper or style.
+         */
+        get: operations["customer_bundles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customer_id}/content": {
         parameters: {
             query?: never;
@@ -203,8 +230,9 @@ export interface paths {
         };
         /**
          * A shopper's list: the precomputed one when fresh, otherwise computed now and stored.
-         * @description Unknown shoppers get a `cold_start` list (seeded by `session_id`'s signals right after
-         *     sign-in), never a 404. Items carry lens advice when the shopper has a prescription.
+         * @description Unknown shoppers get their segment's precomputed list (`segment`: country, device and
+         *     season) or a `cold_start` list (seeded by `session_id`'s signals right after sign-in),
+         *     never a 404. Items carry lens advice when the shopper has a prescription.
          */
         get: operations["recommendations"];
         put?: never;
@@ -422,7 +450,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Frames similar in shape, material, rim, colour, size, price band and brand. */
+        /**
+         * Frames similar in shape, material, rim, colour, size, price band and brand; with
+         *     `by=look`, frames whose product images look alike.
+         */
         get: operations["similar"];
         put?: never;
         post?: never;
@@ -554,6 +585,70 @@ export interface components {
             attribute: components["schemas"]["TasteAttribute"];
             values: components["schemas"]["ValueShare"][];
         };
+        /** @description A frame with its lenses, priced. */
+        Bundle: {
+            /** @description The lenses one index step up (thinner) and down (cheaper), where the frame allows. */
+            alternatives: components["schemas"]["LensAlternative"][];
+            brand: string;
+            frame: components["schemas"]["BundleFrame"];
+            lens?: null | components["schemas"]["LensPackage"];
+            name: string;
+            price: components["schemas"]["BundlePrice"];
+            /** @description Why this package in this frame. */
+            reason: string;
+            /** @description The list's reasons for the frame. */
+            reasons: components["schemas"]["Reason"][];
+            style_id: string;
+            value: components["schemas"]["BundleValue"];
+        };
+        /** @description The frame of a bundle: the SKU in the size that fits the shopper. */
+        BundleFrame: {
+            colourway?: string | null;
+            /** Format: uint32 */
+            price_cents: number;
+            size?: string | null;
+            /** @description Absent when nothing is in stock or no size suits the shopper. */
+            sku?: string | null;
+        };
+        /** @description The price of a bundle in the frame's currency. */
+        BundlePrice: {
+            currency: string;
+            /** Format: uint32 */
+            frame_cents: number;
+            /**
+             * Format: uint32
+             * @description The lens package; absent for frame-only bundles and when it is unpriced.
+             */
+            lens_cents?: number | null;
+            /** @description Why the lens price is unavailable ("No price for progressive lenses in USD"). */
+            lens_unavailable?: string | null;
+            /**
+             * Format: uint32
+             * @description Frame and lenses; absent when the lens price is unavailable (never guessed).
+             */
+            total_cents?: number | null;
+        };
+        /** @description Why a bundle ranks where it does; `expected = relevance x fit x price_match`. */
+        BundleValue: {
+            /** Format: float */
+            expected: number;
+            /**
+             * Format: float
+             * @description The frame rules' score of this size with these lenses times the face-width fit.
+             */
+            fit: number;
+            /**
+             * Format: float
+             * @description How the frame's price band matches the shopper's taste (0.5 to 1), halved when the
+             *     bundle costs more than their declared budget.
+             */
+            price_match: number;
+            /**
+             * Format: float
+             * @description The frame's list score over the best one among the bundles, in [0, 1].
+             */
+            relevance: number;
+        };
         /** @enum {string} */
         Category: "optical" | "sun" | "sport" | "kids";
         /** @enum {string} */
@@ -651,7 +746,7 @@ export interface components {
          * @description A term of the score.
          * @enum {string}
          */
-        Component: "collaborative" | "taste" | "preference" | "profile" | "popularity" | "trending" | "season" | "context" | "diversity";
+        Component: "collaborative" | "taste" | "preference" | "profile" | "popularity" | "trending" | "season" | "trend_feed" | "collection" | "context" | "merchandising" | "diversity";
         /** @description A frame of a row, with its reasons and its copy for this shopper. */
         ContentItem: {
             brand: string;
@@ -837,6 +932,17 @@ export interface components {
             preferences?: components["schemas"]["StylePreferences"];
             prescription?: null | components["schemas"]["Prescription"];
             undertone?: null | components["schemas"]["Undertone"];
+        };
+        /** @description The answer of `GET .../bundles`. */
+        CustomerBundles: {
+            /** @description Highest expected value first. */
+            bundles: components["schemas"]["Bundle"][];
+            customer_id: string;
+            note?: string | null;
+            /** @description The list the bundles were made from (without `style_id`), for attribution. */
+            recommendation_id?: string | null;
+            /** @description false: no prescription on file, so the bundles are frame only. */
+            with_lenses: boolean;
         };
         /** @description Everything stored about one shopper, for the shopper (or an admin acting for them). */
         CustomerExport: {
@@ -1140,7 +1246,8 @@ export interface components {
         Hemisphere: "north" | "south";
         /** @description The banner at the top of the page: the season where the shop is, now. */
         Hero: {
-            occasion?: null | components["schemas"]["Occasion"];
+            /** @description The configured occasion id asked for (`?occasion=`). */
+            occasion?: string | null;
             season: components["schemas"]["Season"];
             /** @description `summer`, or `summer-beach` with an occasion: what artwork to show. */
             theme: string;
@@ -1188,6 +1295,11 @@ export interface components {
          * @enum {string}
          */
         Inclusion: "included" | "recommended" | "optional" | "not_advised";
+        /**
+         * @description Which way an alternative steps along the index ladder.
+         * @enum {string}
+         */
+        IndexStep: "up" | "down";
         /** @description A closed interval `[low, high]` of an estimate. */
         Interval: {
             /**
@@ -1202,6 +1314,34 @@ export interface components {
             low: number;
         };
         /**
+         * @description The same package one index step up (offered only where it is thinner in this frame) or
+         *     down.
+         */
+        LensAlternative: {
+            /** Format: float */
+            centre_thickness_mm: number;
+            /** Format: float */
+            edge_thickness_mm: number;
+            /** Format: float */
+            index: number;
+            material: components["schemas"]["LensMaterial"];
+            /** Format: uint32 */
+            price_cents?: number | null;
+            /**
+             * Format: int64
+             * @description Price against the package's (positive is dearer); absent when either is unpriced.
+             */
+            price_change_cents?: number | null;
+            step: components["schemas"]["IndexStep"];
+            /** @description "Thinner high index 1.74 for +$60: 3.4 mm at the edge instead of 3.9 mm". */
+            text: string;
+            /**
+             * Format: float
+             * @description Change at the thickest point against the package (mm; negative is thinner).
+             */
+            thickness_change_mm: number;
+        };
+        /**
          * @description Lens design by need.
          * @enum {string}
          */
@@ -1211,6 +1351,29 @@ export interface components {
          * @enum {string}
          */
         LensMaterial: "cr39" | "trivex" | "polycarbonate" | "index156" | "index160" | "index167" | "index174";
+        /** @description The lenses of a bundle as the lens advice chooses them for this frame. */
+        LensPackage: {
+            /** Format: float */
+            centre_thickness_mm: number;
+            design: components["schemas"]["LensDesign"];
+            /**
+             * Format: float
+             * @description Estimated thickness in this frame size (mm, one decimal).
+             */
+            edge_thickness_mm: number;
+            /** Format: float */
+            index: number;
+            material: components["schemas"]["LensMaterial"];
+            /**
+             * Format: uint32
+             * @description The pair with its treatments; absent when the price list does not price an option.
+             */
+            price_cents?: number | null;
+            /** @description Why this package, in this frame. */
+            reason: string;
+            /** @description Coatings and treatments in the package: those the advice includes or recommends. */
+            treatments: components["schemas"]["TreatmentKind"][];
+        };
         /** @description The whole advice. Contains derived optical values but never the prescription itself. */
         LensRecommendation: {
             /** @description Set when the order needs an optician (prism above the online cap...). */
@@ -1248,7 +1411,7 @@ export interface components {
          * @description How a list was produced, so clients and metrics can tell them apart.
          * @enum {string}
          */
-        ListSource: "precomputed" | "realtime" | "cold_start";
+        ListSource: "precomputed" | "realtime" | "cold_start" | "segment";
         ListStanding: {
             /**
              * Format: int64
@@ -1276,6 +1439,24 @@ export interface components {
         };
         /** @enum {string} */
         Material: "acetate" | "tr90" | "titanium" | "stainless_steel" | "monel" | "mixed";
+        /** @description What one rule did to one style of a list (the `why` answer shows these). */
+        MerchandisingAdjustment: {
+            kind: components["schemas"]["RuleKind"];
+            /**
+             * Format: float
+             * @description The score multiplier of a boost or bury.
+             */
+            multiplier?: number | null;
+            /** @description 1-based position after them; absent when the style left the list. */
+            position?: number | null;
+            /** @description 1-based position before the rules of this read applied. */
+            position_before?: number | null;
+            /** @description The rule's `id`, else its section and place in the file (`bury[1]`). */
+            rule: string;
+            style_id: string;
+            /** @description What it did, in words. */
+            text: string;
+        };
         /**
          * @description What an experiment is judged on, or guarded by.
          * @enum {string}
@@ -1352,12 +1533,6 @@ export interface components {
             /** @description `experiment/variant`; absent for lists served outside experiments. */
             variant?: string | null;
         };
-        /**
-         * @description What the shopper is shopping for (`?occasion=`): it picks the categories of an occasion
-         *     row and one sentence of copy.
-         * @enum {string}
-         */
-        Occasion: "work" | "screen" | "driving" | "sport" | "beach" | "evening" | "reading";
         /** @description Everything a native app needs to show the shopper's list offline. */
         OfflineBundle: {
             customer_id: string;
@@ -1407,6 +1582,11 @@ export interface components {
             fit: components["schemas"]["FitVerdict"];
             /** Format: date-time */
             generated_at: string;
+            /**
+             * @description The merchandising rules that change this style's place on the shopper's default
+             *     list (pins, boosts, buries, caps, exclusions), with its position without and with them.
+             */
+            merchandising?: components["schemas"]["MerchandisingAdjustment"][];
             model_version: string;
             name: string;
             /** @description false: no history (cold start), so no collaborative or taste term. */
@@ -1532,6 +1712,11 @@ export interface components {
             next_cursor?: string | null;
             placement?: string | null;
             recommendation_id: string;
+            /**
+             * @description The segment whose list a shopper without history got (`source: segment`), e.g.
+             *     `AU:mobile:winter` or `occasion:sport`.
+             */
+            segment?: string | null;
             session_id?: string | null;
             source: components["schemas"]["ListSource"];
             /** @description The experiment's variant this list was computed with. */
@@ -1584,6 +1769,11 @@ export interface components {
          * @enum {string}
          */
         RuleId: "F1" | "F2" | "F3" | "F4" | "F5" | "F6" | "F7" | "F8" | "F9" | "F10" | "F11";
+        /**
+         * @description The kinds of rule, in the sections of the file (`[[pin]]`, `[[boost]]`...).
+         * @enum {string}
+         */
+        RuleKind: "pin" | "boost" | "bury" | "exclude" | "cap";
         /** @description The result of a sample ratio mismatch check. */
         SampleRatio: {
             /**
@@ -1620,7 +1810,7 @@ export interface components {
             style_id: string;
         };
         /**
-         * @description Meteorological season (whole months) of the hero.
+         * @description Meteorological season (whole months): of the content page's hero and of a segment list.
          * @enum {string}
          */
         Season: "spring" | "summer" | "autumn" | "winter";
@@ -1689,6 +1879,8 @@ export interface components {
         };
         /** @enum {string} */
         SignalKind: "impression" | "view" | "click" | "try_on" | "favorite" | "add_to_cart" | "purchase" | "return" | "dismiss" | "rating";
+        /** @enum {string} */
+        SimilarBy: "attributes" | "look";
         /** @description One size's boxing measurements (mm), against the shopper's face width when known. */
         SizeMeasurements: {
             /** Format: float */
@@ -1853,7 +2045,11 @@ export interface components {
             kind: components["schemas"]["TreatmentKind"];
             reason: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Coatings and treatments a lens can have (section 4), each advised with a reason and
+         *     priced by the lens price list.
+         * @enum {string}
+         */
         TreatmentKind: "anti_reflective" | "hard_coat" | "uv" | "photochromic" | "polarized" | "blue_light" | "aspheric";
         /** @description `GET /v1/trending`. */
         TrendingItems: {
@@ -2163,13 +2359,51 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    customer_bundles: {
+        parameters: {
+            query?: {
+                /** @description One frame's bundle (a product page) */
+                style_id?: string;
+                /** @description Most bundles (default 12, most 100) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The shopper */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bundles, highest expected value first */
+            200: {
+                headers: {
+                    /** @description `private, max-age=30` (lists), `public, max-age=300` (catalogue), `private, no-cache` (offline bundle) */
+                    "Cache-Control"?: string;
+                    /** @description Strong tag of this answer: a digest of the body (`-gzip`/`-br` appended when compressed); send it back as `If-None-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerBundles"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     content_page: {
         parameters: {
             query?: {
                 /** @description Which page (default `home`) */
                 page?: components["schemas"]["PageKind"];
-                /** @description What the shopper shops for: the hero's theme, the first row and a sentence of copy */
-                occasion?: components["schemas"]["Occasion"];
+                /** @description A configured occasion id (`work`, `screen`, `driving`, `sport`, `beach`, `evening`, `reading` by default): the hero's theme, the first row, a sentence of copy and the list's re-rank */
+                occasion?: string;
                 /** @description As on the list route: the hemisphere of the hero's season and the list's re-rank */
                 country?: string;
                 /** @description Latitude, with lon (weather, hemisphere) */
@@ -2423,6 +2657,8 @@ export interface operations {
                 lon?: number;
                 /** @description Local hour of day 0-23 (evening hours lift screen wear) */
                 hour?: number;
+                /** @description mobile, tablet, desktop or any: picks the segment list of a shopper without history (docs/context.md, Segments); default: the User-Agent header's class */
+                device?: string;
             };
             header?: never;
             path: {
@@ -2821,6 +3057,8 @@ export interface operations {
             query?: {
                 /** @description Most items (default 12) */
                 limit?: number;
+                /** @description `attributes` (default): catalogue attributes; `look`: the visual embeddings of product images (attributes for a style without one) */
+                by?: components["schemas"]["SimilarBy"];
                 /** @description `compact`: per item only ids, name, price, one image, one reason, the size label */
                 view?: components["schemas"]["View"];
             };
@@ -2873,6 +3111,8 @@ export interface operations {
                 lon?: number;
                 /** @description Local hour of day 0-23 (evening hours lift screen wear) */
                 hour?: number;
+                /** @description mobile, tablet, desktop or any: picks the segment list of a shopper without history (docs/context.md, Segments); default: the User-Agent header's class */
+                device?: string;
             };
             header?: never;
             path: {

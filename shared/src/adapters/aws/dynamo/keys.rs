@@ -5,6 +5,7 @@
 //! | what | `pk` | `sk` | builder |
 //! |---|---|---|---|
 //! | style | `CATALOG` | `STYLE#<style_id>` | [`style_key`] |
+//! | lens price list | `CATALOG` | `LENSPRICES#<currency>` | [`lens_prices_key`] |
 //! | profile (prescription included) | `CUSTOMER#<id>` | `PROFILE` | [`profile_key`] |
 //! | customer id index | `CUSTOMERS#<shard>` | `<id>` | [`customer_index_key`] |
 //! | precomputed list | `CUSTOMER#<id>` | `LIST` | [`list_key`] |
@@ -87,6 +88,12 @@ fn item_key(pk: impl Into<String>, sk: impl Into<String>) -> ItemKey {
 
 pub(super) fn style_key(style_id: &str) -> ItemKey {
     item_key(catalog_partition(), format!("{STYLE_PREFIX}{style_id}"))
+}
+
+/// One currency's lens price list, beside the styles (outside the `STYLE#` range that
+/// `list_styles` reads).
+pub(super) fn lens_prices_key(currency: &str) -> ItemKey {
+    item_key(catalog_partition(), format!("LENSPRICES#{currency}"))
 }
 
 pub(super) fn profile_key(customer_id: &str) -> ItemKey {
@@ -332,6 +339,10 @@ mod tests {
     #[test]
     fn when_record_keys_built_should_match_the_documented_shapes() {
         assert_eq!(shape(style_key("st-1")), pair("CATALOG", "STYLE#st-1"));
+        assert_eq!(
+            shape(lens_prices_key("USD")),
+            pair("CATALOG", "LENSPRICES#USD")
+        );
         assert_eq!(shape(profile_key("cu-1")), pair("CUSTOMER#cu-1", "PROFILE"));
         assert_eq!(shape(list_key("cu-1")), pair("CUSTOMER#cu-1", "LIST"));
         assert_eq!(

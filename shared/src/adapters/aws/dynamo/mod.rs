@@ -36,8 +36,8 @@ use self::item::{
 };
 use self::keys::{
     catalog_partition, customer_index_key, customer_index_partition, daily_counts_partition,
-    day_sort_key, days_partition, engagement_partition, history_partition, list_key,
-    pair_partition, profile_key, style_key, subject_index_partition, BROWSING_BELOW,
+    day_sort_key, days_partition, engagement_partition, history_partition, lens_prices_key,
+    list_key, pair_partition, profile_key, style_key, subject_index_partition, BROWSING_BELOW,
     DECISIVE_PREFIX, ENGAGEMENT_ORDER_PREFIX, SHARDS, SK, STYLE_PREFIX,
 };
 use self::lists::list_item;
@@ -49,7 +49,9 @@ use crate::adapters::sealed_customer::{holds_prescription, open_customer, seal_c
 use crate::aggregates::apply::MAX_PAIRED_STYLES;
 use crate::aggregates::history::{merge_history, sort_newest_first, HistoryClass};
 use crate::aggregates::{CoOccurrence, DailyStyleCounts};
-use crate::domain::{Customer, ListPage, ListStamp, Signal, StoredList, Style, Subject};
+use crate::domain::{
+    Customer, LensPriceList, ListPage, ListStamp, Signal, StoredList, Style, Subject,
+};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::{
     CatalogStore, DeletedProfile, ErasedSubject, ProfileStore, RecommendationStore, SignalStore,
@@ -196,6 +198,20 @@ impl CatalogStore for DynamoStore {
         .iter()
         .map(|item| decode(item, "style"))
         .collect()
+    }
+    async fn put_lens_prices(&self, lists: &[LensPriceList]) -> StoreResult<()> {
+        let items = lists
+            .iter()
+            .map(|list| data_item(lens_prices_key(&list.currency), list, "lens price list"))
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.put_all(items).await
+    }
+
+    async fn lens_prices(&self, currency: &str) -> StoreResult<Option<LensPriceList>> {
+        self.get_item(key_item(lens_prices_key(currency)), false)
+            .await?
+            .map(|item| decode(&item, "lens price list"))
+            .transpose()
     }
 }
 
