@@ -3,18 +3,17 @@
 //! the demo's strong-prescription shopper (thinner lenses with their reasons) exactly as the
 //! local router over the same stores does; owner only.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::s3::S3Event;
 use chrono::{DateTime, Utc};
 use framewise::adapters::aws::{aws_stores, S3ArtifactStore};
-use framewise::api::{bearer_auth, router};
-use framewise::auth::{AuthConfig, DevTokenIssuer, TokenVerifier};
 use framewise::demo::{demo_lens_prices, generate, DemoConfig, SHOWCASE_SPHERE};
-use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
+use framewise::service::ServiceConfig;
 use framewise_integration_tests::apigw::Caller;
-use framewise_integration_tests::gateway::{locally, through_gateway};
+use framewise_integration_tests::gateway::{
+    local_and_function, locally, shopper_token, through_gateway,
+};
 use framewise_integration_tests::moto::Moto;
 use framewise_integration_tests::{fixture, seed_demo};
 use framewise_lambda::Access;
@@ -122,29 +121,15 @@ async fn when_lens_price_feed_lands_the_function_should_serve_bundles_as_the_loc
     );
 
     // The same bundles from the function and from the local server.
-    let local = Framewise::open(stores.clone(), ServiceConfig::default())
-        .await
-        .expect("service");
-    local
-        .regenerate(Utc::now(), &|_, _| {})
-        .await
-        .expect("lists precomputed");
-    let verifier = TokenVerifier::with_secret(SECRET.to_vec(), AuthConfig::default());
-    let local = bearer_auth(router(Arc::new(local)), Arc::new(verifier));
-    let api_service = framewise_lambda::open(
+    let (local, lambda) = local_and_function(
+        stores.clone(),
         aws_stores(&clients, &settings),
         ServiceConfig::default(),
-        Access::ReadOnly,
+        SECRET,
+        |local| local,
     )
-    .await
-    .expect("api service");
-    let lambda = recommendations_api::app(
-        api_service,
-        Arc::new(ModelRefresh::new(Duration::from_secs(60))),
-    );
-    let token = DevTokenIssuer::new(SECRET.to_vec())
-        .mint(Some(&strong), &[], 600, Utc::now(), &AuthConfig::default())
-        .expect("token");
+    .await;
+    let token = shopper_token(SECRET, &strong);
 
     let uri = format!("/v1/customers/{strong}/bundles?limit=4");
     let (document, gateway) = through_gateway(&lambda, &uri, Caller::Shopper(&strong), &[]).await;

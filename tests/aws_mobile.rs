@@ -6,20 +6,16 @@
 //! the test also checks that a compressed body travels base64-encoded with
 //! `isBase64Encoded: true` (the gateway decodes it) and a 304 carries no body.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use framewise::adapters::aws::aws_stores;
-use framewise::api::{bearer_auth, router};
-use framewise::auth::{AuthConfig, DevTokenIssuer, TokenVerifier};
 use framewise::demo::DemoConfig;
-use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
+use framewise::service::ServiceConfig;
 use framewise_integration_tests::apigw::Caller;
-use framewise_integration_tests::gateway::{locally, through_gateway};
+use framewise_integration_tests::gateway::{
+    local_and_function, locally, shopper_token, through_gateway,
+};
 use framewise_integration_tests::moto::Moto;
 use framewise_integration_tests::seed_demo;
-use framewise_lambda::Access;
 use serde_json::json;
 
 const SECRET: &[u8] = b"aws-mobile-tests-secret-32-bytes";
@@ -42,35 +38,15 @@ async fn when_mobile_clients_call_the_function_should_answer_as_the_local_server
         },
     )
     .await;
-    let local = Framewise::open(stores.clone(), ServiceConfig::default())
-        .await
-        .expect("service");
-    local
-        .regenerate(Utc::now(), &|_, _| {})
-        .await
-        .expect("lists precomputed");
-    let verifier = TokenVerifier::with_secret(SECRET.to_vec(), AuthConfig::default());
-    let local = bearer_auth(router(Arc::new(local)), Arc::new(verifier));
-    let api_service = framewise_lambda::open(
+    let (local, lambda) = local_and_function(
+        stores.clone(),
         aws_stores(&clients, &settings),
         ServiceConfig::default(),
-        Access::ReadOnly,
+        SECRET,
+        |local| local,
     )
-    .await
-    .expect("api service");
-    let lambda = recommendations_api::app(
-        api_service,
-        Arc::new(ModelRefresh::new(Duration::from_secs(60))),
-    );
-    let shopper = DevTokenIssuer::new(SECRET.to_vec())
-        .mint(
-            Some("cu-00001"),
-            &[],
-            600,
-            Utc::now(),
-            &AuthConfig::default(),
-        )
-        .expect("token");
+    .await;
+    let shopper = shopper_token(SECRET, "cu-00001");
     let as_shopper = Caller::Shopper("cu-00001");
 
     // Compact, plain and compressed: the same JSON, tags and cache headers on both.

@@ -146,3 +146,57 @@ pub async fn locally(
         headers: kept,
     }
 }
+
+/// The two sides of a parity test over the same stores: the local server's router (its
+/// lists precomputed, bearer tokens signed with `secret`, the service first passed through
+/// `prepare`, e.g. to give it a weather source) and recommendations-api's app over a
+/// read-only service, both with `config`.
+pub async fn local_and_function(
+    local_stores: framewise::ports::Stores,
+    function_stores: framewise::ports::Stores,
+    config: framewise::service::ServiceConfig,
+    secret: &[u8],
+    prepare: impl FnOnce(framewise::service::Framewise) -> framewise::service::Framewise,
+) -> (axum::Router, axum::Router) {
+    use std::sync::Arc;
+
+    use framewise::auth::{AuthConfig, TokenVerifier};
+    use framewise::service::{Framewise, ModelRefresh};
+
+    let local = Framewise::open(local_stores, config.clone())
+        .await
+        .expect("local service");
+    local
+        .regenerate(chrono::Utc::now(), &|_, _| {})
+        .await
+        .expect("lists precomputed");
+    let verifier = TokenVerifier::with_secret(secret.to_vec(), AuthConfig::default());
+    let local = framewise::api::bearer_auth(
+        framewise::api::router(Arc::new(prepare(local))),
+        Arc::new(verifier),
+    );
+    let function =
+        framewise_lambda::open(function_stores, config, framewise_lambda::Access::ReadOnly)
+            .await
+            .expect("function service");
+    let lambda = recommendations_api::app(
+        function,
+        Arc::new(ModelRefresh::new(std::time::Duration::from_secs(60))),
+    );
+    (local, lambda)
+}
+
+/// A shopper's bearer token for the local router, signed with `secret` for ten minutes.
+pub fn shopper_token(secret: &[u8], customer_id: &str) -> String {
+    use framewise::auth::{AuthConfig, DevTokenIssuer};
+
+    DevTokenIssuer::new(secret.to_vec())
+        .mint(
+            Some(customer_id),
+            &[],
+            600,
+            chrono::Utc::now(),
+            &AuthConfig::default(),
+        )
+        .expect("token")
+}

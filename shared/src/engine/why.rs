@@ -108,10 +108,49 @@ pub struct ListStanding {
     /// 1-based rank by score alone among the styles that compete and fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score_rank: Option<usize>,
-    /// `position - score_rank`: places the diversity re-ranking moved it down (negative: up).
+    /// `position - score_rank` on the stored list: places the diversity re-ranking moved it
+    /// down (negative: up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diversity_places: Option<i64>,
+    /// Places the read-time passes (the request's context, merchandising rules) moved it from
+    /// its place on the stored list to `position` (negative: up); absent when they did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_places: Option<i64>,
     pub text: String,
+}
+
+impl ListStanding {
+    /// The standing on the list as served: the read-time passes put the style at `served`
+    /// (1-based; `None`: a rule took it off). Only a style that competes and fits moves;
+    /// one the shopper cannot have keeps its verdict.
+    pub fn served_at(&mut self, served: Option<usize>) {
+        if !matches!(
+            self.status,
+            ListStatus::Shown | ListStatus::Listed | ListStatus::NotListed
+        ) || served == self.position
+        {
+            return;
+        }
+        let top = self.top;
+        self.served_places = served
+            .zip(self.position)
+            .map(|(now, stored)| now as i64 - stored as i64);
+        (self.status, self.text) = match served {
+            Some(p) if p <= top => (
+                ListStatus::Shown,
+                format!("Number {p} of the {top} picks you see"),
+            ),
+            Some(p) => (
+                ListStatus::Listed,
+                format!("Number {p} on your list, below the first {top}"),
+            ),
+            None => (
+                ListStatus::NotListed,
+                "Not on the list you see: a merchandising rule takes it off".to_string(),
+            ),
+        };
+        self.position = served;
+    }
 }
 
 /// The whole explanation of one style for one shopper.
@@ -396,6 +435,7 @@ fn standing(
         list_length: list.order.len(),
         score_rank,
         diversity_places: position.zip(score_rank).map(|(p, r)| p as i64 - r as i64),
+        served_places: None,
         text,
     }
 }

@@ -283,11 +283,22 @@ async fn when_why_is_asked_with_an_occasion_should_count_its_lift_as_the_context
         .recommendations(customer, with(occasion("sport")), now)
         .await
         .unwrap();
+    let stored = service
+        .recommendations(customer, RecommendationQuery::default(), now)
+        .await
+        .unwrap();
+    let place = |page: &RecommendationPage, style: &str| {
+        page.items.iter().position(|i| i.style_id == style)
+    };
+    // A sport pick the occasion moved up the page.
     let lifted = sport
         .items
         .iter()
-        .find(|i| i.reasons.iter().any(|r| r.code == "occasion_sport"))
-        .expect("a sport pick");
+        .find(|i| {
+            i.reasons.iter().any(|r| r.code == "occasion_sport")
+                && place(&stored, &i.style_id) != place(&sport, &i.style_id)
+        })
+        .expect("a sport pick that moved");
     let no_paint = |_: &crate::domain::FrameColour| String::new();
     let plain = service
         .explain_pick(
@@ -323,6 +334,21 @@ async fn when_why_is_asked_with_an_occasion_should_count_its_lift_as_the_context
     assert!(lift > 0.0);
     assert!(lift <= ServiceConfig::default().context.weights.occasion + 1e-6);
     assert_eq!(why.reasons[0].code, "occasion_sport");
+    // The standing is the place on the list the shopper sees with this context.
+    let served = sport
+        .items
+        .iter()
+        .position(|i| i.style_id == lifted.style_id)
+        .map(|p| p + 1);
+    assert_eq!(why.standing.position, served);
+    assert_eq!(
+        why.standing.served_places,
+        served
+            .zip(plain.standing.position)
+            .filter(|(now, before)| now != before)
+            .map(|(now, before)| now as i64 - before as i64)
+    );
+    assert!(why.standing.served_places.is_some(), "{:?}", why.standing);
     assert_eq!(
         why.context.and_then(|c| c.occasion).as_deref(),
         Some("sport")

@@ -307,29 +307,38 @@ impl Framewise {
         list
     }
 
-    /// What the rules do to the explained style on the shopper's default list: the
-    /// adjustments naming each rule, with its position without rules and as served, and
-    /// the `merchandising` component (the boost's or bury's change of the score).
-    pub(super) async fn explain_merchandising(
+    /// The explained style on the list as the shopper is served it at the default placement:
+    /// scored under the rules' exclusions and multipliers, re-ranked for `context`, then the
+    /// read-time rules (the list route's order). Moves `explanation.standing` to the served
+    /// position, sets the `merchandising` component (the boost's or bury's change of the
+    /// score) and returns the adjustments naming each rule, with the style's position
+    /// without rules and as served.
+    pub(super) async fn explain_served(
         &self,
         engine: &Engine,
         explanation: &mut Explanation,
         request: &RecommendRequest<'_>,
         config: &EngineConfig,
+        context: &crate::domain::Context,
     ) -> Vec<MerchandisingAdjustment> {
         let rules = self.merchandising_rules().await;
-        let style_id = explanation.style_id.clone();
-        if rules.is_empty() {
+        if rules.is_empty() && context.is_empty() {
             return Vec::new();
         }
+        let style_id = explanation.style_id.clone();
         let now = request.now;
         let mut items = engine.recommend_merchandised(request, config, &rules);
+        self.contextualize(engine, &mut items, context, request.customer, now);
         let admitted = engine
             .pins_to_admit(&items, &rules, DEFAULT_PLACEMENT, now)
             .iter()
             .filter_map(|id| engine.pin_item(request.customer, request.history, now, id))
             .collect();
         let trace = engine.merchandise(&mut items, &rules, DEFAULT_PLACEMENT, now, admitted);
+        let served = items
+            .iter()
+            .position(|i| i.style_id == style_id)
+            .map(|p| p + 1);
         let mut adjustments: Vec<MerchandisingAdjustment> = trace
             .into_iter()
             .filter(|a| a.style_id == style_id)
@@ -339,19 +348,18 @@ impl Framewise {
                 adjustments.push(adjustment);
             }
         }
-        let served = items
-            .iter()
-            .position(|i| i.style_id == style_id)
-            .map(|p| p + 1);
         for adjustment in &mut adjustments {
             adjustment.position_before = explanation.standing.position;
             adjustment.position = served;
         }
-        let multiplier = engine
-            .style(&style_id)
-            .map_or(1.0, |s| rules.multiplier(s, now).0);
-        let lift = explanation.score * (multiplier - 1.0);
-        set_component(explanation, Component::Merchandising, lift);
+        if !rules.is_empty() {
+            let multiplier = engine
+                .style(&style_id)
+                .map_or(1.0, |s| rules.multiplier(s, now).0);
+            let lift = explanation.score * (multiplier - 1.0);
+            set_component(explanation, Component::Merchandising, lift);
+        }
+        explanation.standing.served_at(served);
         adjustments
     }
 }

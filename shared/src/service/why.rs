@@ -158,14 +158,14 @@ impl Framewise {
             limit: config.list_size,
             feeds: request.feeds,
         };
+        let context = self.complete_context(context.clone(), &history, now).await;
         let merchandising = self
-            .explain_merchandising(&engine, &mut explanation, &list_request, &config)
+            .explain_served(&engine, &mut explanation, &list_request, &config, &context)
             .await;
         let style = engine
             .style(style_id)
             .ok_or_else(|| not_found("product", style_id))?;
         let visual = visual(style, customer.as_ref(), &explanation, swatch_hex);
-        let context = self.complete_context(context.clone(), &history, now).await;
         let (explanation, context) =
             self.explain_context(&engine, explanation, &context, customer.as_ref(), now);
         let Explanation {

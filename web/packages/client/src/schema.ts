@@ -1415,7 +1415,8 @@ export interface components {
         ListStanding: {
             /**
              * Format: int64
-             * @description `position - score_rank`: places the diversity re-ranking moved it down (negative: up).
+             * @description `position - score_rank` on the stored list: places the diversity re-ranking moved it
+             *     down (negative: up).
              */
             diversity_places?: number | null;
             list_length: number;
@@ -1423,6 +1424,12 @@ export interface components {
             position?: number | null;
             /** @description 1-based rank by score alone among the styles that compete and fit. */
             score_rank?: number | null;
+            /**
+             * Format: int64
+             * @description Places the read-time passes (the request's context, merchandising rules) moved it from
+             *     its place on the stored list to `position` (negative: up); absent when they did not.
+             */
+            served_places?: number | null;
             status: components["schemas"]["ListStatus"];
             text: string;
             top: number;
