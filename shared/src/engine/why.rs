@@ -119,6 +119,26 @@ pub struct ListStanding {
     pub text: String,
 }
 
+impl Explanation {
+    /// Sets one component's contribution (a read-time pass: context, merchandising) and
+    /// recomputes every share.
+    pub fn set_contribution(&mut self, which: Component, contribution: f32) {
+        for component in &mut self.components {
+            if component.component == which {
+                component.contribution = contribution;
+            }
+        }
+        let total: f32 = self.components.iter().map(|c| c.contribution.abs()).sum();
+        for component in &mut self.components {
+            component.share = if total > 0.0 {
+                component.contribution.abs() / total
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
 impl ListStanding {
     /// The standing on the list as served: the read-time passes put the style at `served`
     /// (1-based; `None`: a rule took it off). Only a style that competes and fits moves;

@@ -357,30 +357,9 @@ impl Framewise {
                 .style(&style_id)
                 .map_or(1.0, |s| rules.multiplier(s, now).0);
             let lift = explanation.score * (multiplier - 1.0);
-            set_component(explanation, Component::Merchandising, lift);
+            explanation.set_contribution(Component::Merchandising, lift);
         }
         explanation.standing.served_at(served);
         adjustments
-    }
-}
-
-/// Sets one component's contribution and recomputes every share.
-fn set_component(explanation: &mut Explanation, which: Component, contribution: f32) {
-    for component in &mut explanation.components {
-        if component.component == which {
-            component.contribution = contribution;
-        }
-    }
-    let total: f32 = explanation
-        .components
-        .iter()
-        .map(|c| c.contribution.abs())
-        .sum();
-    for component in &mut explanation.components {
-        component.share = if total > 0.0 {
-            component.contribution.abs() / total
-        } else {
-            0.0
-        };
     }
 }

@@ -223,24 +223,7 @@ impl Framewise {
             return (explanation, None);
         };
         let [item] = item;
-        let lift = item.score - explanation.score;
-        for component in &mut explanation.components {
-            if component.component == Component::Context {
-                component.contribution = lift;
-            }
-        }
-        let total: f32 = explanation
-            .components
-            .iter()
-            .map(|c| c.contribution.abs())
-            .sum();
-        for component in &mut explanation.components {
-            component.share = if total > 0.0 {
-                component.contribution.abs() / total
-            } else {
-                0.0
-            };
-        }
+        explanation.set_contribution(Component::Context, item.score - explanation.score);
         explanation.reasons = item.reasons;
         (explanation, Some(applied))
     }
