@@ -1,15 +1,19 @@
-//! Bundles on AWS (issue 15): a lens price feed dropped in S3 is imported by `catalog-sync`
-//! into DynamoDB (moto), and `recommendations-api` behind API Gateway serves the bundles of
-//! the demo's strong-prescription shopper (thinner lenses with their reasons) exactly as the
-//! local router over the same stores does; owner only.
+//! Bundles and offers on AWS (issue 15): a lens price feed dropped in S3 is imported by
+//! `catalog-sync` into DynamoDB (moto), and `recommendations-api` behind API Gateway serves
+//! the bundles of the demo's strong-prescription shopper (thinner lenses with their
+//! reasons) exactly as the local router over the same stores does; owner only. Promotions
+//! in the bucket's merchandising file become the same offers from the function as from the
+//! local server with the same file, within the merchant's bounds, recorded as exposures.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::s3::S3Event;
 use chrono::{DateTime, Utc};
-use framewise::adapters::aws::{aws_stores, S3ArtifactStore};
-use framewise::demo::{demo_lens_prices, generate, DemoConfig, SHOWCASE_SPHERE};
-use framewise::service::ServiceConfig;
+use framewise::adapters::aws::{aws_stores, S3ArtifactStore, MERCHANDISING_KEY};
+use framewise::adapters::FileMerchandisingSource;
+use framewise::demo::{demo_lens_prices, generate, DemoConfig, DEMO_PROMOTIONS, SHOWCASE_SPHERE};
+use framewise::service::{Framewise, ModelRefresh, ServiceConfig};
 use framewise_integration_tests::apigw::Caller;
 use framewise_integration_tests::gateway::{
     local_and_function, locally, shopper_token, through_gateway,
@@ -198,4 +202,128 @@ fn feed_shape(list: &framewise::domain::LensPriceList) -> Value {
         "designs": section(list.designs.iter().map(|d| (json!(d.design), d.price_cents))),
         "treatments": section(list.treatments.iter().map(|t| (json!(t.treatment), t.price_cents))),
     })
+}
+
+/// Offers without their showing's id (each request shows them anew).
+fn without_offer_ids(mut answer: Value) -> Value {
+    if let Some(offers) = answer["offers"].as_array_mut() {
+        for offer in offers {
+            if let Value::Object(o) = offer {
+                o.remove("offer_id");
+            }
+        }
+    }
+    answer
+}
+
+#[tokio::test]
+async fn when_promotions_are_in_the_bucket_the_function_should_offer_them_as_the_local_server_does()
+{
+    let moto = Moto::shared();
+    let (settings, clients) = moto.fresh("offers", 5).await;
+    let stores = aws_stores(&clients, &settings);
+    let end = DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc);
+    let demo = DemoConfig {
+        styles: 60,
+        customers: 12,
+        days: 10,
+        end,
+        ..DemoConfig::small()
+    };
+    seed_demo(&stores, &demo).await;
+    stores
+        .catalog
+        .put_lens_prices(&demo_lens_prices())
+        .await
+        .expect("lens prices");
+    let strong = generate(&demo)
+        .customers
+        .into_iter()
+        .find(|c| {
+            c.prescription
+                .as_ref()
+                .is_some_and(|rx| rx.max_meridian_power() >= SHOWCASE_SPHERE.abs())
+        })
+        .expect("a storefront shopper with a strong prescription")
+        .id;
+    S3ArtifactStore::new(clients.s3.clone(), settings.bucket.clone())
+        .put_object(MERCHANDISING_KEY, DEMO_PROMOTIONS.as_bytes())
+        .await
+        .expect("promotions uploaded");
+
+    // The function reads the bucket's file, as `open_service` wires every function.
+    let function = framewise_lambda::open(
+        aws_stores(&clients, &settings),
+        ServiceConfig::default(),
+        Access::ReadOnly,
+    )
+    .await
+    .expect("function service");
+    function.set_merchandising(framewise_lambda::bucket_merchandising(&clients, &settings));
+    let lambda = recommendations_api::app(
+        function,
+        Arc::new(ModelRefresh::new(Duration::from_secs(60))),
+    );
+    // The local server reads the same text from its data directory.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("merchandising.toml");
+    std::fs::write(&file, DEMO_PROMOTIONS).expect("rules file");
+    let (local, _) = local_and_function(
+        stores.clone(),
+        aws_stores(&clients, &settings),
+        ServiceConfig::default(),
+        SECRET,
+        |local: Framewise| local.with_merchandising(Arc::new(FileMerchandisingSource::new(&file))),
+    )
+    .await;
+
+    let uri = format!("/v1/customers/{strong}/offers?limit=4");
+    let (document, gateway) = through_gateway(&lambda, &uri, Caller::Shopper(&strong), &[]).await;
+    assert_eq!(gateway.status, 200, "{document}");
+    let server = locally(&local, &uri, Some(&shopper_token(SECRET, &strong)), &[]).await;
+    assert_eq!(server.status, 200);
+    let answer = gateway.json();
+    assert_eq!(
+        without_offer_ids(answer.clone()),
+        without_offer_ids(server.json())
+    );
+    let offers = answer["offers"].as_array().cloned().unwrap_or_default();
+    // The thinner lenses the advice chooses are on offer, never past the merchant's bound
+    // (50% by default) and never below the list price's promotion.
+    let thin = offers
+        .iter()
+        .find(|o| o["promotion_id"] == "thin-167")
+        .unwrap_or_else(|| panic!("the 1.67 promotion is offered: {answer}"));
+    assert_eq!(thin["kind"], json!("lens"));
+    assert_eq!(thin["placement"], json!("offer:thin-167"));
+    for offer in &offers {
+        let list = offer["price"]["list_cents"].as_u64().unwrap_or_default();
+        let price = offer["price"]["price_cents"].as_u64().unwrap_or_default();
+        assert!(price < list && price * 2 >= list, "{offer}");
+        assert!(
+            offer["reason"].as_str().is_some_and(|r| r.contains("off")),
+            "{offer}"
+        );
+    }
+
+    // Each offer the function showed is an exposure of its promotion's placement.
+    let since = Utc::now() - chrono::Duration::minutes(5);
+    let exposures = stores
+        .measurements
+        .exposures(&format!("c:{strong}"), since)
+        .await
+        .expect("exposures");
+    let offer_id = thin["offer_id"].as_str().unwrap_or_default();
+    assert!(
+        exposures
+            .iter()
+            .any(|e| e.recommendation_id == offer_id && e.placement == "offer:thin-167"),
+        "{exposures:?}"
+    );
+
+    // Another shopper may not read them.
+    let (_, stranger) = through_gateway(&lambda, &uri, Caller::Shopper("cu-99999"), &[]).await;
+    assert_eq!(stranger.status, 403);
 }

@@ -1,5 +1,5 @@
-//! `framewise import`: a catalogue, customers, interaction history or lens prices into the data
-//! directory.
+//! `framewise import`: a catalogue, customers, interaction history, lens prices or shop
+//! exports (Shopify orders and products, generic order lines) into the data directory.
 //!
 //! An interactions file is read twice. The first pass only checks it, so a bad row is
 //! reported (file, line, field) before anything is written. The second streams it in chunks:
@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 use clap::ValueEnum;
 use framewise::adapters::{embedded_stores_with, OpenOptions};
 use framewise::domain::Signal;
+use framewise::import::connectors::{
+    self, CustomerSource, OrderImport, OrderOptions, ProductOptions, SkuCatalog,
+};
 use framewise::import::{self, group_by_subject, ImportError, InteractionChunks};
 use framewise::ports::SignalStore;
 use framewise::service::{CatalogImageReport, Framewise, ServiceConfig};
@@ -32,7 +35,9 @@ pub struct ImportArgs {
     /// What the file holds.
     what: ImportKind,
     /// catalog/customers: JSON Lines; interactions: CSV with header customer_id,style_id,kind,timestamp;
-    /// lens-prices: JSON (one list per currency), JSON Lines or CSV (currency,kind,name,price_cents).
+    /// lens-prices: JSON (one list per currency), JSON Lines or CSV (currency,kind,name,price_cents);
+    /// shopify-orders / shopify-products: Shopify's CSV exports; order-lines: CSV with header
+    /// order_id,customer_id,sku,quantity,unit_price,currency,timestamp.
     file: PathBuf,
     #[arg(long, env = "FRAMEWISE_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
@@ -51,6 +56,16 @@ pub struct ImportArgs {
     /// mismatches, failures) as JSON to FILE.
     #[arg(long, value_name = "FILE", requires = "images")]
     image_report: Option<PathBuf>,
+    /// shopify-orders: take the customer id from this column (e.g. "Customer ID") instead of
+    /// a pseudonym of the order's e-mail.
+    #[arg(long, value_name = "COLUMN")]
+    customer_column: Option<String>,
+    /// shopify-orders: a column with the style id, for lines whose SKU the catalogue lacks.
+    #[arg(long, value_name = "COLUMN")]
+    style_column: Option<String>,
+    /// shopify-products: the shop's currency (the export does not say).
+    #[arg(long, value_name = "CODE", default_value = "USD")]
+    currency: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -60,6 +75,12 @@ enum ImportKind {
     Interactions,
     /// Lens price lists (JSON, JSON Lines or CSV; see docs/bundles.md).
     LensPrices,
+    /// Shopify's orders export: each line item becomes a purchase.
+    ShopifyOrders,
+    /// Shopify's products export: each product becomes a style.
+    ShopifyProducts,
+    /// Order lines of any shop (order_id,customer_id,sku,quantity,unit_price,currency,timestamp).
+    OrderLines,
 }
 
 pub async fn run(args: ImportArgs, config: ServiceConfig, options: &OpenOptions) -> CliResult {
@@ -114,8 +135,130 @@ pub async fn run(args: ImportArgs, config: ServiceConfig, options: &OpenOptions)
                 rate(rows, seconds)
             );
         }
+        ImportKind::ShopifyOrders | ImportKind::OrderLines => {
+            // Only the stores: opening the service would build a model first.
+            let (stores, _) = embedded_stores_with(&args.data_dir, options)?;
+            let styles = stores.catalog.list_styles().await?;
+            if styles.is_empty() {
+                eprintln!("the catalogue is empty, so every SKU is unknown: import products first");
+            }
+            let catalog = SkuCatalog::new(&styles);
+            let import = if matches!(args.what, ImportKind::ShopifyOrders) {
+                let order_options = OrderOptions {
+                    customer: args
+                        .customer_column
+                        .clone()
+                        .map_or(CustomerSource::HashedEmail, CustomerSource::Column),
+                    style_column: args.style_column.clone(),
+                };
+                connectors::read_shopify_orders(&args.file, &catalog, &order_options)?
+            } else {
+                connectors::read_order_lines(&args.file, &catalog)?
+            };
+            let applied =
+                apply_purchases(stores.signals.as_ref(), &import, args.chunk_rows).await?;
+            print_order_report(&import, applied);
+        }
+        ImportKind::ShopifyProducts => {
+            let product_options = ProductOptions {
+                currency: args.currency.clone(),
+                launch_date: chrono::Utc::now().date_naive(),
+            };
+            let mut import = connectors::read_shopify_products(&args.file, &product_options)?;
+            for error in &import.rejected {
+                println!("  not imported: {error}");
+            }
+            for d in &import.defaulted {
+                println!(
+                    "  defaults used for {} (line {}): {}; tag the product to set them",
+                    d.style_id,
+                    d.line,
+                    d.fields.join(", ")
+                );
+            }
+            if import.styles.is_empty() {
+                return Err(format!(
+                    "{}: no product could be imported ({} rejected)",
+                    args.file.display(),
+                    import.rejected.len()
+                )
+                .into());
+            }
+            let (service, _) = open_service(&args.data_dir, config, options).await?;
+            let existing = service.stores().catalog.list_styles().await?;
+            connectors::keep_launch_dates(&mut import.styles, &existing);
+            let known = import
+                .styles
+                .iter()
+                .filter(|s| existing.iter().any(|e| e.id == s.id))
+                .count();
+            service.import_styles(&import.styles).await?;
+            println!(
+                "read {} rows: imported {} styles ({} new, {known} updated), {} products not imported",
+                import.rows,
+                import.styles.len(),
+                import.styles.len() - known,
+                import.rejected.len()
+            );
+        }
     }
     Ok(())
+}
+
+/// Applies an order import's purchases in chunks, each grouped by shopper; the number that
+/// were new (the rest were already in the store: same event ids).
+async fn apply_purchases(
+    store: &dyn SignalStore,
+    import: &OrderImport,
+    chunk_rows: usize,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let mut applied = 0;
+    for chunk in import.signals.chunks(chunk_rows) {
+        let mut chunk = chunk.to_vec();
+        group_by_subject(&mut chunk);
+        applied += store.apply(&chunk).await?.len();
+    }
+    Ok(applied)
+}
+
+/// What an order import read, added, found already present and left out.
+fn print_order_report(import: &OrderImport, applied: usize) {
+    let report = &import.report;
+    let skipped: Vec<String> = report
+        .skipped
+        .iter()
+        .map(|(reason, lines)| format!("{lines} {}", reason.as_str()))
+        .collect();
+    println!("read {} order lines", report.rows);
+    println!(
+        "imported {applied} purchases; {} already present",
+        report.purchases - applied
+    );
+    println!(
+        "skipped {} lines ({} orders){}",
+        report.skipped_lines(),
+        report.skipped_orders,
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", skipped.join(", "))
+        }
+    );
+    let examples = if report.distinct_unknown_skus > report.unknown_sku_examples.len() {
+        format!("{}, ...", report.unknown_sku_examples.join(", "))
+    } else {
+        report.unknown_sku_examples.join(", ")
+    };
+    println!(
+        "unknown SKUs on {} lines{}",
+        report.unknown_skus,
+        if examples.is_empty() {
+            String::new()
+        } else {
+            format!(": {examples}")
+        }
+    );
+    println!("run `framewise regenerate` to refresh lists");
 }
 
 /// One line per picture that failed and per declared attribute a picture contradicts.

@@ -256,6 +256,14 @@ async fn open_service(
         &config.weather.url,
         std::time::Duration::from_millis(config.weather.timeout_ms),
     )?;
+    // Live prices (`[pricing]`); a relative file path is inside the data directory.
+    let pricing = &config.pricing;
+    let prices = framewise::adapters::prices::from_config(
+        pricing.source,
+        &pricing.url,
+        &data_dir.join(&pricing.path).to_string_lossy(),
+        std::time::Duration::from_millis(pricing.timeout_ms),
+    )?;
     // Trend feeds and influencer collections dropped in `<data-dir>/feeds/`.
     let feeds = Arc::new(framewise::adapters::LocalFeedSource::new(data_dir));
     // Merchandising rules in `<data-dir>/merchandising.toml` (or `merchandising.file`).
@@ -269,6 +277,10 @@ async fn open_service(
         .with_merchandising(rules);
     let service = match weather {
         Some(source) => service.with_weather(source),
+        None => service,
+    };
+    let service = match prices {
+        Some(source) => service.with_prices(source),
         None => service,
     };
     Ok((Arc::new(service), store))

@@ -112,6 +112,8 @@ async fn load_demo(service: &Framewise, size: &DemoSize, data_dir: &Path) -> Cli
     bar.finish_and_clear();
     // A trend feed and two influencer collections, read before the lists are computed.
     demo::write_feeds(&data, &data_dir.join("feeds"), Utc::now())?;
+    // Promotions for the offers route, unless the merchandiser already has a rules file.
+    demo::write_promotions(&data_dir.join("merchandising.toml"))?;
     service.import_styles(&data.styles).await?;
     service
         .import_lens_prices(&demo::demo_lens_prices())

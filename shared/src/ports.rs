@@ -286,6 +286,29 @@ pub trait FeedSource: Send + Sync {
     async fn feeds(&self) -> StoreResult<Feeds>;
 }
 
+/// Where live prices come from (`[pricing] source`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceSourceKind {
+    /// The catalogue's prices only (the default).
+    #[default]
+    None,
+    /// A JSON file, read again once its prices are older than the TTL.
+    File,
+    /// An HTTP endpoint, asked with the page's style ids.
+    Http,
+}
+
+/// Live prices from the shop's dynamic pricing system: a JSON file locally or an HTTP
+/// endpoint (`adapters::prices`). Styles the source does not price are left out of the
+/// answer. The service caches answers for `pricing.ttl_seconds`, bounds each call by
+/// `pricing.timeout_ms` and serves catalogue prices on any error.
+#[async_trait]
+pub trait PriceSource: Send + Sync {
+    /// Price in cents by style id, for those of `style_ids` the source knows.
+    async fn prices(&self, style_ids: &[String]) -> StoreResult<HashMap<String, u32>>;
+}
+
 /// The merchandising rules file as last published: `merchandising.toml` locally,
 /// `config/merchandising.toml` in the bucket on AWS. The service parses it, keeps the last
 /// good rules when a new version does not parse, and asks again after

@@ -5,7 +5,7 @@
 mod image_grid;
 
 #[test]
-fn when_rendered_frames_are_analysed_should_recover_shape_class_for_nine_in_ten() {
+fn when_rendered_frames_are_analysed_should_recover_shape_and_colour_family_for_nine_in_ten() {
     let cases = image_grid::cases(3, 0);
     let evaluation = image_grid::evaluate(&cases);
     println!("{}", evaluation.table());
@@ -24,11 +24,11 @@ fn when_rendered_frames_are_analysed_should_recover_shape_class_for_nine_in_ten(
         "shape class recovered for {:.3}",
         evaluation.shape_accuracy()
     );
-    // The target is 0.9; measured 0.777 on this grid (2026-12-02): white and clear frames
-    // vanish on a light background and the neutral families (black, gunmetal, grey,
-    // silver) blur along the lightness axis. This floor keeps the measured level.
+    // Measured on this grid (2026-12-02): shape 0.982, colour family 0.935 (was 0.917 and
+    // 0.777 before faint white and clear frames, sun-lens tint and receding temples were
+    // handled). The bar is 0.9 for both.
     assert!(
-        evaluation.family_accuracy() >= 0.75,
+        evaluation.family_accuracy() >= 0.9,
         "colour family recovered for {:.3}",
         evaluation.family_accuracy()
     );

@@ -5,12 +5,15 @@
 //! sellable (deactivated or out of stock) are recomputed. Product pictures beside the feed
 //! (`images/<colourway code>.jpg`, `.jpeg` or `.png` under the feed's folder) are analysed:
 //! their mismatches with the feed are reported and their looks kept for `similar?by=look`.
+//! The same function consumes the catalogue events queue: live stock, price and
+//! active-flag deltas ([`deltas`]); [`CatalogEvent`] tells the two invocations apart.
 
 use std::collections::HashSet;
 use std::time::Instant;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::s3::S3Event;
+use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
 use framewise::adapters::aws::S3ArtifactStore;
 use framewise::domain::Style;
@@ -38,6 +41,33 @@ pub const LENS_PRICES_PREFIX: &str = "feeds/lens-prices";
 pub const SAFETY_SECS: &str = "FRAMEWISE_CATALOG_SYNC_SAFETY_SECS";
 /// Default of [`SAFETY_SECS`].
 pub const DEFAULT_SAFETY_SECS: u64 = 30;
+
+pub mod deltas;
+
+pub use deltas::handle_deltas;
+
+/// What invoked the function: a feed object created in S3, or a batch of the catalogue
+/// events queue. Told apart by the records' `eventSource` (`aws:s3`, `aws:sqs`).
+#[derive(Debug)]
+pub enum CatalogEvent {
+    Feed(S3Event),
+    Deltas(SqsEvent),
+}
+
+impl CatalogEvent {
+    /// Reads an invocation's payload; an event of another source is refused.
+    pub fn from_payload(payload: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let source = payload
+            .pointer("/Records/0/eventSource")
+            .and_then(|s| s.as_str())
+            .unwrap_or("aws:s3");
+        if source == "aws:sqs" {
+            serde_json::from_value(payload).map(Self::Deltas)
+        } else {
+            serde_json::from_value(payload).map(Self::Feed)
+        }
+    }
+}
 
 /// Reads feed objects; S3 in production, a map in tests.
 #[async_trait]

@@ -111,9 +111,24 @@ pub async fn open_with_feeds(
         tracing::warn!(%error, "weather source unavailable; lists get no weather");
         None
     });
+    // Live prices (`[pricing]`, an HTTP endpoint on AWS); one that cannot be built leaves
+    // catalogue prices, never a failed cold start.
+    let prices = framewise::adapters::prices::from_config(
+        config.pricing.source,
+        &config.pricing.url,
+        &config.pricing.path,
+        std::time::Duration::from_millis(config.pricing.timeout_ms),
+    )
+    .unwrap_or_else(|error| {
+        tracing::warn!(%error, "price source unavailable; lists show catalogue prices");
+        None
+    });
     let mut service = Framewise::open(stores, config).await?;
     if let Some(source) = weather {
         service = service.with_weather(source);
+    }
+    if let Some(source) = prices {
+        service = service.with_prices(source);
     }
     if let Some(source) = feeds {
         service = service.with_feeds(source);

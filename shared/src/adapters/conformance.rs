@@ -224,6 +224,7 @@ fn style(id: &str, price_cents: u32) -> Style {
                 value: ColourValue::Dark,
                 finish: Finish::Glossy,
                 pattern: Pattern::Solid,
+                hex: None,
             },
             image_url: None,
             variants: vec![Variant {

@@ -17,6 +17,7 @@ pub mod local_feeds;
 pub mod memory;
 pub mod memory_measurements;
 pub mod merchandising_file;
+pub mod prices;
 pub(crate) mod queue_rules;
 pub(crate) mod sealed_customer;
 pub(crate) mod time_key;

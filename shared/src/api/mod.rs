@@ -2,6 +2,7 @@
 //! are parsed here (signal batches, profiles) and handed to the service as domain values.
 
 mod bundles;
+mod catalog_admin;
 mod compact;
 mod content;
 mod context_params;
@@ -11,6 +12,7 @@ mod identity;
 mod images;
 mod json_body;
 mod measurement;
+mod offers;
 mod offline;
 mod openapi;
 mod profile;
@@ -25,6 +27,9 @@ mod taste;
 mod tests;
 mod why;
 
+pub use catalog_admin::{
+    parse_product_patch, ProductPatch, ProductPatched, MAX_PRODUCT_PATCH_BYTES,
+};
 pub use error::ApiError;
 pub use http_cache::{body_digest, CachePolicy, CATALOGUE_MAX_AGE_SECS, LIST_MAX_AGE_SECS};
 pub use identity::{bearer_auth, permit, require_token};

@@ -22,7 +22,10 @@ use super::error::{
 use super::http_cache::{CacheHeaders, NotModified};
 use super::images::PictureCacheHeader;
 use super::similar_by::SimilarBy;
-use super::{bundles, content, images, measurement, offline, profile, routes, signals, taste, why};
+use super::{
+    bundles, catalog_admin, content, images, measurement, offers, offline, profile, routes,
+    signals, taste, why,
+};
 use crate::optics::lens::LensUse;
 
 /// The security scheme token routes require (`security(("bearerAuth" = []))`).
@@ -48,6 +51,7 @@ pub const BEARER_AUTH: &str = "bearerAuth";
         routes::recommendations,
         routes::session_recommendations,
         routes::product,
+        catalog_admin::patch_product,
         routes::similar,
         routes::also_bought,
         images::product_image_svg,
@@ -66,6 +70,7 @@ pub const BEARER_AUTH: &str = "bearerAuth";
         content::content_page,
         taste::customer_taste,
         bundles::customer_bundles,
+        offers::customer_offers,
         measurement::metrics,
         measurement::list_experiments,
         measurement::create_experiment,

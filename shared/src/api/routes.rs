@@ -60,6 +60,7 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
         RouteAccess::Public,
     ),
     ("GET", "/v1/products/{style_id}", RouteAccess::Public),
+    ("PATCH", "/v1/products/{style_id}", RouteAccess::Admin),
     (
         "GET",
         "/v1/products/{style_id}/similar",
@@ -138,6 +139,11 @@ pub const ROUTES: &[(&str, &str, RouteAccess)] = &[
         "/v1/customers/{customer_id}/bundles",
         RouteAccess::Token,
     ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/offers",
+        RouteAccess::Token,
+    ),
     ("GET", "/v1/metrics", RouteAccess::Admin),
     ("GET", "/v1/experiments", RouteAccess::Admin),
     ("POST", "/v1/experiments", RouteAccess::Admin),
@@ -179,7 +185,9 @@ pub fn router(service: Arc<Framewise>) -> Router {
         .merge(super::content::routes())
         .merge(super::taste::routes())
         .merge(super::bundles::routes())
+        .merge(super::offers::routes())
         .merge(super::images::routes())
+        .merge(super::catalog_admin::routes())
         .with_state(service.clone());
     super::http_cache::negotiated(catch_panics(
         with_api_fallbacks(routes.merge(signal_routes(service.clone()))),
@@ -212,13 +220,15 @@ pub fn with_api_fallbacks(routes: Router) -> Router {
         .layer(middleware::from_fn(enforce_request_limits))
 }
 
-/// Only the profile, lens-advice and measurement routes (the `profiles-api` function, which
-/// the template routes profile writes and experiment writes to), same errors.
+/// Only the profile, lens-advice, measurement and admin catalogue routes (the `profiles-api`
+/// function, which the template routes profile, experiment and product writes to), same
+/// errors.
 pub fn profile_router(service: Arc<Framewise>) -> Router {
     super::http_cache::negotiated(catch_panics(
         with_api_fallbacks(
             super::profile::routes()
                 .merge(super::measurement::routes())
+                .merge(super::catalog_admin::routes())
                 .with_state(service.clone()),
         ),
         service,

@@ -423,8 +423,14 @@ async fn when_admin_route_is_called_should_refuse_shoppers_and_the_service_and_a
             continue;
         }
         admin_routes += 1;
-        let uri = path.replace("{experiment_id}", "exp-1");
-        let body = (method == "POST").then(|| experiment_body("exp-1"));
+        let uri = path
+            .replace("{experiment_id}", "exp-1")
+            .replace("{style_id}", &h.style_id);
+        let body = match method {
+            "POST" => Some(experiment_body("exp-1")),
+            "PATCH" => Some(r#"{"active": true}"#.to_string()),
+            _ => None,
+        };
         let (status, _, _) = h.call(method, &uri, None, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
         for refused in [&shopper, &service] {
@@ -432,7 +438,7 @@ async fn when_admin_route_is_called_should_refuse_shoppers_and_the_service_and_a
             assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {answer}");
         }
     }
-    assert_eq!(admin_routes, 5);
+    assert_eq!(admin_routes, 6);
 
     let (status, created, _) = h
         .call(

@@ -99,3 +99,57 @@ pub(super) fn showcase_strong_prescription(customers: &mut [Customer]) {
         };
     }
 }
+
+/// The demo's promotions (`[[promotion]]` of `merchandising.toml`): thinner lenses for
+/// strong prescriptions, a coating, and mid-range frames; see `docs/offers.md`.
+pub const DEMO_PROMOTIONS: &str = r#"# Demo promotions (docs/offers.md); edit and save: they reload within 30 s.
+[[promotion]]
+id = "thin-167"
+label = "20% off 1.67 high-index lenses"
+lens_material = "index167"
+percent_off = 20
+
+[[promotion]]
+id = "thin-174"
+label = "25% off 1.74 high-index lenses"
+lens_material = "index174"
+percent_off = 25
+budget_redemptions = 200
+
+[[promotion]]
+id = "ar-coat"
+label = "$10 off anti-reflective coating"
+treatment = "anti_reflective"
+amount_off_cents = 1000
+currency = "USD"
+
+[[promotion]]
+id = "mid-range"
+label = "10% off mid-range frames"
+price_band = "mid"
+percent_off = 10
+stackable = true
+"#;
+
+/// Writes [`DEMO_PROMOTIONS`] to `path` unless a file is already there; whether it wrote.
+pub fn write_promotions(path: &std::path::Path) -> Result<bool, crate::import::ImportError> {
+    if path.exists() {
+        return Ok(false);
+    }
+    std::fs::write(path, DEMO_PROMOTIONS).map_err(|source| crate::import::ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod promotion_tests {
+    #[test]
+    fn demo_promotions_should_parse() {
+        let rules = crate::engine::MerchandisingRules::from_toml_str(super::DEMO_PROMOTIONS)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rules.promotions.len(), 4);
+        assert!(rules.no_list_rules());
+    }
+}

@@ -30,7 +30,9 @@ use crate::domain::{AgeBand, ColourFamily, Customer, Material, PriceBand, Shape,
 /// Demo interactions are rows of the interactions file format.
 pub use crate::import::Interaction;
 use crate::import::{self, ImportError};
-pub use bundles::{lens_prices as demo_lens_prices, SHOWCASE_SPHERE};
+pub use bundles::{
+    lens_prices as demo_lens_prices, write_promotions, DEMO_PROMOTIONS, SHOWCASE_SPHERE,
+};
 pub use customers::{customer_id, shopper_name};
 pub use drift::{is_drifting, DRIFTING_EVERY};
 pub use feeds::{collections as demo_collections, trend_feed as demo_trend_feed, write_feeds};

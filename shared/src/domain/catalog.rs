@@ -99,6 +99,35 @@ impl Shape {
         Self::Butterfly,
         Self::Wrap,
     ];
+
+    /// Typical lens height B as a share of the lens width A (aviators deep, rectangles
+    /// shallow): for catalogues that do not give B.
+    pub fn typical_depth_ratio(self) -> f32 {
+        match self {
+            Self::Round => 0.90,
+            Self::Aviator => 0.88,
+            Self::Butterfly => 0.86,
+            Self::Square | Self::Geometric => 0.84,
+            Self::Wayfarer => 0.80,
+            Self::CatEye => 0.78,
+            Self::Oval => 0.76,
+            Self::Browline | Self::Wrap => 0.70,
+            Self::Rectangle => 0.66,
+        }
+    }
+
+    /// Typical excess (mm) of the effective diameter over max(A, B): round shapes barely,
+    /// upswept and angular shapes more.
+    pub fn typical_ed_allowance_mm(self) -> f32 {
+        match self {
+            Self::Round => 1.0,
+            Self::Oval => 1.5,
+            Self::Rectangle | Self::Browline => 2.5,
+            Self::Square | Self::Wayfarer => 3.0,
+            Self::CatEye | Self::Aviator | Self::Geometric | Self::Wrap => 4.0,
+            Self::Butterfly => 5.0,
+        }
+    }
 }
 
 impl Material {
@@ -229,6 +258,15 @@ pub struct FrameColour {
     pub value: ColourValue,
     pub finish: Finish,
     pub pattern: Pattern,
+    /// The swatch colour as `#rrggbb`, when the feed gives one; an image import fills it
+    /// from the product picture when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hex: Option<String>,
+}
+
+/// Whether `value` is a colour spelled `#rrggbb` (hex digits, either case).
+pub fn is_hex_colour(value: &str) -> bool {
+    value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
 // The validated ranges below are the one definition of what a style may hold: validation
@@ -411,6 +449,14 @@ impl Style {
                 &colourway.colour.name,
                 100,
             );
+            if let Some(hex) = &colourway.colour.hex {
+                if !is_hex_colour(hex) {
+                    errors.push(FieldError::new(
+                        format!("{path}.colour.hex"),
+                        "must be a colour spelled #rrggbb",
+                    ));
+                }
+            }
             if colourway.variants.is_empty() {
                 errors.push(FieldError::new(
                     format!("{path}.variants"),

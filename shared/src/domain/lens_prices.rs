@@ -363,6 +363,23 @@ fn names<T: Serialize + Copy>(all: &[T]) -> String {
         .join(", ")
 }
 
+/// `$60`, `€12.50`, `CHF 80`: whole units without cents.
+pub fn format_money(cents: i64, currency: &str) -> String {
+    let amount = if cents % 100 == 0 {
+        format!("{}", cents / 100)
+    } else {
+        format!("{}.{:02}", cents / 100, cents % 100)
+    };
+    match currency {
+        "USD" => format!("${amount}"),
+        "EUR" => format!("€{amount}"),
+        "GBP" => format!("£{amount}"),
+        "AUD" => format!("A${amount}"),
+        "CAD" => format!("C${amount}"),
+        other => format!("{other} {amount}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

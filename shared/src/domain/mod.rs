@@ -1,6 +1,7 @@
 //! Domain types and their validation rules. No I/O here.
 
 pub mod catalog;
+pub mod catalog_delta;
 pub mod context;
 pub mod customer;
 pub mod feeds;
@@ -13,6 +14,7 @@ pub mod segment;
 pub mod signal;
 
 pub use catalog::*;
+pub use catalog_delta::*;
 pub use context::*;
 pub use customer::*;
 pub use feeds::*;

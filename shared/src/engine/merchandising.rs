@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::promotions::Promotion;
 use crate::domain::{Category, PriceBand, Style};
 
 /// Smallest multiplier a bury may set (a quarter of the score).
@@ -154,6 +155,8 @@ pub struct MerchandisingRules {
     pub score_rules: Vec<ScoreRule>,
     pub exclusions: Vec<Exclusion>,
     pub caps: Vec<Cap>,
+    /// `[[promotion]]`: prices, not positions (see [`super::promotions`]).
+    pub promotions: Vec<Promotion>,
 }
 
 /// One problem of a rule file, naming the rule and the field.
@@ -184,8 +187,9 @@ impl std::fmt::Display for RuleError {
 pub struct MerchandisingError(pub Vec<RuleError>);
 
 impl MerchandisingRules {
-    /// Whether the file has no rule at all (lists are then served untouched).
-    pub fn is_empty(&self) -> bool {
+    /// Whether the file has no rule that changes lists (they are then served untouched;
+    /// promotions price items, they do not move them).
+    pub fn no_list_rules(&self) -> bool {
         self.pins.is_empty()
             && self.score_rules.is_empty()
             && self.exclusions.is_empty()
@@ -211,8 +215,22 @@ impl MerchandisingRules {
             .find(|r| r.meta.active(now) && r.matches.matches(style))
     }
 
-    /// How many rules of any kind.
+    /// How many rules of any kind, promotions included.
     pub fn len(&self) -> usize {
-        self.pins.len() + self.score_rules.len() + self.exclusions.len() + self.caps.len()
+        self.pins.len()
+            + self.score_rules.len()
+            + self.exclusions.len()
+            + self.caps.len()
+            + self.promotions.len()
+    }
+
+    /// Whether the file has no rule of any kind.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The promotions running on the day of `now`.
+    pub fn active_promotions(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Promotion> {
+        self.promotions.iter().filter(move |p| p.meta.active(now))
     }
 }

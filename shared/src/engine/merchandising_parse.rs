@@ -11,6 +11,7 @@ use super::merchandising::{
     Cap, CapGroup, Exclusion, MerchandisingError, MerchandisingRules, Pin, RuleError, RuleKind,
     RuleMeta, ScoreRule, StyleMatch, MAX_MULTIPLIER, MIN_MULTIPLIER,
 };
+use super::promotions_parse::parse_promotion;
 use crate::domain::{validate_id, Category, PriceBand};
 
 /// Longest label a rule may show to shoppers.
@@ -80,12 +81,12 @@ struct RawCap {
 }
 
 /// The match fields of a rule; exactly one must be given.
-struct RawMatch {
-    brand: Option<String>,
-    tag: Option<String>,
-    category: Option<Category>,
-    price_band: Option<PriceBand>,
-    style_ids: Option<Vec<String>>,
+pub(super) struct RawMatch {
+    pub brand: Option<String>,
+    pub tag: Option<String>,
+    pub category: Option<Category>,
+    pub price_band: Option<PriceBand>,
+    pub style_ids: Option<Vec<String>>,
 }
 
 /// The match fields of a parsed rule section, moved out.
@@ -101,16 +102,39 @@ macro_rules! raw_match {
     };
 }
 
-const MATCH_FIELDS: &str = "brand, tag, category, price_band or style_ids";
+pub(super) const MATCH_FIELDS: &str = "brand, tag, category, price_band or style_ids";
 
 /// Collects the problems of one rule while it is checked.
-struct Check<'a> {
-    rule: String,
-    errors: &'a mut Vec<RuleError>,
+pub(super) struct Check<'a> {
+    pub rule: String,
+    pub errors: &'a mut Vec<RuleError>,
 }
 
-impl Check<'_> {
-    fn fail(&mut self, field: &str, message: impl Into<String>) {
+impl<'a> Check<'a> {
+    /// The check of the `n`th (1-based) rule of `section`: named by its `id` when that is
+    /// a valid id, else `section[n]` (and a bad `id` is the first problem).
+    pub(super) fn named(
+        section: &str,
+        n: usize,
+        entry: &toml::Value,
+        errors: &'a mut Vec<RuleError>,
+    ) -> Self {
+        let fallback = format!("{section}[{n}]");
+        let id = entry.get("id").and_then(toml::Value::as_str);
+        let mut check = Check {
+            rule: id
+                .filter(|id| validate_id(id).is_ok())
+                .map_or_else(|| fallback.clone(), str::to_string),
+            errors,
+        };
+        if let Some(Err(message)) = id.map(validate_id) {
+            check.rule = fallback;
+            check.fail("id", message);
+        }
+        check
+    }
+
+    pub(super) fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(RuleError {
             rule: Some(self.rule.clone()),
             field: Some(field.to_string()),
@@ -133,7 +157,7 @@ impl Check<'_> {
         }
     }
 
-    fn meta(
+    pub(super) fn meta(
         &mut self,
         label: Option<String>,
         from: Option<toml::Value>,
@@ -159,7 +183,7 @@ impl Check<'_> {
         }
     }
 
-    fn style_match(&mut self, raw: RawMatch) -> Option<StyleMatch> {
+    pub(super) fn style_match(&mut self, raw: RawMatch) -> Option<StyleMatch> {
         let mut found = Vec::new();
         if let Some(brand) = raw.brand {
             found.push(("brand", StyleMatch::Brand(brand.trim().to_string())));
@@ -227,16 +251,17 @@ impl MerchandisingRules {
         let mut rules = Self::default();
         for (key, value) in table {
             let kind = match key.as_str() {
-                "pin" => RuleKind::Pin,
-                "boost" => RuleKind::Boost,
-                "bury" => RuleKind::Bury,
-                "exclude" => RuleKind::Exclude,
-                "cap" => RuleKind::Cap,
+                "promotion" => None,
+                "pin" => Some(RuleKind::Pin),
+                "boost" => Some(RuleKind::Boost),
+                "bury" => Some(RuleKind::Bury),
+                "exclude" => Some(RuleKind::Exclude),
+                "cap" => Some(RuleKind::Cap),
                 _ => {
                     errors.push(RuleError {
                         rule: None,
                         field: Some(key.clone()),
-                        message: "unknown section; use [[pin]], [[boost]], [[bury]], [[exclude]] or [[cap]]".to_string(),
+                        message: "unknown section; use [[pin]], [[boost]], [[bury]], [[exclude]], [[cap]] or [[promotion]]".to_string(),
                     });
                     continue;
                 }
@@ -250,7 +275,16 @@ impl MerchandisingRules {
                 continue;
             };
             for (n, entry) in entries.into_iter().enumerate() {
-                rules.add(kind, n + 1, entry, &mut errors);
+                let section = kind.map_or("promotion", RuleKind::section);
+                let mut check = Check::named(section, n + 1, &entry, &mut errors);
+                match kind {
+                    Some(kind) => rules.add(kind, &mut check, entry),
+                    None => {
+                        if let Some(promotion) = parse_promotion(&mut check, entry) {
+                            rules.promotions.push(promotion);
+                        }
+                    }
+                }
             }
         }
         rules.score_rules.sort_by_key(|r| r.kind != RuleKind::Boost);
@@ -277,29 +311,18 @@ impl MerchandisingRules {
         let scores = self.score_rules.iter().map(|r| &r.meta);
         let exclusions = self.exclusions.iter().map(|r| &r.meta);
         let caps = self.caps.iter().map(|r| &r.meta);
+        let promotions = self.promotions.iter().map(|r| &r.meta);
         pins.chain(scores)
             .chain(exclusions)
             .chain(caps)
+            .chain(promotions)
             .map(|m| m.name.as_str())
     }
 
-    fn add(&mut self, kind: RuleKind, n: usize, entry: toml::Value, errors: &mut Vec<RuleError>) {
-        let fallback = format!("{}[{n}]", kind.section());
-        let name = entry
-            .get("id")
-            .and_then(toml::Value::as_str)
-            .filter(|id| validate_id(id).is_ok())
-            .map_or_else(|| fallback.clone(), str::to_string);
-        let mut check = Check { rule: name, errors };
-        if let Some(id) = entry.get("id").and_then(toml::Value::as_str) {
-            if let Err(message) = validate_id(id) {
-                check.rule = fallback;
-                check.fail("id", message);
-            }
-        }
+    fn add(&mut self, kind: RuleKind, check: &mut Check<'_>, entry: toml::Value) {
         match kind {
             RuleKind::Pin => {
-                let Some(raw) = parse::<RawPin>(&mut check, entry) else {
+                let Some(raw) = parse::<RawPin>(check, entry) else {
                     return;
                 };
                 let meta = check.meta(raw.label, raw.from, raw.until);
@@ -319,7 +342,7 @@ impl MerchandisingRules {
                 });
             }
             RuleKind::Boost | RuleKind::Bury => {
-                let Some(raw) = parse::<RawScoreRule>(&mut check, entry) else {
+                let Some(raw) = parse::<RawScoreRule>(check, entry) else {
                     return;
                 };
                 let meta = check.meta(raw.label, raw.from, raw.until);
@@ -348,7 +371,7 @@ impl MerchandisingRules {
                 }
             }
             RuleKind::Exclude => {
-                let Some(raw) = parse::<RawExclusion>(&mut check, entry) else {
+                let Some(raw) = parse::<RawExclusion>(check, entry) else {
                     return;
                 };
                 let meta = check.meta(raw.label, raw.from, raw.until);
@@ -361,7 +384,7 @@ impl MerchandisingRules {
                 }
             }
             RuleKind::Cap => {
-                let Some(raw) = parse::<RawCap>(&mut check, entry) else {
+                let Some(raw) = parse::<RawCap>(check, entry) else {
                     return;
                 };
                 let meta = check.meta(raw.label, raw.from, raw.until);
@@ -406,7 +429,7 @@ impl MerchandisingRules {
 
 /// One rule's table into its section's shape; a missing, misspelt or mistyped field is
 /// reported by name.
-fn parse<T: DeserializeOwned>(check: &mut Check<'_>, entry: toml::Value) -> Option<T> {
+pub(super) fn parse<T: DeserializeOwned>(check: &mut Check<'_>, entry: toml::Value) -> Option<T> {
     match serde_path_to_error::deserialize::<_, T>(entry) {
         Ok(raw) => Some(raw),
         Err(e) => {

@@ -89,7 +89,7 @@ impl Engine {
         rules: &MerchandisingRules,
     ) -> Vec<ScoredItem> {
         let config = config.sanitized();
-        let rules = (!rules.is_empty()).then_some(rules);
+        let rules = (!rules.no_list_rules()).then_some(rules);
         recommend(self, req, &config, rules)
     }
 
@@ -140,7 +140,7 @@ impl Engine {
         now: DateTime<Utc>,
         admitted: Vec<ScoredItem>,
     ) -> Vec<MerchandisingAdjustment> {
-        if rules.is_empty() {
+        if rules.no_list_rules() {
             return Vec::new();
         }
         let before: HashMap<String, usize> = items

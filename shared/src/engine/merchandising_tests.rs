@@ -122,7 +122,7 @@ max = 2
         chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
     );
     assert_eq!(parsed.caps[0].group, CapGroup::EachBrand);
-    assert!(rules("").is_empty());
+    assert!(rules("").is_empty() && rules("").no_list_rules());
 }
 
 #[test]

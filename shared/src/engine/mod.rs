@@ -31,6 +31,10 @@ mod model;
 // One style as the shopper's list would offer it (bundles for a product page).
 mod offer;
 mod preferences;
+mod promotions;
+mod promotions_parse;
+#[cfg(test)]
+mod promotions_tests;
 // Crate-visible so personalized content (service/content) names frames with the same labels.
 mod counterfactual;
 pub(crate) mod reasons;
@@ -65,6 +69,10 @@ pub use merchandising::{
 pub use merchandising_pass::{MerchandisingAdjustment, FEATURED_CODE, PROMOTED_CODE};
 pub use model::{Model, ModelError, ModelStats, Neighbour, MODEL_FORMAT_VERSION};
 pub use offer::StyleOffer;
+pub use promotions::{
+    discount_words, quote, Audience, Behaviour, Discount, LensOption, OfferBounds, PriceQuote,
+    PricedItem, Promotion, PromotionTarget, BROWSED_AT_LEAST, MAX_PERCENT_OFF,
+};
 pub use segment::{SegmentCrowd, SegmentLift, SegmentRequest};
 pub use taste_report::{
     AttributeLead, AttributeShift, AttributeTaste, TasteDrift, TasteMonth, TasteReport, ValueShare,

@@ -48,6 +48,7 @@ pub fn colour(family: ColourFamily) -> FrameColour {
         value: ColourValue::Medium,
         finish: Finish::Glossy,
         pattern: Pattern::Solid,
+        hex: None,
     }
 }
 

@@ -300,6 +300,20 @@ pub fn frame_family(colours: &[DominantColour]) -> ColourFamily {
     family
 }
 
+/// The family of a frame that barely differs from a light background: white, or clear
+/// when its cast is cool (clear acetate shows the blue-grey of its edges and of the lens
+/// behind it; white acetate is neutral to warm).
+pub fn faint_family(mean: Lab) -> ColourFamily {
+    if mean.b < CLEAR_MAX_B {
+        ColourFamily::Clear
+    } else {
+        ColourFamily::White
+    }
+}
+
+/// b* below which a faint frame is clear rather than white.
+const CLEAR_MAX_B: f32 = 0.0;
+
 /// Warm clusters of clearly different lightness, each a real part of the frame: the dark
 /// and amber patches of tortoiseshell.
 fn is_mottled(colours: &[DominantColour]) -> bool {

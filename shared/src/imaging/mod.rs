@@ -5,13 +5,16 @@
 //! neighbours (`embedding`). Pure functions over decoded pixels; no I/O.
 //!
 //! The steps: every pixel is laid over white (transparency becomes background) and
-//! compared in Lab with the background colour read from the image border; the frame mask
-//! is closed and its lenses filled; the lenses are what survives opening away the thin
-//! parts; the frame's colour comes from the band along the silhouette's edge (the rims,
-//! temples and bridge), never from the lens tint inside.
+//! compared in Lab with the background colour read from the image border (a white or
+//! clear frame on white differs only faintly: a second, faint mask finds it, and then only
+//! its faint pixels are the frame's); the frame mask is closed and its lenses filled; the
+//! lenses are what survives opening away the thin parts; the frame's colour comes from the
+//! band along the silhouette's edge (the rims) and from the bridge and temples, never from
+//! the lens tint, edge line or screws (`frame_pixels`).
 
 mod colour;
 mod embedding;
+mod frame_pixels;
 mod mask;
 mod silhouette;
 #[cfg(test)]
@@ -21,7 +24,8 @@ use image::imageops::FilterType;
 use image::RgbaImage;
 
 pub use colour::{
-    frame_family, kmeans, lab_to_srgb, nearest_family, srgb_to_lab, DominantColour, Lab,
+    faint_family, frame_family, kmeans, lab_to_srgb, nearest_family, srgb_to_lab, DominantColour,
+    Lab,
 };
 pub use embedding::{colour_histogram, cosine, embed, COLOUR_BINS, EMBEDDING_LEN};
 pub use silhouette::{classify, LensDescriptors, ShapeClass, PROFILE_ROWS};
@@ -51,6 +55,20 @@ const WORKING_WIDTH: u32 = 480;
 const MAX_SIDE: u32 = 12_000;
 /// Colour difference (CIE76) from the background above which a pixel is the frame's.
 const BACKGROUND_DELTA_E: f32 = 9.0;
+/// Colour difference from the background above which a pixel may be a faint frame's
+/// (white or clear acetate on white): above compression noise.
+const FAINT_DELTA_E: f32 = 2.2;
+/// How much wider or taller than the strong silhouette the faint one must be for the frame
+/// to be faint (anti-aliasing and compression fringes add only a few pixels).
+const FAINT_SPAN_GAIN: f32 = 1.12;
+/// How far (pixels) JPEG ringing reaches from a strong edge: one 16-pixel block of
+/// subsampled chroma.
+const RINGING_PIXELS: f32 = 16.0;
+/// Fewest faint pixels beyond the ringing that make a faint frame.
+const MIN_FAINT_PIXELS: usize = 20;
+/// Parts of the faint mask smaller than this share of the largest are not the frame (the
+/// shadow it casts, specks of noise).
+const FAINT_PART_SHARE: f32 = 0.3;
 /// Clusters of the frame colour k-means.
 const COLOUR_CLUSTERS: usize = 4;
 
@@ -107,9 +125,36 @@ pub fn analyse(image: &RgbaImage) -> Result<ImageFeatures, ImageError> {
     let table = LinearTable::new();
     let labs: Vec<Lab> = image.pixels().map(|p| table.lab(over_white(p.0))).collect();
     let background = border_colour(&labs, width, height);
-    let foreground = Mask::from_fn(width, height, |x, y| {
+    let strong = Mask::from_fn(width, height, |x, y| {
         labs[y * width + x].delta_e(background) >= BACKGROUND_DELTA_E
     });
+    let faint = faint_mask(&labs, background, width, height);
+    // A white or clear frame on a light background: only the faint mask sees its rims and
+    // temples, the strong one at most the lenses, nose pads and screws. Compression rings
+    // faintly around strong edges, so the faint parts must also reach well beyond them.
+    let beyond_strong = {
+        // Measured from the strong silhouette with its lenses filled: an optical lens is
+        // faint too, inside the rims.
+        let radius = strong
+            .bounds()
+            .map_or(1.5, |b| (0.04 * b.height() as f32).max(1.5));
+        let distance = strong.closed(radius).holes_filled().distance_to_on();
+        // Not below it: that is where the frame's shadow falls.
+        let bottom = strong.bounds().map_or(height, |b| b.bottom);
+        (0..width * (bottom + 1).min(height))
+            .filter(|&i| faint.on[i] && distance[i] > RINGING_PIXELS)
+            .count()
+    };
+    let faint_frame = match (strong.bounds(), faint.bounds()) {
+        (None, Some(_)) => true,
+        (Some(s), Some(f)) => {
+            beyond_strong >= MIN_FAINT_PIXELS
+                && (f.width() as f32 > FAINT_SPAN_GAIN * s.width() as f32
+                    || f.height() as f32 > FAINT_SPAN_GAIN * s.height() as f32)
+        }
+        _ => false,
+    };
+    let foreground = if faint_frame { faint } else { strong.clone() };
     let bounds = foreground.bounds().ok_or(ImageError::NoFrame)?;
     let closing = (0.04 * bounds.height() as f32).max(1.5);
     let solid = foreground.closed(closing).holes_filled();
@@ -119,42 +164,26 @@ pub fn analyse(image: &RgbaImage) -> Result<ImageFeatures, ImageError> {
     let lens = silhouette::lenses(&blobs).ok_or(ImageError::NoFrame)?;
     let shape = silhouette::classify(&lens);
 
-    // The frame's own pixels: the band along the silhouette's edge that the mask marks.
-    let depth = solid.distance_to_off();
-    let band = (RIM_BAND * frame_height).max(1.5);
-    // Temples and bridge (the thin parts outside the lens blobs) are the frame's colour
-    // whatever the rim; the band holds the rims, and a rimless lens's edge.
-    let thin = |i: usize| solid.on[i] && !blobs.on[i];
-    let in_band = |i: usize| foreground.on[i] && (depth[i] <= band || thin(i));
-    // Edge pixels are part background (anti-aliasing, compression): inner ones if enough.
-    let inner = |i: usize| {
-        let (x, y) = (i % width, i / width);
-        x > 0
-            && y > 0
-            && x + 1 < width
-            && y + 1 < height
-            && [i - 1, i + 1, i - width, i + width]
-                .iter()
-                .all(|&j| foreground.on[j])
-    };
-    let mut chosen: Vec<usize> = (0..width * height)
-        .filter(|&i| in_band(i) && inner(i))
-        .collect();
-    if chosen.len() < MIN_INNER_PIXELS {
-        chosen = (0..width * height).filter(|&i| in_band(i)).collect();
-    }
-    // Weighted by contrast with the background: the frame's colour counts over the faint
-    // lens edges, nylon threads and nose pads beside it.
-    let rim_pixels: Vec<(Lab, f32)> = chosen
-        .into_iter()
-        .map(|i| {
-            let weight = if thin(i) { THIN_PART_WEIGHT } else { 1.0 };
-            (labs[i], weight * labs[i].delta_e(background))
-        })
-        .collect();
+    // In a faint frame, what the strong mask saw (and its anti-aliased edge) is lens tint,
+    // hardware or glare, never the frame.
+    let strong_parts = faint_frame.then(|| strong.dilated(1.5));
+    let rim_pixels = frame_pixels::frame_pixels(&frame_pixels::Scene {
+        labs: &labs,
+        width,
+        background,
+        foreground: &foreground,
+        solid: &solid,
+        blobs: &blobs,
+        excluded: strong_parts.as_ref(),
+        frame_height,
+    });
     let points = quantised(&rim_pixels);
     let colours = kmeans(&points, COLOUR_CLUSTERS);
-    let family = frame_family(&colours);
+    let family = if faint_frame {
+        frame_pixels::mean(&rim_pixels).map_or(ColourFamily::White, faint_family)
+    } else {
+        frame_family(&colours)
+    };
     let histogram = colour_histogram(&rim_pixels);
     Ok(ImageFeatures {
         family,
@@ -171,16 +200,30 @@ pub fn analyse(image: &RgbaImage) -> Result<ImageFeatures, ImageError> {
     })
 }
 
-/// How much more a temple or bridge pixel tells of the frame's colour than a pixel of the
-/// band along the lens, which may be lens edge, nylon thread or tinted lens.
-const THIN_PART_WEIGHT: f32 = 3.0;
-
-/// Fewest inner rim pixels worth reading the colour from (else edge pixels join).
-const MIN_INNER_PIXELS: usize = 40;
-
-/// Depth of the band along the silhouette's edge read as the frame's colour, as a share
-/// of the frame's height: about a rim's width.
-const RIM_BAND: f32 = 0.04;
+/// The pixels that differ faintly from the background, in the large parts only.
+fn faint_mask(labs: &[Lab], background: Lab, width: usize, height: usize) -> Mask {
+    let faint = Mask::from_fn(width, height, |x, y| {
+        labs[y * width + x].delta_e(background) >= FAINT_DELTA_E
+    });
+    let Some(bounds) = faint.bounds() else {
+        return faint;
+    };
+    let parts = faint
+        .closed((0.04 * bounds.height() as f32).max(1.5))
+        .components();
+    let largest = parts.first().map_or(0, |c| c.pixels.len()) as f32;
+    let mut kept = vec![false; width * height];
+    for part in parts
+        .iter()
+        .filter(|c| c.pixels.len() as f32 >= FAINT_PART_SHARE * largest)
+    {
+        part.pixels.iter().for_each(|&i| kept[i] = true);
+    }
+    Mask::from_fn(width, height, |x, y| {
+        let i = y * width + x;
+        kept[i] && faint.on[i]
+    })
+}
 
 /// The pixel laid over white, so a transparent background reads as white.
 fn over_white([r, g, b, a]: [u8; 4]) -> [u8; 3] {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{io_error, ImportError};
+use super::{csv_error, io_error, ImportError};
 use crate::domain::{validate_id, Signal, SignalKind};
 use crate::error::{FieldError, ValidationErrors};
 
@@ -206,23 +206,6 @@ fn parse_interaction(
             timestamp,
         }),
         _ => Err(ValidationErrors(errors)),
-    }
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> ImportError {
-    let line = e
-        .position()
-        .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-    if e.is_io_error() {
-        return ImportError::Io {
-            path: path.to_path_buf(),
-            source: e.into(),
-        };
-    }
-    ImportError::Parse {
-        path: path.to_path_buf(),
-        line,
-        message: e.to_string(),
     }
 }
 

@@ -4,6 +4,8 @@
 //! record and stop at the first bad one with an error naming the file, the 1-based line and
 //! the field.
 
+// Shop exports (Shopify orders and products, generic order lines) -> signals and styles.
+pub mod connectors;
 mod images;
 mod interactions;
 // Lens price lists (JSON, JSON Lines, CSV) for bundles.
@@ -229,6 +231,25 @@ pub fn write_jsonl<T: Serialize>(path: &Path, items: &[T]) -> Result<(), ImportE
         writer.write_all(b"\n").map_err(io_error(path))?;
     }
     writer.flush().map_err(io_error(path))
+}
+
+/// A CSV reader's error as an import error: I/O as such, the rest as a parse error at
+/// its 1-based line.
+fn csv_error(path: &Path, e: csv::Error) -> ImportError {
+    let line = e
+        .position()
+        .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+    if e.is_io_error() {
+        return ImportError::Io {
+            path: path.to_path_buf(),
+            source: e.into(),
+        };
+    }
+    ImportError::Parse {
+        path: path.to_path_buf(),
+        line,
+        message: e.to_string(),
+    }
 }
 
 #[cfg(test)]

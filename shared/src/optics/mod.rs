@@ -72,6 +72,7 @@ pub(crate) mod testutil {
             } else {
                 Pattern::Solid
             },
+            hex: None,
         }
     }
 

@@ -75,6 +75,7 @@ fn default_colour() -> FrameColour {
         value: ColourValue::Dark,
         finish: Finish::Glossy,
         pattern: Pattern::Solid,
+        hex: None,
     }
 }
 

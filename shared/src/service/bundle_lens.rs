@@ -9,7 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{
-    FrameSize, LensDesign, LensMaterial, LensPriceList, Prescription, RimType, Style, TreatmentKind,
+    format_money, FrameSize, LensDesign, LensMaterial, LensPriceList, Prescription, RimType, Style,
+    TreatmentKind,
 };
 use crate::optics::frame::FrameRulesConfig;
 use crate::optics::geometry::{max_decentration, thickness, Thickness};
@@ -265,8 +266,8 @@ fn alternative_text(
     let (own_mm, _) = thickest(own);
     let price = match price_change {
         Some(0) => " at the same price".to_string(),
-        Some(c) if c > 0 => format!(" for +{}", money(c, currency)),
-        Some(c) => format!(" for {} less", money(-c, currency)),
+        Some(c) if c > 0 => format!(" for +{}", format_money(c, currency)),
+        Some(c) => format!(" for {} less", format_money(-c, currency)),
         None => String::new(),
     };
     let lead = match step {
@@ -279,23 +280,6 @@ fn alternative_text(
         ""
     };
     format!("{lead}{price}: {mm:.1} mm at the {place} instead of {own_mm:.1} mm{unpriced}")
-}
-
-/// `$60`, `€12.50`, `CHF 80`: whole units without cents.
-pub(super) fn money(cents: i64, currency: &str) -> String {
-    let amount = if cents % 100 == 0 {
-        format!("{}", cents / 100)
-    } else {
-        format!("{}.{:02}", cents / 100, cents % 100)
-    };
-    match currency {
-        "USD" => format!("${amount}"),
-        "EUR" => format!("€{amount}"),
-        "GBP" => format!("£{amount}"),
-        "AUD" => format!("A${amount}"),
-        "CAD" => format!("C${amount}"),
-        other => format!("{other} {amount}"),
-    }
 }
 
 fn capitalised(text: &str) -> String {

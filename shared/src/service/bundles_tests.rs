@@ -4,14 +4,14 @@
 
 use chrono::Utc;
 
-use super::bundle_lens::{money, price_lens, quote, IndexStep};
+use super::bundle_lens::{price_lens, quote, IndexStep};
 use super::bundles::{price_match, rank_bundles, Candidate, Shopper};
 use super::{BundleQuery, Framewise, ServiceConfig};
 use crate::adapters::memory_stores;
 use crate::demo::{self, demo_lens_prices, DemoConfig};
 use crate::domain::{
-    Category, Customer, FaceMeasurements, LensDesign, LensMaterial, LensPriceList, PriceBand,
-    RimType, Shape, Style, TreatmentKind,
+    format_money, Category, Customer, FaceMeasurements, LensDesign, LensMaterial, LensPriceList,
+    PriceBand, RimType, Shape, Style, TreatmentKind,
 };
 use crate::error::ServiceError;
 use crate::optics::frame::FrameRulesConfig;
@@ -297,9 +297,9 @@ fn when_price_band_or_budget_differs_from_taste_should_lower_the_price_match() {
     assert_eq!(price_match(&[0.0; 4], PriceBand::Luxury, None, None), 1.0);
     let over = price_match(&[0.0; 4], PriceBand::Mid, Some(20_000), Some(25_000));
     assert_eq!(over, 0.5);
-    assert_eq!(money(6_000, "USD"), "$60");
-    assert_eq!(money(1_250, "EUR"), "€12.50");
-    assert_eq!(money(8_000, "CHF"), "CHF 80");
+    assert_eq!(format_money(6_000, "USD"), "$60");
+    assert_eq!(format_money(1_250, "EUR"), "€12.50");
+    assert_eq!(format_money(8_000, "CHF"), "CHF 80");
 }
 
 async fn demo_service(customers: usize) -> (Framewise, demo::DemoData) {

@@ -4,9 +4,11 @@
 //! checked against what the feed declares (a mismatch report), and each style's visual
 //! embedding is kept with the catalogue for `GET /v1/products/{id}/similar?by=look`.
 //!
-//! The feed's shape and colour family are required fields of a style, so nothing is
-//! filled in: extraction reports. A picture that does not decode is reported for its
-//! colourway and the other styles go on.
+//! The feed's shape and colour family are required fields of a style: extraction checks
+//! them. A colourway's swatch (`colour.hex`) is optional: when the feed leaves it out, the
+//! picture's dominant colour fills it in the stored catalogue and the report lists it
+//! (`catalog_images_fill.rs`); a declared swatch is never overwritten, only checked. A
+//! picture that does not decode is reported for its colourway and the other styles go on.
 //!
 //! The embeddings are one artifact (`catalog-looks/looks.json` in the model artifact
 //! store: the model directory locally, the models bucket on AWS), merged on every
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::catalog_images_fill::{fills, with_filled, FilledAttribute};
 use super::lists::hydrate;
 use super::{not_found, Framewise};
 use crate::domain::{validate_id, RecommendedItem, Style};
@@ -85,6 +88,8 @@ pub struct ImageFailure {
 pub struct CatalogImageReport {
     pub extracted: Vec<ExtractedAttributes>,
     pub mismatches: Vec<AttributeMismatch>,
+    /// Fields the feed left out, filled from the pictures (declared ones never are).
+    pub filled: Vec<FilledAttribute>,
     pub failed: Vec<ImageFailure>,
     /// `style_id/colourway` of colourways without a picture.
     pub without_image: Vec<String>,
@@ -137,6 +142,9 @@ pub fn analyse_feed_images(
         match result {
             Ok(features) => {
                 report.mismatches.extend(mismatches(style, c, &features));
+                let (filled, swatch_mismatches) = fills(style, c, &features);
+                report.filled.extend(filled);
+                report.mismatches.extend(swatch_mismatches);
                 let (sum, n) = sums
                     .entry(style.id.clone())
                     .or_insert_with(|| (vec![0.0; EMBEDDING_LEN], 0));
@@ -271,7 +279,8 @@ impl LookCache {
 
 impl Framewise {
     /// Analyses the pictures of a feed's colourways (`images` by colourway code), stores
-    /// the styles' visual embeddings and returns what the pictures showed, with every
+    /// the styles' visual embeddings, fills the fields the feed left out in the stored
+    /// catalogue and returns what the pictures showed, with every field filled and every
     /// declared attribute they contradict. A picture that does not decode is reported
     /// and skipped; only a store failure is an error.
     pub async fn import_catalog_images(
@@ -292,14 +301,34 @@ impl Framewise {
                 .await?;
             self.looks.set(Arc::new(index_of(stored)));
         }
+        self.store_filled(&report.filled).await?;
         tracing::info!(
             analysed = report.extracted.len(),
             mismatches = report.mismatches.len(),
+            filled = report.filled.len(),
             failed = report.failed.len(),
             without_image = report.without_image.len(),
             "catalogue images analysed"
         );
         Ok(report)
+    }
+
+    /// Sets the filled fields on the stored styles (as stored now: a field set since, by a
+    /// later feed or a catalogue delta, stays); a style not in the catalogue is skipped.
+    async fn store_filled(&self, filled: &[FilledAttribute]) -> Result<(), ServiceError> {
+        let ids: std::collections::BTreeSet<&str> =
+            filled.iter().map(|f| f.style_id.as_str()).collect();
+        let mut changed = Vec::new();
+        for id in ids {
+            if let Some(stored) = self.stores.catalog.get_style(id).await? {
+                changed.extend(with_filled(&stored, filled));
+            }
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        self.stores.catalog.put_styles(&changed).await?;
+        self.reload_catalog().await
     }
 
     /// Frames that look like `style_id` in their product images (visual embedding

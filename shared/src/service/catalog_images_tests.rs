@@ -185,3 +185,73 @@ async fn when_similar_is_asked_by_look_should_rank_by_the_pictures_through_the_a
     let text = String::from_utf8_lossy(&body);
     assert!(text.contains("\"by\""), "the error names `by`: {text}");
 }
+
+#[tokio::test]
+async fn when_the_feed_leaves_a_swatch_out_should_fill_it_in_the_catalogue_and_never_overwrite_one()
+{
+    let mut feed = feed();
+    // b declares a red swatch for its blue frame: kept, and reported.
+    feed.styles[1].colourways[0].colour.hex = Some("#b0242e".to_string());
+    let service = service(&feed).await;
+    let report = service
+        .import_catalog_images(&feed.styles, &feed.images)
+        .await
+        .expect("images");
+
+    let filled: Vec<(&str, &str, &str)> = report
+        .filled
+        .iter()
+        .map(|f| (f.style_id.as_str(), f.colourway.as_str(), f.field.as_str()))
+        .collect();
+    for id in ["a", "c", "d"] {
+        assert!(
+            filled
+                .iter()
+                .any(|(s, _, f)| *s == id && *f == "colourways[0].colour.hex"),
+            "{id}: {filled:?}"
+        );
+    }
+    assert!(
+        !filled.iter().any(|(s, _, _)| *s == "b"),
+        "a declared swatch is never filled: {filled:?}"
+    );
+    let b_swatch = report
+        .mismatches
+        .iter()
+        .find(|m| m.style_id == "b" && m.field == "colourways[0].colour.hex")
+        .expect("the declared red swatch contradicts the blue picture");
+    assert_eq!(b_swatch.declared, "#b0242e");
+
+    let stored_hex = |style: Option<Style>| {
+        style.expect("stored").colourways[0]
+            .colour
+            .hex
+            .clone()
+            .expect("a swatch")
+    };
+    let a = stored_hex(service.stores.catalog.get_style("a").await.expect("read"));
+    let a_fill = report
+        .filled
+        .iter()
+        .find(|f| f.style_id == "a")
+        .expect("a filled");
+    assert_eq!(a, a_fill.value, "the filled swatch is stored");
+    let [r, g, b] = [1, 3, 5].map(|i| u8::from_str_radix(&a[i..i + 2], 16).expect("hex"));
+    assert!(b > r && b > g, "a's frame is blue: {a}");
+    let b_stored = stored_hex(service.stores.catalog.get_style("b").await.expect("read"));
+    assert_eq!(b_stored, "#b0242e", "the declared swatch stays");
+    assert!(
+        service
+            .stores
+            .catalog
+            .get_style("f")
+            .await
+            .expect("read")
+            .expect("f")
+            .colourways[0]
+            .colour
+            .hex
+            .is_none(),
+        "no picture, nothing filled"
+    );
+}

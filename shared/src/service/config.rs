@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::context::WeatherConfig;
 use super::feeds::FeedsConfig;
+use super::live_prices::PricingConfig;
 use super::merchandising::MerchandisingConfig;
+use super::offers::OffersConfig;
 use super::segments::SegmentsConfig;
 use crate::auth::AuthConfig;
 use crate::engine::{ContextConfig, EngineConfig};
@@ -76,10 +78,14 @@ pub struct ServiceConfig {
     pub weather: WeatherConfig,
     /// Trend feeds and influencer collections: refresh, decay and lift weights.
     pub feeds: FeedsConfig,
+    /// The shop's dynamic pricing system behind served prices (none by default).
+    pub pricing: PricingConfig,
     /// Which anonymous segments get a precomputed list, and how their crowd weighs.
     pub segments: SegmentsConfig,
     /// Where the merchandising rules file is and how often it is read again.
     pub merchandising: MerchandisingConfig,
+    /// Merchant-wide bounds of promotions and how offers are chosen.
+    pub offers: OffersConfig,
 }
 
 /// How actions are credited to the lists shown before them (see
@@ -226,8 +232,10 @@ impl Default for ServiceConfig {
             context: ContextConfig::default(),
             weather: WeatherConfig::default(),
             feeds: FeedsConfig::default(),
+            pricing: PricingConfig::default(),
             segments: SegmentsConfig::default(),
             merchandising: MerchandisingConfig::default(),
+            offers: OffersConfig::default(),
         }
     }
 }
@@ -422,8 +430,10 @@ impl ServiceConfig {
             }
         }
         self.feeds.validate()?;
+        self.pricing.validate()?;
         self.segments.validate()?;
         self.merchandising.validate()?;
+        self.offers.validate()?;
         let optics = toml::Table::try_from(&self.optics).unwrap_or_default();
         if let Some(key) = first_non_finite(&optics, "optics") {
             return invalid(&key, "must be a finite number".into());

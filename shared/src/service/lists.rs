@@ -35,7 +35,8 @@ impl Framewise {
     /// A page of the customer's list: the precomputed one when fresh, else computed now.
     /// Items carry lens advice when the customer has a prescription. The customer is read
     /// once, alongside the list, and serves both a stale list's recompute and lens advice.
-    pub async fn recommendations(
+    /// Priced from the catalogue; `Framewise::recommendations` (`live_prices.rs`) reprices.
+    pub(super) async fn unpriced_recommendations(
         &self,
         customer_id: &str,
         query: RecommendationQuery,
@@ -96,7 +97,7 @@ impl Framewise {
         }
         // A context and merchandising rules re-rank the whole list, so the whole list is
         // read; without them only the requested window is decoded.
-        let whole = !query.context.is_empty() || !self.merchandising_rules().await.is_empty();
+        let whole = !query.context.is_empty() || !self.merchandising_rules().await.no_list_rules();
         let (read_offset, read_limit) = if !whole {
             (offset, limit)
         } else {
@@ -197,8 +198,9 @@ impl Framewise {
     /// A page for an anonymous session (`GET /v1/sessions/{id}/recommendations`): computed
     /// now from the session's own signals, never stored, and never a customer's data: no
     /// profile, no customer history, no lens advice. Lists of sessions are not stored, so
-    /// a cursor's offset applies to the list computed at that request.
-    pub async fn session_recommendations(
+    /// a cursor's offset applies to the list computed at that request. Priced from the
+    /// catalogue; `Framewise::session_recommendations` (`live_prices.rs`) reprices.
+    pub(super) async fn unpriced_recommendations_of_session(
         &self,
         session_id: &str,
         query: RecommendationQuery,

@@ -271,7 +271,7 @@ impl Framewise {
         now: DateTime<Utc>,
     ) -> ListPage {
         let rules = self.merchandising_rules().await;
-        if rules.is_empty() || list.offset != 0 {
+        if rules.no_list_rules() || list.offset != 0 {
             return list;
         }
         let placement = placement.unwrap_or(DEFAULT_PLACEMENT);
@@ -322,7 +322,7 @@ impl Framewise {
         context: &crate::domain::Context,
     ) -> Vec<MerchandisingAdjustment> {
         let rules = self.merchandising_rules().await;
-        if rules.is_empty() && context.is_empty() {
+        if rules.no_list_rules() && context.is_empty() {
             return Vec::new();
         }
         let style_id = explanation.style_id.clone();
@@ -352,7 +352,7 @@ impl Framewise {
             adjustment.position_before = explanation.standing.position;
             adjustment.position = served;
         }
-        if !rules.is_empty() {
+        if !rules.no_list_rules() {
             let multiplier = engine
                 .style(&style_id)
                 .map_or(1.0, |s| rules.multiplier(s, now).0);

@@ -9,7 +9,9 @@
 mod bundle_lens;
 mod bundles;
 mod catalog;
+mod catalog_deltas;
 mod catalog_images;
+mod catalog_images_fill;
 mod config;
 mod content;
 mod context;
@@ -19,9 +21,14 @@ mod erasure;
 mod feeds;
 mod health;
 mod lists;
+mod live_prices;
 mod measurement;
 mod merchandising;
 mod models;
+mod offer_choice;
+mod offers;
+#[cfg(test)]
+mod offers_tests;
 mod offline_bundle;
 mod product_lists;
 mod profiles;
@@ -37,6 +44,8 @@ mod why;
 #[cfg(test)]
 mod bundles_tests;
 #[cfg(test)]
+mod catalog_deltas_tests;
+#[cfg(test)]
 mod catalog_images_tests;
 #[cfg(test)]
 mod context_tests;
@@ -44,6 +53,9 @@ mod context_tests;
 mod feeds_tests;
 #[cfg(test)]
 mod list_write_tests;
+// The HTTP price source needs the HTTP client (feature `weather`).
+#[cfg(all(test, feature = "weather"))]
+mod live_prices_tests;
 #[cfg(test)]
 mod measurement_tests;
 #[cfg(test)]
@@ -68,10 +80,12 @@ pub use bundles::{
     Bundle, BundleFrame, BundlePrice, BundleQuery, BundleValue, CustomerBundles, BUNDLES_PLACEMENT,
 };
 pub use catalog::CatalogSyncReport;
+pub use catalog_deltas::{CatalogDeltaReport, ProductSummary, RejectedDelta, SkuStock};
 pub use catalog_images::{
     analyse_feed_images, AttributeMismatch, CatalogImageReport, ColourwayImages,
     ExtractedAttributes, ExtractedColour, ImageFailure, LOOKS_ARTIFACT, LOOKS_VERSION,
 };
+pub use catalog_images_fill::FilledAttribute;
 pub use config::{
     CollaborativeMode, ConfigError, EmbeddingConfig, MeasurementConfig, ServiceConfig,
     DEFAULTS_TOML,
@@ -87,11 +101,13 @@ pub use erasure::{CustomerExport, ErasedCounts, ErasureReport, EXPORT_FORMAT_VER
 pub use feeds::FeedsConfig;
 pub use health::{HealthCheck, HealthReport, HealthStatus};
 pub use lists::RecommendationQuery;
+pub use live_prices::PricingConfig;
 pub use measurement::{
     MetricsQuery, MetricsReport, MetricsRow, DEFAULT_PLACEMENT, MAX_METRICS_DAYS,
 };
 pub use merchandising::{check_merchandising, MerchandisingConfig, MerchandisingStatus};
 pub use models::{LEARNED_ARTIFACT, MODEL_ARTIFACT, RUN_ARTIFACT};
+pub use offers::{CustomerOffers, Offer, OfferKind, OffersConfig, OFFER_PLACEMENT_PREFIX};
 pub use offline_bundle::{OfflineBundle, OFFLINE_PLACEMENT};
 pub use regeneration::{ListBatch, ModelRefresh, RegenerateReport};
 pub use runs::{
@@ -131,6 +147,10 @@ pub struct Framewise {
     feed_cache: feeds::FeedCache,
     /// Where merchandising rules come from (none: lists without rules) and the rules loaded.
     merchandising: merchandising::MerchandisingCache,
+    /// Where live prices come from (none: catalogue prices) and the prices last read.
+    live_prices: live_prices::LivePrices,
+    /// Redemptions per promotion as last counted, for budgets.
+    offer_budgets: offers::BudgetCache,
 }
 
 impl Framewise {
@@ -158,6 +178,8 @@ impl Framewise {
             feeds: None,
             feed_cache: feeds::FeedCache::default(),
             merchandising: merchandising::MerchandisingCache::default(),
+            live_prices: live_prices::LivePrices::default(),
+            offer_budgets: offers::BudgetCache::default(),
             signals_queued: Arc::new(Notify::new()),
         })
     }

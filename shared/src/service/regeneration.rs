@@ -334,7 +334,15 @@ impl Framewise {
 pub struct ModelRefresh {
     interval: std::time::Duration,
     last_check: std::sync::Mutex<Option<Instant>>,
+    /// The catalogue stamp this process serves (see [`CATALOG_STAMP_VERSION`]); `None`
+    /// before the first check.
+    catalog_stamp: std::sync::Mutex<Option<Option<Vec<u8>>>>,
 }
+
+/// The artifact a catalogue change without a new model (a live delta) writes, so warm
+/// processes elsewhere reload the catalogue on their next check: `catalog/stamp`.
+pub const CATALOG_STAMP_VERSION: &str = "catalog";
+pub const CATALOG_STAMP_NAME: &str = "stamp";
 
 impl ModelRefresh {
     /// The first call always checks; later ones only once `interval` has passed.
@@ -342,6 +350,7 @@ impl ModelRefresh {
         Self {
             interval,
             last_check: std::sync::Mutex::new(None),
+            catalog_stamp: std::sync::Mutex::new(None),
         }
     }
 
@@ -359,6 +368,27 @@ impl ModelRefresh {
             }
             *last = Some(now);
         }
-        service.reload_model_if_changed().await
+        let stamp = service
+            .stores
+            .artifacts
+            .get(CATALOG_STAMP_VERSION, CATALOG_STAMP_NAME)
+            .await?;
+        let seen = self
+            .catalog_stamp
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(stamp.clone());
+        if service.reload_model_if_changed().await? {
+            // A new model comes with the catalogue as stored now.
+            return Ok(true);
+        }
+        // The first check only notes the stamp: the engine was built from the stored
+        // catalogue when the process opened.
+        if seen.is_some_and(|seen| seen != stamp) {
+            service.reload_catalog().await?;
+            tracing::info!("catalogue changed elsewhere; reloaded");
+            return Ok(true);
+        }
+        Ok(false)
     }
 }

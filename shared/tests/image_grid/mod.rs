@@ -51,6 +51,7 @@ pub fn colours() -> Vec<FrameColour> {
         value,
         finish,
         pattern,
+        hex: None,
     };
     vec![
         c(F::Black, V::Dark, Finish::Matte, Pattern::Solid),

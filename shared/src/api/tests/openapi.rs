@@ -488,6 +488,11 @@ fn samples(h: &Harness) -> Vec<Sample> {
         sample("GET", "/v1/customers/c9/bundles", S::NOT_FOUND).token(&service),
         sample("GET", "/v1/customers/c1/bundles", S::FORBIDDEN).token(&stranger),
         sample("GET", "/v1/customers/c1/bundles", S::UNAUTHORIZED),
+        sample("GET", "/v1/customers/c1/offers?limit=2", S::OK).token(&owner),
+        sample("GET", "/v1/customers/c1/offers?limit=0", S::BAD_REQUEST).token(&owner),
+        sample("GET", "/v1/customers/c9/offers", S::NOT_FOUND).token(&service),
+        sample("GET", "/v1/customers/c1/offers", S::FORBIDDEN).token(&stranger),
+        sample("GET", "/v1/customers/c1/offers", S::UNAUTHORIZED),
         sample(
             "GET",
             format!("/v1/customers/c1/recommendations/{style}/why?top=5"),
@@ -642,6 +647,19 @@ fn samples(h: &Harness) -> Vec<Sample> {
         sample("GET", "/v1/metrics?from=yesterday", S::BAD_REQUEST).token(&admin),
         sample("POST", "/v1/experiments/exp-1/stop", S::OK).token(&admin),
         sample("POST", "/v1/experiments/nope/stop", S::NOT_FOUND).token(&admin),
+        sample("PATCH", &product, S::OK)
+            .token(&admin)
+            .body(r#"{"price_cents":12345}"#),
+        sample("PATCH", &product, S::BAD_REQUEST)
+            .token(&admin)
+            .body(r#"{"prise_cents":12345}"#),
+        sample("PATCH", &product, S::FORBIDDEN)
+            .token(&service)
+            .body(r#"{"active":false}"#),
+        sample("PATCH", &product, S::UNAUTHORIZED).body(r#"{"active":false}"#),
+        sample("PATCH", "/v1/products/nope", S::NOT_FOUND)
+            .token(&admin)
+            .body(r#"{"active":false}"#),
     ]
 }
 

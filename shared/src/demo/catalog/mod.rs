@@ -288,6 +288,7 @@ pub(crate) fn generate_styles<R: Rng>(rng: &mut R, config: &DemoConfig) -> Vec<S
                             value: named.value,
                             finish: named.finish,
                             pattern: named.pattern,
+                            hex: None,
                         },
                         variants,
                     }

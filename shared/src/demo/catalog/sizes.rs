@@ -53,33 +53,6 @@ fn lens_widths<R: Rng>(
     }
 }
 
-/// Lens height B as a share of A by shape (aviators deep, browlines shallow).
-fn height_ratio(shape: Shape) -> f64 {
-    match shape {
-        Shape::Round => 0.90,
-        Shape::Aviator => 0.88,
-        Shape::Butterfly => 0.86,
-        Shape::Square | Shape::Geometric => 0.84,
-        Shape::Wayfarer => 0.80,
-        Shape::CatEye => 0.78,
-        Shape::Oval => 0.76,
-        Shape::Browline | Shape::Wrap => 0.70,
-        Shape::Rectangle => 0.66,
-    }
-}
-
-/// How far ED exceeds max(A, B): round shapes barely, upswept and angular shapes more.
-fn ed_allowance(shape: Shape) -> f64 {
-    match shape {
-        Shape::Round => 1.0,
-        Shape::Oval => 1.5,
-        Shape::Rectangle | Shape::Browline => 2.5,
-        Shape::Square | Shape::Wayfarer => 3.0,
-        Shape::CatEye | Shape::Aviator | Shape::Geometric | Shape::Wrap => 4.0,
-        Shape::Butterfly => 5.0,
-    }
-}
-
 pub(super) fn frame_sizes<R: Rng>(
     rng: &mut R,
     category: Category,
@@ -125,11 +98,13 @@ pub(super) fn frame_sizes<R: Rng>(
                 _ if a <= 54 => pick(rng, &[(140.0, 0.6), (145.0, 0.4)]),
                 _ => pick(rng, &[(145.0, 0.5), (150.0, 0.5)]),
             };
-            let height = (a_mm * height_ratio(shape) + normal(rng, 0.0, 1.0))
+            let height = (a_mm * f64::from(shape.typical_depth_ratio()) + normal(rng, 0.0, 1.0))
                 .round()
                 .clamp(28.0, 45.0);
-            let ed = (a_mm.max(height) + ed_allowance(shape) + normal(rng, 0.0, 0.4))
-                .max(a_mm.max(height) + 0.5);
+            let ed = (a_mm.max(height)
+                + f64::from(shape.typical_ed_allowance_mm())
+                + normal(rng, 0.0, 0.4))
+            .max(a_mm.max(height) + 0.5);
             FrameSize {
                 label: a.to_string(),
                 lens_width: a as f32,

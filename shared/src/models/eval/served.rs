@@ -115,6 +115,7 @@ fn bare_style(id: String) -> Style {
                 value: ColourValue::Dark,
                 finish: Finish::Glossy,
                 pattern: Pattern::Solid,
+                hex: None,
             },
             image_url: None,
             variants: vec![Variant {
