@@ -172,6 +172,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customer_id}/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Personalised offers within the merchant's rules: each a running promotion of the
+         *     merchandising file (within its dates and budget), shown on the frame or lens option it
+         *     suits best for this shopper, with its price and reason.
+         * @description The price is the merchant's: the list price less the promotions that apply, never more
+         *     than `[offers] max_discount_percent` off, and never set by age, face shape, colouring
+         *     or prescription (the prescription only chooses which lens option is offered). Send
+         *     `offer_id` as `recommendation_id` and `placement` on the signals of a shopper acting on
+         *     an offer, so its redemptions are credited and counted against its budget.
+         *
+         *     404 for an unknown shopper.
+         */
+        get: operations["customer_offers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customer_id}/offline-bundle": {
         parameters: {
             query?: never;
@@ -386,7 +414,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Changes one style's stock (per SKU), price or active flag now, without a feed. Later
+         *     lists show it at once; stored lists holding the style are dropped and recomputed on read.
+         */
+        patch: operations["patch_product"];
         trace?: never;
     };
     "/v1/products/{style_id}/also-bought": {
@@ -962,6 +994,13 @@ export interface components {
             /** @description Every stored signal, newest first (purchases, browsing and impressions alike). */
             signals: components["schemas"]["Signal"][];
         };
+        /** @description The answer of `GET .../offers`. */
+        CustomerOffers: {
+            customer_id: string;
+            note?: string | null;
+            /** @description Most relevant first; at most one per promotion. */
+            offers: components["schemas"]["Offer"][];
+        };
         /** @description A shopper's taste, for a "your style" page. */
         CustomerTaste: {
             /**
@@ -1185,6 +1224,11 @@ export interface components {
         FrameColour: {
             family: components["schemas"]["ColourFamily"];
             finish: components["schemas"]["Finish"];
+            /**
+             * @description The swatch colour as `#rrggbb`, when the feed gives one; an image import fills it
+             *     from the product picture when it does not.
+             */
+            hex?: string | null;
             name: string;
             pattern: components["schemas"]["Pattern"];
             temperature: components["schemas"]["Temperature"];
@@ -1351,6 +1395,20 @@ export interface components {
          * @enum {string}
          */
         LensMaterial: "cr39" | "trivex" | "polycarbonate" | "index156" | "index160" | "index167" | "index174";
+        /** @description A lens option a promotion discounts: one line of the lens price list. */
+        LensOption: {
+            /** @enum {string} */
+            kind: "material";
+            value: components["schemas"]["LensMaterial"];
+        } | {
+            /** @enum {string} */
+            kind: "design";
+            value: components["schemas"]["LensDesign"];
+        } | {
+            /** @enum {string} */
+            kind: "treatment";
+            value: components["schemas"]["TreatmentKind"];
+        };
         /** @description The lenses of a bundle as the lens advice chooses them for this frame. */
         LensPackage: {
             /** Format: float */
@@ -1540,6 +1598,39 @@ export interface components {
             /** @description `experiment/variant`; absent for lists served outside experiments. */
             variant?: string | null;
         };
+        /** @description One promotion as offered to a shopper. */
+        Offer: {
+            currency: string;
+            kind: components["schemas"]["OfferKind"];
+            /** @description The merchant's words for the promotion. */
+            label: string;
+            lens_option?: null | components["schemas"]["LensOption"];
+            name: string;
+            /**
+             * @description This showing: send it as `recommendation_id` (with `placement`) on the signals of
+             *     the shopper acting on the offer, so a purchase is credited to the promotion.
+             */
+            offer_id: string;
+            /** @description `offer:<promotion id>`. */
+            placement: string;
+            /** @description The discounted item's price: the frame, or the lens option's line of the price list. */
+            price: components["schemas"]["PriceQuote"];
+            promotion_id: string;
+            /** @description Why this offer, for this shopper. */
+            reason: string;
+            /** @description The frame the offer is shown with (for a lens offer, the frame the lenses are for). */
+            style_id: string;
+            /**
+             * Format: date
+             * @description The last day of the promotion, if it has one.
+             */
+            until?: string | null;
+        };
+        /**
+         * @description What an offer discounts.
+         * @enum {string}
+         */
+        OfferKind: "frame" | "lens";
         /** @description Everything a native app needs to show the shopper's list offline. */
         OfflineBundle: {
             customer_id: string;
@@ -1648,6 +1739,15 @@ export interface components {
          *     and it is stored in minus-cylinder form.
          */
         PrescriptionInput: components["schemas"]["Prescription"] | string;
+        /** @description An item's price under the promotions that apply to it. */
+        PriceQuote: {
+            /** Format: uint32 */
+            list_cents: number;
+            /** Format: uint32 */
+            price_cents: number;
+            /** @description The promotions that set the price (none: the list price). */
+            promotions: string[];
+        };
         Prism: {
             /** Format: float */
             amount: number;
@@ -1655,6 +1755,36 @@ export interface components {
         };
         /** @enum {string} */
         PrismBase: "IN" | "OUT" | "UP" | "DOWN";
+        /**
+         * @description The body of `PATCH /v1/products/{style_id}`: at least one change; `stock` with the `sku`
+         *     it applies to.
+         */
+        ProductPatch: {
+            active?: boolean | null;
+            /** Format: uint32 */
+            price_cents?: number | null;
+            sku?: string | null;
+            /** Format: uint32 */
+            stock?: number | null;
+        };
+        /** @description The answer: the product after the change and how many stored lists were dropped. */
+        ProductPatched: {
+            /** @description Stored lists that held the style and were dropped (computed again on their next read). */
+            lists_invalidated: number;
+            product: components["schemas"]["ProductSummary"];
+        };
+        /** @description A style after its changes, as the admin route answers it. */
+        ProductSummary: {
+            active: boolean;
+            /** @description Active with at least one SKU in stock: shown on lists. */
+            available: boolean;
+            currency: string;
+            name: string;
+            /** Format: uint32 */
+            price_cents: number;
+            stock: components["schemas"]["SkuStock"][];
+            style_id: string;
+        };
         /**
          * @description A shopper's profile as `PUT /v1/customers/{customer_id}/profile` takes it: every field
          *     optional, absent and null alike clearing it.
@@ -1915,6 +2045,11 @@ export interface components {
             rule: components["schemas"]["FitRuleKind"];
             size: string;
             text: string;
+        };
+        SkuStock: {
+            sku: string;
+            /** Format: uint32 */
+            stock: number;
         };
         /** @description A stored recommendation list for one shopper. */
         StoredList: {
@@ -2514,6 +2649,42 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    customer_offers: {
+        parameters: {
+            query?: {
+                /** @description Most offers (default 3, most 100) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The shopper */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The offers, most relevant first */
+            200: {
+                headers: {
+                    /** @description `private, max-age=30` (lists), `public, max-age=300` (catalogue), `private, no-cache` (offline bundle) */
+                    "Cache-Control"?: string;
+                    /** @description Strong tag of this answer: a digest of the body (`-gzip`/`-br` appended when compressed); send it back as `If-None-Match` */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOffers"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     offline_bundle: {
         parameters: {
             query?: {
@@ -2948,6 +3119,40 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["InvalidToken"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patch_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The style */
+                style_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductPatch"];
+            };
+        };
+        responses: {
+            /** @description The product after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductPatched"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
         };
     };
