@@ -19,7 +19,9 @@ use super::{not_found, Framewise};
 use crate::domain::{
     option_name, validate_id, Customer, FrameSize, LensPriceList, PriceBand, Reason, Style, Subject,
 };
-use crate::engine::{FaceWidthRule, FitRule, RecommendRequest, TasteAttribute, TasteReport};
+use crate::engine::{
+    FaceWidthRule, FitRule, LensOption, PricedItem, RecommendRequest, TasteAttribute, TasteReport,
+};
 use crate::error::{ServiceError, ValidationErrors};
 use crate::optics::lens::LensRequest;
 
@@ -65,6 +67,18 @@ pub struct BundlePrice {
     /// Why the lens price is unavailable ("No price for progressive lenses in USD").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lens_unavailable: Option<String>,
+    /// Taken off the frame and the lens lines by the merchant's promotions (already out
+    /// of `total_cents`); 0 when none applies.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schema(format = "uint32")]
+    pub discount_cents: u32,
+    /// The promotions that set those prices (`docs/offers.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promotions: Vec<String>,
+}
+
+fn is_zero(cents: &u32) -> bool {
+    *cents == 0
 }
 
 /// Why a bundle ranks where it does; `expected = relevance x fit x price_match`.
@@ -226,6 +240,8 @@ impl Framewise {
             .collect();
         rank_bundles(&mut bundles);
         bundles.truncate(limit);
+        self.apply_promotions(&mut bundles, &prices, &history, now)
+            .await;
         let with_lenses = customer.prescription.is_some();
         Ok(CustomerBundles {
             customer_id: customer_id.to_string(),
@@ -234,6 +250,60 @@ impl Framewise {
             bundles,
             note: (!with_lenses).then(|| NO_PRESCRIPTION.to_string()),
         })
+    }
+}
+
+impl Framewise {
+    /// Each bundle's frame and lens lines priced under the running promotions, with the
+    /// same rule as offers (`quote_item`): the discount comes off the total.
+    async fn apply_promotions(
+        &self,
+        bundles: &mut [Bundle],
+        prices: &HashMap<String, Option<LensPriceList>>,
+        history: &[crate::domain::Signal],
+        now: DateTime<Utc>,
+    ) {
+        let engine = self.engine();
+        for bundle in bundles.iter_mut() {
+            let Some(style) = engine.style(&bundle.style_id) else {
+                continue;
+            };
+            let currency = bundle.price.currency.clone();
+            let mut lines = vec![(PricedItem::Frame(style), bundle.price.frame_cents)];
+            let list = prices.get(&currency).and_then(Option::as_ref);
+            if let (Some(lens), Some(list)) = (&bundle.lens, list) {
+                let options = [
+                    LensOption::Material(lens.material),
+                    LensOption::Design(lens.design),
+                ]
+                .into_iter()
+                .chain(lens.treatments.iter().map(|t| LensOption::Treatment(*t)));
+                for option in options {
+                    let cents = match option {
+                        LensOption::Material(m) => list.material(m),
+                        LensOption::Design(d) => list.design(d),
+                        LensOption::Treatment(t) => list.treatment(t),
+                    };
+                    if let Some(cents) = cents {
+                        lines.push((PricedItem::Lens(option), cents));
+                    }
+                }
+            }
+            for (item, cents) in lines {
+                let quote = self
+                    .quote_item(item, (cents, &currency), history, now)
+                    .await;
+                bundle.price.discount_cents += quote.discount_cents();
+                for id in quote.promotions {
+                    if !bundle.price.promotions.contains(&id) {
+                        bundle.price.promotions.push(id);
+                    }
+                }
+            }
+            if let Some(total) = bundle.price.total_cents.as_mut() {
+                *total = total.saturating_sub(bundle.price.discount_cents);
+            }
+        }
     }
 }
 
@@ -320,6 +390,8 @@ impl Shopper<'_> {
                 lens_cents,
                 total_cents,
                 lens_unavailable: unavailable,
+                discount_cents: 0,
+                promotions: Vec::new(),
             },
             value: BundleValue {
                 relevance: rounded(relevance),

@@ -365,3 +365,37 @@ proptest! {
         runtime.block_on(fairness_case(a, b))?;
     }
 }
+
+#[tokio::test]
+async fn when_promotions_run_bundles_should_be_priced_as_the_offers_are() {
+    let (service, data, _) = service_with(LENS_PROMOTIONS).await;
+    let now = Utc::now();
+    let strong = strong(&data);
+    let query = BundleQuery {
+        style_id: None,
+        limit: Some(4),
+    };
+    let answer = service.bundles(&strong.id, query, now).await.unwrap();
+    let prices = &demo_lens_prices()[0];
+    let mut discounted = 0;
+    for bundle in &answer.bundles {
+        let lens = bundle.lens.as_ref().expect("lenses");
+        let price = &bundle.price;
+        assert_eq!(
+            price.total_cents,
+            lens.price_cents
+                .map(|l| l + price.frame_cents - price.discount_cents),
+            "{bundle:?}"
+        );
+        if lens.material == crate::domain::LensMaterial::Index167 {
+            let line = prices.material(lens.material).expect("priced");
+            assert!(
+                price.promotions.contains(&"thin-167".to_string()),
+                "{price:?}"
+            );
+            assert!(price.discount_cents >= line / 5, "{price:?}");
+            discounted += 1;
+        }
+    }
+    assert!(discounted > 0, "{answer:#?}");
+}

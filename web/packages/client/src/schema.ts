@@ -645,6 +645,12 @@ export interface components {
         /** @description The price of a bundle in the frame's currency. */
         BundlePrice: {
             currency: string;
+            /**
+             * Format: uint32
+             * @description Taken off the frame and the lens lines by the merchant's promotions (already out
+             *     of `total_cents`); 0 when none applies.
+             */
+            discount_cents?: number;
             /** Format: uint32 */
             frame_cents: number;
             /**
@@ -654,6 +660,8 @@ export interface components {
             lens_cents?: number | null;
             /** @description Why the lens price is unavailable ("No price for progressive lenses in USD"). */
             lens_unavailable?: string | null;
+            /** @description The promotions that set those prices (`docs/offers.md`). */
+            promotions?: string[];
             /**
              * Format: uint32
              * @description Frame and lenses; absent when the lens price is unavailable (never guessed).
