@@ -264,13 +264,20 @@ fn print_order_report(import: &OrderImport, applied: usize) {
 /// One line per picture that failed and per declared attribute a picture contradicts.
 fn print_image_report(report: &CatalogImageReport) {
     println!(
-        "analysed {} pictures ({} colourways without one, {} failed); {} mismatches; {} looks stored",
+        "analysed {} pictures ({} colourways without one, {} failed); {} mismatches; {} fields filled; {} looks stored",
         report.extracted.len(),
         report.without_image.len(),
         report.failed.len(),
         report.mismatches.len(),
+        report.filled.len(),
         report.looks_stored
     );
+    for f in &report.filled {
+        println!(
+            "  filled {}/{} {}: {}",
+            f.style_id, f.colourway, f.field, f.value
+        );
+    }
     for failure in &report.failed {
         println!(
             "  failed {}/{}: {}",
