@@ -32,6 +32,34 @@ fn created(key: &str) -> S3Event {
     serde_json::from_str(&text).expect("S3 event")
 }
 
+/// The demo both tests seed: 60 styles, 12 shoppers, 10 days to 2026-01-04.
+fn demo() -> DemoConfig {
+    let end = DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc);
+    DemoConfig {
+        styles: 60,
+        customers: 12,
+        days: 10,
+        end,
+        ..DemoConfig::small()
+    }
+}
+
+/// The demo's storefront shopper with a strong prescription.
+fn strong_shopper(demo: &DemoConfig) -> String {
+    generate(demo)
+        .customers
+        .into_iter()
+        .find(|c| {
+            c.prescription
+                .as_ref()
+                .is_some_and(|rx| rx.max_meridian_power() >= SHOWCASE_SPHERE.abs())
+        })
+        .expect("a storefront shopper with a strong prescription")
+        .id
+}
+
 /// The answer without what differs between two processes serving the same list.
 fn comparable(mut answer: Value) -> Value {
     if let Value::Object(object) = &mut answer {
@@ -45,27 +73,9 @@ async fn when_lens_price_feed_lands_the_function_should_serve_bundles_as_the_loc
     let moto = Moto::shared();
     let (settings, clients) = moto.fresh("bundles", 5).await;
     let stores = aws_stores(&clients, &settings);
-    let end = DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
-        .expect("time")
-        .with_timezone(&Utc);
-    let demo = DemoConfig {
-        styles: 60,
-        customers: 12,
-        days: 10,
-        end,
-        ..DemoConfig::small()
-    };
+    let demo = demo();
     seed_demo(&stores, &demo).await;
-    let strong = generate(&demo)
-        .customers
-        .into_iter()
-        .find(|c| {
-            c.prescription
-                .as_ref()
-                .is_some_and(|rx| rx.max_meridian_power() >= SHOWCASE_SPHERE.abs())
-        })
-        .expect("a storefront shopper with a strong prescription")
-        .id;
+    let strong = strong_shopper(&demo);
 
     // The lens price feed lands in S3; catalog-sync stores it in DynamoDB.
     let objects = S3ArtifactStore::new(clients.s3.clone(), settings.bucket.clone());
@@ -222,32 +232,14 @@ async fn when_promotions_are_in_the_bucket_the_function_should_offer_them_as_the
     let moto = Moto::shared();
     let (settings, clients) = moto.fresh("offers", 5).await;
     let stores = aws_stores(&clients, &settings);
-    let end = DateTime::parse_from_rfc3339("2026-01-04T00:00:00Z")
-        .expect("time")
-        .with_timezone(&Utc);
-    let demo = DemoConfig {
-        styles: 60,
-        customers: 12,
-        days: 10,
-        end,
-        ..DemoConfig::small()
-    };
+    let demo = demo();
     seed_demo(&stores, &demo).await;
     stores
         .catalog
         .put_lens_prices(&demo_lens_prices())
         .await
         .expect("lens prices");
-    let strong = generate(&demo)
-        .customers
-        .into_iter()
-        .find(|c| {
-            c.prescription
-                .as_ref()
-                .is_some_and(|rx| rx.max_meridian_power() >= SHOWCASE_SPHERE.abs())
-        })
-        .expect("a storefront shopper with a strong prescription")
-        .id;
+    let strong = strong_shopper(&demo);
     S3ArtifactStore::new(clients.s3.clone(), settings.bucket.clone())
         .put_object(MERCHANDISING_KEY, DEMO_PROMOTIONS.as_bytes())
         .await

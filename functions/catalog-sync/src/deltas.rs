@@ -4,9 +4,7 @@
 //! message that does not parse, or names an unknown style or SKU, is reported back alone
 //! so SQS redelivers (and finally dead-letters) only it.
 
-use std::collections::HashSet;
-
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use framewise::domain::{catalog_delta_from_message, CatalogDelta};
 use framewise::service::Framewise;
@@ -17,33 +15,17 @@ pub async fn handle_deltas(
     event: SqsEvent,
     now: DateTime<Utc>,
 ) -> SqsBatchResponse {
-    let mut failed: Vec<String> = Vec::new();
-    let mut decoded: Vec<(String, CatalogDelta)> = Vec::new();
-    for record in event.records {
-        let id = record.message_id.unwrap_or_default();
-        // When SQS received it: the delta's time when neither it nor an envelope has one.
-        let received = record
-            .attributes
-            .get("SentTimestamp")
-            .and_then(|ms| ms.parse::<i64>().ok())
-            .and_then(DateTime::from_timestamp_millis)
-            .unwrap_or(now);
-        match record
-            .body
-            .as_deref()
-            .map(|body| catalog_delta_from_message(body, received))
-        {
-            Some(Ok(delta)) => decoded.push((id, delta)),
-            Some(Err(errors)) => {
-                tracing::warn!(message_id = %id, error = %errors, "undecodable catalogue delta");
-                failed.push(id);
-            }
-            None => {
-                tracing::warn!(message_id = %id, "catalogue delta message without a body");
-                failed.push(id);
-            }
-        }
-    }
+    let (decoded, mut failed) =
+        framewise_lambda::decode_batch(event, "catalogue delta", |record, body| {
+            // When SQS received it: the delta's time when neither it nor an envelope has one.
+            let received = record
+                .attributes
+                .get("SentTimestamp")
+                .and_then(|ms| ms.parse::<i64>().ok())
+                .and_then(DateTime::from_timestamp_millis)
+                .unwrap_or(now);
+            catalog_delta_from_message(body, received)
+        });
     if !decoded.is_empty() {
         let deltas: Vec<CatalogDelta> = decoded.iter().map(|(_, d)| d.clone()).collect();
         match service.apply_catalog_deltas(&deltas, now).await {
@@ -69,18 +51,7 @@ pub async fn handle_deltas(
             }
         }
     }
-    let mut seen = HashSet::new();
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failed
-        .into_iter()
-        .filter(|id| seen.insert(id.clone()))
-        .map(|item_identifier| {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = item_identifier;
-            failure
-        })
-        .collect();
-    response
+    framewise_lambda::batch_failures(failed)
 }
 
 #[cfg(test)]

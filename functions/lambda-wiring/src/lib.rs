@@ -16,6 +16,7 @@ mod env;
 mod error;
 mod identity;
 mod service;
+mod sqs;
 
 pub use aws::{
     aws_endpoint, aws_settings, sqs_client, sqs_client_and_config, BUCKET, ENDPOINT_URL,
@@ -32,3 +33,4 @@ pub use service::{
     open_with_feeds, read_only, Access, AwsService, ReadOnlyLists, DEFAULT_MODEL_REFRESH_SECS,
     METRICS_NAMESPACE, MODEL_REFRESH_SECS,
 };
+pub use sqs::{batch_failures, decode_batch};

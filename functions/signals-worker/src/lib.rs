@@ -3,9 +3,7 @@
 //! lists with the current model, and reports the records that failed so SQS redelivers only
 //! those (and moves them to the DLQ after the queue's `maxReceiveCount`).
 
-use std::collections::HashSet;
-
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use framewise::adapters::aws::signal_from_sqs_body;
 use framewise::domain::Signal;
@@ -22,22 +20,8 @@ pub async fn handle(
     if let Err(e) = refresh.maybe_reload(service).await {
         tracing::warn!(error = %e, "model refresh failed; keeping the loaded model");
     }
-    let mut failed: Vec<String> = Vec::new();
-    let mut decoded: Vec<(String, Signal)> = Vec::new();
-    for record in event.records {
-        let id = record.message_id.unwrap_or_default();
-        match record.body.as_deref().map(signal_from_sqs_body) {
-            Some(Ok(signal)) => decoded.push((id, signal)),
-            Some(Err(e)) => {
-                tracing::warn!(message_id = %id, error = %e, "undecodable signal message");
-                failed.push(id);
-            }
-            None => {
-                tracing::warn!(message_id = %id, "signal message without a body");
-                failed.push(id);
-            }
-        }
-    }
+    let (decoded, mut failed) =
+        framewise_lambda::decode_batch(event, "signal", |_, body| signal_from_sqs_body(body));
     if !decoded.is_empty() {
         let signals: Vec<Signal> = decoded.iter().map(|(_, s)| s.clone()).collect();
         let outcome = service.apply_isolating(&signals, now).await;
@@ -48,16 +32,5 @@ pub async fn handle(
                 .filter_map(|&i| decoded.get(i).map(|(id, _)| id.clone())),
         );
     }
-    let mut seen = HashSet::new();
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failed
-        .into_iter()
-        .filter(|id| seen.insert(id.clone()))
-        .map(|item_identifier| {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = item_identifier;
-            failure
-        })
-        .collect();
-    response
+    framewise_lambda::batch_failures(failed)
 }

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::*;
-use crate::adapters::memory_stores;
 use crate::demo::{self, DemoConfig};
 use crate::domain::{CatalogDelta, StoredList};
 use crate::error::ServiceError;
@@ -18,16 +17,7 @@ async fn shop() -> (Framewise, DateTime<Utc>) {
         days: 20,
         ..DemoConfig::default()
     });
-    let service = Framewise::open(memory_stores(), ServiceConfig::default())
-        .await
-        .unwrap();
-    service.import_styles(&data.styles).await.unwrap();
-    service.import_customers(&data.customers).await.unwrap();
-    let signals = crate::import::interactions_to_signals(&data.interactions);
-    let now = DemoConfig::default().end;
-    service.apply_signals(&signals, now).await.unwrap();
-    service.regenerate(now, &|_, _| {}).await.unwrap();
-    (service, now)
+    super::tests::regenerated(&data, ServiceConfig::default()).await
 }
 
 async fn stored_lists(service: &Framewise) -> HashMap<String, StoredList> {
