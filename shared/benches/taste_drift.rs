@@ -2,7 +2,10 @@
 //! changes shape, colour and material in the last week, after two months of another look)
 //! served with `engine.taste_evolution` on and off. Per seed, the share of the top 12 that
 //! fits the cohort's new taste and their earlier one, the steady shoppers' share, and how
-//! often drift is detected (and leads) for drifting and for steady shoppers.
+//! often drift is detected (and leads) for drifting and for steady shoppers. Each seed runs
+//! back to back with `engine.drift_noise` 0 (the default: the raw distance against the
+//! threshold), 0.25, 0.5 and 1 (the distance less that many times what the recent signals
+//! show by chance).
 //!
 //! ```text
 //! cargo bench -p framewise-shared --bench taste_drift -- [--seeds 3] [--customers 1000] [--styles 300] [--days 120] [--steady 300]
@@ -38,8 +41,9 @@ fn main() -> Result<(), Error> {
         demo.styles, demo.customers, demo.days
     );
     println!(
-        "{:>4} | {:>8} {:>8} {:>7} | {:>17} | {:>17} | {:>17} | {:>12} {:>12}",
+        "{:>4} {:>5} | {:>8} {:>8} {:>7} | {:>17} | {:>17} | {:>17} | {:>12} {:>12}",
         "seed",
+        "noise",
         "drifting",
         "detected",
         "leading",
@@ -49,14 +53,16 @@ fn main() -> Result<(), Error> {
         "steady det.",
         "steady lead"
     );
-    for seed in 0..seeds {
+    let settings = [0.0, 0.25, 0.5, 1.0];
+    for (seed, drift_noise) in (0..seeds).flat_map(|s| settings.map(|n| (s, n))) {
         let demo = DemoConfig {
             seed: 42 + seed,
             ..demo.clone()
         };
+        let mut config = ServiceConfig::default();
+        config.engine.drift_noise = drift_noise;
         let check = runtime.block_on(async {
-            let (service, data, now) =
-                open_demo_shop(memory_stores(), &demo, ServiceConfig::default()).await?;
+            let (service, data, now) = open_demo_shop(memory_stores(), &demo, config).await?;
             let drifting = data.tastes.iter().filter(|t| t.earlier.is_some());
             let others = data.tastes.iter().filter(|t| t.earlier.is_none());
             let known: Vec<KnownTaste<'_>> = drifting
@@ -73,8 +79,9 @@ fn main() -> Result<(), Error> {
             Ok::<_, Error>(service.drift_check(&known, now, TOP).await?)
         })?;
         println!(
-            "{:>4} | {:>8} {:>8} {:>7} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>12} {:>12}",
+            "{:>4} {:>5.2} | {:>8} {:>8} {:>7} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>12} {:>12}",
             demo.seed,
+            drift_noise,
             check.drifting,
             check.detected,
             check.leading,

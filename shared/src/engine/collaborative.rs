@@ -120,7 +120,8 @@ pub(crate) fn row_neighbours(
     rows.get(index)
         .map(|row| {
             row.iter()
-                .filter(|(j, _)| *j as usize != index)
+                // A learned row may end in negative weights: never "related".
+                .filter(|(j, w)| *j as usize != index && *w > 0.0)
                 .take(limit)
                 .map(|&(j, w)| (j as usize, w))
                 .collect()

@@ -60,6 +60,10 @@ pub struct EngineConfig {
     pub trending_half_life_days: f32,
     /// true: never recommend a style the shopper already bought.
     pub exclude_purchased: bool,
+    /// false: a style the shopper viewed, tried on or carted stays eligible (a frame looked
+    /// at twice is a good reminder); true: only styles without any positive signal from
+    /// them, a "new for you" list, as the offline protocols rank only unseen items.
+    pub exclude_interacted: bool,
     /// 0.7: MMR trade-off, 1.0 = pure relevance, 0.0 = pure novelty.
     pub diversity_lambda: f32,
     /// 100: default and maximum list length (capped at [`MAX_LIST_SIZE`]).
@@ -87,6 +91,12 @@ pub struct EngineConfig {
     /// colours, materials, rims, price bands and brands, 1 = nothing in common) above which
     /// the taste counts as drifted.
     pub drift_threshold: f32,
+    /// 0.0: multiples of the distance that sampling alone would put between the profiles
+    /// (given how many recent signals there are and how spread the long-run taste is)
+    /// taken off before the threshold. Higher flags fewer steady shoppers as drifting but
+    /// also fewer real changes; on the demo (`cargo bench --bench taste_drift`) the lists
+    /// match tastes best at 0, since a false flag costs a steady shopper little.
+    pub drift_noise: f32,
     /// 4.0: decayed positive signal weight the short-term profile needs before it may lead
     /// (a view weighs 1, a try-on 4, a purchase 10).
     pub short_min_evidence: f32,
@@ -102,6 +112,7 @@ impl Default for EngineConfig {
             popularity_half_life_days: 30.0,
             trending_half_life_days: 7.0,
             exclude_purchased: true,
+            exclude_interacted: false,
             diversity_lambda: 0.7,
             list_size: MAX_LIST_SIZE,
             weights: ComponentWeights::default(),
@@ -114,6 +125,7 @@ impl Default for EngineConfig {
             taste_evolution: true,
             short_half_life_days: 7.0,
             drift_threshold: 0.15,
+            drift_noise: 0.0,
             short_min_evidence: 4.0,
             short_lead_weight: 0.75,
         }
@@ -178,6 +190,7 @@ impl EngineConfig {
                 d.trending_half_life_days,
             ),
             exclude_purchased: self.exclude_purchased,
+            exclude_interacted: self.exclude_interacted,
             diversity_lambda: finite_or(self.diversity_lambda, d.diversity_lambda).clamp(0.0, 1.0),
             list_size: self.list_size.clamp(1, MAX_LIST_SIZE),
             weights,
@@ -195,6 +208,7 @@ impl EngineConfig {
             taste_evolution: self.taste_evolution,
             short_half_life_days: half_life(self.short_half_life_days, d.short_half_life_days),
             drift_threshold: finite_or(self.drift_threshold, d.drift_threshold).clamp(0.0, 1.0),
+            drift_noise: finite_or(self.drift_noise, d.drift_noise).clamp(0.0, 10.0),
             short_min_evidence: finite_or(self.short_min_evidence, d.short_min_evidence).max(0.0),
             short_lead_weight: finite_or(self.short_lead_weight, d.short_lead_weight)
                 .clamp(0.0, 1.0),

@@ -58,6 +58,8 @@ pub(crate) struct Profile {
     taste: Taste,
     /// Sum of the positive weights: how much this profile says.
     pub mass: f32,
+    /// Sum of their squares, for the effective number of signals.
+    mass_sq: f32,
 }
 
 impl Profile {
@@ -65,6 +67,17 @@ impl Profile {
         if w > 0.0 && w.is_finite() {
             self.taste.add(f, style, sku, w);
             self.mass += w;
+            self.mass_sq += w * w;
+        }
+    }
+
+    /// How many equally weighted signals the profile is worth: (Σw)² / Σw² (one purchase
+    /// among views counts nearly alone).
+    fn effective_signals(&self) -> f32 {
+        if self.mass_sq > 0.0 {
+            self.mass * self.mass / self.mass_sq
+        } else {
+            0.0
         }
     }
 
@@ -90,6 +103,25 @@ fn total_variation(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
     (0.5 * (over_a + only_b)).clamp(0.0, 1.0)
 }
 
+/// The total variation distance expected between `shares` and the shares of `n` signals
+/// drawn from them, by chance alone: ½ Σ E|p̂ - p| with E|p̂ - p| ≈ √(2p(1-p)/(πn)) (the
+/// normal approximation of a binomial share). Zero where the shares sit on one value, so
+/// a move to a value never chosen before is never discounted.
+fn sampling_distance(shares: &[(u32, f32)], n: f32) -> f32 {
+    if n <= 0.0 {
+        return 0.0;
+    }
+    let spread: f32 = shares
+        .iter()
+        .map(|(_, p)| {
+            (2.0 * p * (1.0 - p) / (std::f32::consts::PI * n))
+                .max(0.0)
+                .sqrt()
+        })
+        .sum();
+    (0.5 * spread).clamp(0.0, 1.0)
+}
+
 /// How far the short-term profile is from the long-term one.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Drift {
@@ -97,7 +129,10 @@ pub(crate) struct Drift {
     pub distance: f32,
     /// Total variation distance per attribute of [`ATTRIBUTES`].
     pub per_attribute: [f32; 6],
-    /// The distance is above `drift_threshold`.
+    /// The weighted distance the short-term signals would show by chance if the taste had
+    /// not moved ([`sampling_distance`]).
+    pub noise: f32,
+    /// The distance less `drift_noise` times the noise is above `drift_threshold`.
     pub detected: bool,
     /// The short-term profile's positive signal weight.
     pub short_evidence: f32,
@@ -109,17 +144,22 @@ impl Drift {
     pub fn between(long: &Profile, short: &Profile, config: &EngineConfig) -> Self {
         let mut per_attribute = [0.0f32; 6];
         let mut distance = 0.0f32;
+        let mut noise = 0.0f32;
         if long.mass > 0.0 && short.mass > 0.0 {
+            let n = short.effective_signals();
             for (slot, attribute) in ATTRIBUTES.iter().enumerate() {
-                let d = total_variation(&long.shares(*attribute), &short.shares(*attribute));
+                let long_shares = long.shares(*attribute);
+                let d = total_variation(&long_shares, &short.shares(*attribute));
                 per_attribute[slot] = d;
                 distance += attribute.drift_weight() * d;
+                noise += attribute.drift_weight() * sampling_distance(&long_shares, n);
             }
         }
-        let detected = distance > config.drift_threshold;
+        let detected = distance - config.drift_noise * noise > config.drift_threshold;
         Self {
             distance,
             per_attribute,
+            noise,
             detected,
             short_evidence: short.mass,
             short_leads: detected && short.mass >= config.short_min_evidence,
@@ -288,6 +328,35 @@ mod tests {
         assert!(!drift.detected && !drift.short_leads, "{drift:?}");
         assert!(drift.distance < 0.05, "{drift:?}");
         assert!(drift.short_evidence >= config.short_min_evidence);
+    }
+
+    #[test]
+    fn when_noise_is_allowed_recent_picks_on_one_of_two_old_tastes_should_not_read_as_drift() {
+        // Months of squares and rounds alike, then three square clicks: a likely sample of
+        // the same taste (about one chance in five), not a change of it.
+        let mut h: Vec<_> = (20..80)
+            .step_by(4)
+            .map(|d| {
+                let id = ["sq1", "rd1", "sq2", "rd2", "sq3", "rd3"][(d / 4 % 6) as usize];
+                signal(SignalKind::TryOn, id, june(), d)
+            })
+            .collect();
+        for (id, d) in [("sq1", 1), ("sq2", 2), ("sq3", 3)] {
+            h.push(signal(SignalKind::Click, id, june(), d));
+        }
+        let raw = EngineConfig::default();
+        let drift = evolution(&h, &raw).drift(&raw);
+        assert!(drift.detected, "the raw distance crosses: {drift:?}");
+        let config = EngineConfig {
+            drift_noise: 1.0,
+            ..EngineConfig::default()
+        };
+        let drift = evolution(&h, &config).drift(&config);
+        assert!(drift.noise > 0.05, "{drift:?}");
+        assert!(!drift.detected && !drift.short_leads, "{drift:?}");
+        // The same few clicks on frames seldom chosen before are still a change.
+        let moved = evolution(&drifting(&[0, 1, 2, 3]), &config).drift(&config);
+        assert!(moved.detected && moved.short_leads, "{moved:?}");
     }
 
     #[test]

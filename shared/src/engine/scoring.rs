@@ -143,7 +143,7 @@ impl<'a> Scoring<'a> {
         let confidence = shopper.confidence(cfg.personal_prior);
         let personal = !shopper.items.is_empty();
         let crowd = 1.0 - cfg.personal_dominance * confidence;
-        let blocked = shopper.blocked(n, cfg.exclude_purchased);
+        let blocked = shopper.blocked(n, cfg);
         let season: [f32; 4] = [
             Category::Optical,
             Category::Sun,

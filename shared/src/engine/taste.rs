@@ -382,11 +382,16 @@ impl<'a> Shopper<'a> {
             .collect()
     }
 
-    /// Styles never to show this shopper: dismissed, returned, and (optionally) purchased.
-    pub fn blocked(&self, n: usize, exclude_purchased: bool) -> Vec<bool> {
+    /// Styles never to show this shopper: dismissed, returned, and as configured purchased
+    /// or interacted with at all.
+    pub fn blocked(&self, n: usize, config: &EngineConfig) -> Vec<bool> {
         let mut blocked = vec![false; n];
         for e in &self.items {
-            if e.dismissed || e.returned || (exclude_purchased && e.purchased) {
+            if e.dismissed
+                || e.returned
+                || (config.exclude_purchased && e.purchased)
+                || (config.exclude_interacted && e.kind.is_some())
+            {
                 blocked[e.index] = true;
             }
         }
@@ -433,7 +438,7 @@ mod tests {
         assert!(s.items[0].purchased);
         assert!(s.items[1].dismissed);
         assert_eq!(s.last_purchase, Some(0));
-        let blocked = s.blocked(3, true);
+        let blocked = s.blocked(3, &EngineConfig::default());
         assert_eq!(
             blocked,
             vec![true, true, false],

@@ -62,7 +62,7 @@ pub struct TasteDrift {
     pub distance: f32,
     /// `engine.drift_threshold`.
     pub threshold: f32,
-    /// The distance is above the threshold.
+    /// The distance, less what the recent signals show by chance (engine.drift_noise), is above the threshold.
     pub detected: bool,
     /// Detected, and the recent profile has enough evidence: it leads the recommendations.
     pub short_term_leads: bool,

@@ -130,6 +130,45 @@ fn when_styles_inactive_sold_out_purchased_dismissed_or_returned_should_never_be
 }
 
 #[test]
+fn when_interacted_styles_are_excluded_should_keep_only_unseen_ones() {
+    let now = june();
+    let styles: Vec<_> = (0..6)
+        .map(|i| StyleBuilder::new(&format!("s{i}")).build())
+        .collect();
+    let counts: Vec<_> = (0..6)
+        .map(|i| daily(&format!("s{i}"), now, 1, SignalKind::Purchase, 10 - i))
+        .collect();
+    let history = vec![
+        signal(SignalKind::View, "s0", now, 1),
+        signal(SignalKind::AddToCart, "s1", now, 2),
+        signal(SignalKind::Impression, "s2", now, 3),
+    ];
+    let kept = rec(
+        &build_engine(styles.clone(), &counts, &[], EngineConfig::default()),
+        None,
+        &history,
+        now,
+        100,
+    );
+    assert!(ids(&kept).contains(&"s0") && ids(&kept).contains(&"s1"));
+    let new_only = EngineConfig {
+        exclude_interacted: true,
+        ..EngineConfig::default()
+    };
+    let got = rec(
+        &build_engine(styles, &counts, &[], new_only),
+        None,
+        &history,
+        now,
+        100,
+    );
+    // An impression is not an interaction: the shopper may not have noticed the frame.
+    assert_eq!(ids(&got).len(), 4, "{:?}", ids(&got));
+    assert!(!ids(&got).contains(&"s0") && !ids(&got).contains(&"s1"));
+    assert!(ids(&got).contains(&"s2"));
+}
+
+#[test]
 fn when_shopper_buys_two_round_frames_should_get_clearly_more_round_frames() {
     let now = june();
     let engine = build_engine(

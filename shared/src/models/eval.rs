@@ -119,7 +119,7 @@ impl Params {
                 p.pop_weight
             ),
             Params::Served(p) => format!(
-                "lambda={} window={}d half_life={} floor={} beta={} als_w={} collaborative={} crowd_x={}",
+                "lambda={} window={}d half_life={} floor={} beta={} als_w={} collaborative={} crowd_x={} diversity={} age_half_life={}d neighbours={}",
                 p.hybrid.ease.lambda,
                 p.hybrid.window_days,
                 p.hybrid.half_life,
@@ -127,7 +127,10 @@ impl Params {
                 p.hybrid.beta,
                 p.hybrid.als_weight,
                 p.collaborative,
-                p.crowd
+                p.crowd,
+                p.diversity_lambda,
+                p.history_half_life_days,
+                p.neighbours
             ),
         }
     }
@@ -304,11 +307,11 @@ pub fn tune(
             keep(Params::Hybrid(chosen.0), chosen.1, &mut best);
         }
         ModelKind::Served => {
-            // The hybrid's training knobs; then, through the engine (which also decays
-            // history by age and adds its own crowd terms), the weight of the crowd terms
-            // (collaborative 0 = the crowd alone, so validation never picks a served engine
-            // below the popularity ranking), then the recency knobs and the embeddings' weight,
-            // then the popularity debiasing.
+            // The hybrid's training knobs; then, through the engine, the learned weights kept
+            // per style and the history's fading by age; then the weight of the engine's crowd
+            // terms (collaborative 0 = the crowd alone, so validation never picks a served
+            // engine below the popularity ranking), then the recency knobs and the embeddings'
+            // weight, then the popularity debiasing.
             let (hybrid, _) = tune_hybrid(&train, &mut judge)?;
             let item_item = ItemItem::fit(&train, &hybrid)?;
             let als = Als::fit(&train, hybrid.als);
@@ -316,18 +319,42 @@ pub fn tune(
                 let m = ServedEngine::from_parts(&train, &item_item, Some(&als), &p);
                 let v = judge(Params::Served(p), &m);
                 keep(Params::Served(p), v, best);
+                v
             };
             let recency = HybridParams {
                 als_weight: 0.0,
                 ..hybrid
             };
+            // First what the served artifact keeps and how a history fades by age: pruning
+            // changes every later comparison (the learned weights alone, no crowd terms).
+            let mut kept = ServedParams {
+                hybrid: recency,
+                crowd: 0.0,
+                ..ServedParams::default()
+            };
+            let mut kept_value = f64::NEG_INFINITY;
+            for history_half_life_days in SERVED_AGE_HALF_LIVES {
+                for neighbours in SERVED_NEIGHBOURS {
+                    let p = ServedParams {
+                        history_half_life_days,
+                        neighbours,
+                        ..kept
+                    };
+                    let v = judge_served(p, &mut best);
+                    if v > kept_value {
+                        (kept, kept_value) = (p, v);
+                    }
+                }
+            }
             for (collaborative, crowd) in SERVED_BLENDS {
                 let p = ServedParams {
-                    hybrid: recency,
                     collaborative,
                     crowd,
+                    ..kept
                 };
-                judge_served(p, &mut best);
+                if p != kept {
+                    judge_served(p, &mut best);
+                }
             }
             let Some((Params::Served(chosen), _)) = best else {
                 return Err(LearnError::Empty);
@@ -411,6 +438,12 @@ const SERVED_BLENDS: [(f32, f32); 7] = [
     (1.0, 2.0),
     (0.0, 1.0),
 ];
+
+/// `[engine] history_half_life_days` tried for the served engine (3650: age barely counts).
+const SERVED_AGE_HALF_LIVES: [f32; 4] = [30.0, 90.0, 365.0, 3650.0];
+
+/// `learned_neighbours` tried for the served engine.
+const SERVED_NEIGHBOURS: [usize; 4] = [100, 250, 500, 1000];
 
 /// Co-occurrence windows (days) tried for the hybrid's item-item part; 0 = plain counts.
 const WINDOWS_DAYS: [f32; 7] = [0.0, 1.0, 3.0, 10.0, 30.0, 90.0, 180.0];

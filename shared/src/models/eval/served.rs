@@ -43,14 +43,24 @@ pub struct ServedParams {
     pub collaborative: f32,
     /// Multiplies `[engine.weights] popularity` and `trending`.
     pub crowd: f32,
+    /// `[engine] diversity_lambda`: the MMR trade-off (1 = relevance alone).
+    pub diversity_lambda: f32,
+    /// `[engine] history_half_life_days`: how fast a history's older signals fade.
+    pub history_half_life_days: f32,
+    /// `learned_neighbours`: weights kept per style in the served artifact.
+    pub neighbours: usize,
 }
 
 impl Default for ServedParams {
     fn default() -> Self {
+        let engine = EngineConfig::default();
         Self {
             hybrid: HybridParams::default(),
             collaborative: 1.0,
             crowd: 1.0,
+            diversity_lambda: engine.diversity_lambda,
+            history_half_life_days: engine.history_half_life_days,
+            neighbours: NEIGHBOURS,
         }
     }
 }
@@ -58,7 +68,13 @@ impl Default for ServedParams {
 impl ServedParams {
     /// The engine configuration these parameters stand for.
     pub fn engine_config(&self) -> EngineConfig {
-        let mut config = EngineConfig::default();
+        // The protocols rank only items the user has not interacted with.
+        let mut config = EngineConfig {
+            exclude_interacted: true,
+            diversity_lambda: self.diversity_lambda,
+            history_half_life_days: self.history_half_life_days,
+            ..EngineConfig::default()
+        };
         let weights = &mut config.weights;
         weights.collaborative = self.collaborative;
         weights.popularity *= self.crowd;
@@ -172,7 +188,11 @@ impl ServedEngine {
         let model = Model::build(&styles, &daily, &[], now, &config);
         let learned = SparseItemModel {
             item_ids: ids.clone(),
-            rows: item_item.prune(NEIGHBOURS, &MostPopular::fit(train).counts, hybrid.beta),
+            rows: item_item.prune(
+                params.neighbours,
+                &MostPopular::fit(train).counts,
+                hybrid.beta,
+            ),
         };
         let scorer =
             LearnedScorer::new(&learned, ids.iter().map(String::as_str)).with_recency(Recency {

@@ -2136,7 +2136,7 @@ export interface components {
         TasteAttribute: "shape" | "colour" | "material" | "rim" | "price_band" | "brand";
         /** @description How far the recent taste is from the long-run one. */
         TasteDrift: {
-            /** @description The distance is above the threshold. */
+            /** @description The distance, less what the recent signals show by chance (engine.drift_noise), is above the threshold. */
             detected: boolean;
             /**
              * Format: float
